@@ -1,0 +1,36 @@
+/** Stable error codes: Prisma's own (P2002, P2025, …) plus tandem's (see API.md). */
+export type ErrorCode =
+  | 'P2002' | 'P2003' | 'P2011' | 'P2014' | 'P2015' | 'P2017' | 'P2018' | 'P2025'
+  | 'VALIDATION' | 'UNSERVABLE_QUERY' | 'BACKEND_UNAVAILABLE' | 'INSUFFICIENT_CREDITS'
+
+/**
+ * The one error class tandem throws. `code` is stable; `meta` carries details such as the violated
+ * unique target; the driver error, if any, is kept as `cause`.
+ * @example try { await db.profile.create({ data }) } catch (e) { if (e.code === 'P2002') … }
+ */
+export class TandemError extends Error {
+  readonly code: ErrorCode
+  readonly meta: Record<string, unknown> | undefined
+  constructor(code: ErrorCode, message: string, options: { meta?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'TandemError'
+    this.code = code
+    this.meta = options.meta
+  }
+}
+
+/** Shorthand for argument errors, which always name the model and method for the person reading them. */
+export function validationError(where: string, message: string): TandemError {
+  return new TandemError('VALIDATION', `${where}: ${message}`)
+}
+
+export function notFoundError(model: string, method: string, cause = 'Record to update not found.'): TandemError {
+  return new TandemError('P2025', `${model}.${method}: ${cause}`, { meta: { modelName: model, cause } })
+}
+
+export function uniqueViolation(model: string, target: readonly string[], cause?: unknown): TandemError {
+  return new TandemError('P2002', `Unique constraint failed on the fields: (${target.map((t) => `\`${t}\``).join(',')}) of model ${model}`, {
+    meta: { modelName: model, target: [...target] },
+    cause,
+  })
+}

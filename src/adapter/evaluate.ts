@@ -1,0 +1,169 @@
+import type { Field, Model, Row } from '../schema/model.js'
+import type { Filter, OrderTerm, UpdateOp } from './query.js'
+
+/**
+ * In-memory semantics of the query description, matching PostgreSQL's: three-valued logic for NULL,
+ * enum order by declaration, NULLs sorting last ascending. ScyllaDB uses it for filters and orders
+ * no key serves, always on rows already fetched through a key.
+ */
+
+/** Compares two non-null values of one field; negative, zero or positive. */
+export function compareValues(field: Field | undefined, a: unknown, b: unknown): number {
+  if (field?.kind === 'enum' && field.enumValues) return field.enumValues.indexOf(a as string) - field.enumValues.indexOf(b as string)
+  if (a instanceof Date && b instanceof Date) return a.getTime() - b.getTime()
+  if (typeof a === 'string' && typeof b === 'string') {
+    if (field?.kind === 'decimal') return Number(a) - Number(b)
+    return compareStrings(a, b)
+  }
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    const x = BigInt(a as bigint)
+    const y = BigInt(b as bigint)
+    return x < y ? -1 : x > y ? 1 : 0
+  }
+  if (typeof a === 'number' && typeof b === 'number') return a - b
+  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b)
+  return compareStrings(JSON.stringify(a), JSON.stringify(b))
+}
+
+/** Code-point order, which is PostgreSQL's under the C.UTF-8 collation and CQL's for text. */
+export function compareStrings(a: string, b: string): number {
+  if (a === b) return 0
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i)!
+    const y = b.codePointAt(i)!
+    if (x !== y) return x - y
+    if (x > 0xffff) i++
+  }
+  return a.length - b.length
+}
+
+function valuesEqual(field: Field | undefined, a: unknown, b: unknown): boolean {
+  if (field?.kind === 'json') return JSON.stringify(a) === JSON.stringify(b)
+  return compareValues(field, a, b) === 0
+}
+
+const lower = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v)
+
+/** Evaluates a filter on a row: true, false, or null (unknown), as SQL does. */
+export function evaluate(model: Model, filter: Filter, row: Row): boolean | null {
+  switch (filter.kind) {
+    case 'const':
+      return filter.value
+    case 'and': {
+      let result: boolean | null = true
+      for (const item of filter.items) {
+        const v = evaluate(model, item, row)
+        if (v === false) return false
+        if (v === null) result = null
+      }
+      return result
+    }
+    case 'or': {
+      let result: boolean | null = false
+      for (const item of filter.items) {
+        const v = evaluate(model, item, row)
+        if (v === true) return true
+        if (v === null) result = null
+      }
+      return result
+    }
+    case 'not': {
+      const v = evaluate(model, filter.item, row)
+      return v === null ? null : !v
+    }
+    case 'after':
+      return afterCursor(model, filter.fields, filter.dirs, filter.values, row)
+    case 'cmp': {
+      const field = model.fields.get(filter.field)
+      let actual = row[filter.field]
+      let expected = filter.value
+      if (filter.op === 'eq' && expected === null) return actual === null || actual === undefined
+      if (filter.op === 'ne' && expected === null) return !(actual === null || actual === undefined)
+      if (actual === null || actual === undefined) return null
+      if (filter.insensitive) {
+        actual = lower(actual)
+        expected = Array.isArray(expected) ? expected.map(lower) : lower(expected)
+      }
+      switch (filter.op) {
+        case 'eq': return valuesEqual(field, actual, expected)
+        case 'ne': return !valuesEqual(field, actual, expected)
+        case 'lt': return compareValues(field, actual, expected) < 0
+        case 'lte': return compareValues(field, actual, expected) <= 0
+        case 'gt': return compareValues(field, actual, expected) > 0
+        case 'gte': return compareValues(field, actual, expected) >= 0
+        case 'in': return (expected as unknown[]).some((e) => e !== null && valuesEqual(field, actual, e))
+        case 'notIn': return !(expected as unknown[]).some((e) => e !== null && valuesEqual(field, actual, e))
+        case 'contains': return (actual as string).includes(expected as string)
+        case 'startsWith': return (actual as string).startsWith(expected as string)
+        case 'endsWith': return (actual as string).endsWith(expected as string)
+      }
+    }
+  }
+}
+
+/** Is the row at or after the cursor point in the given ordering? (Lexicographic, as a row comparison.) */
+function afterCursor(model: Model, fields: readonly string[], dirs: readonly string[], values: readonly unknown[], row: Row): boolean | null {
+  for (let i = 0; i < fields.length; i++) {
+    const a = row[fields[i]!]
+    const b = values[i]
+    if (a === null || a === undefined || b === null || b === undefined) return null
+    const c = compareValues(model.fields.get(fields[i]!), a, b)
+    if (c !== 0) return dirs[i] === 'desc' ? c < 0 : c > 0
+  }
+  return true
+}
+
+/** A comparator implementing ORDER BY, with PostgreSQL's NULL placement. */
+export function rowComparator(model: Model, orderBy: readonly OrderTerm[]): (a: Row, b: Row) => number {
+  return (a, b) => {
+    for (const term of orderBy) {
+      const x = a[term.field]
+      const y = b[term.field]
+      const xNull = x === null || x === undefined
+      const yNull = y === null || y === undefined
+      let c: number
+      if (xNull || yNull) {
+        if (xNull && yNull) continue
+        const nullsFirst = term.nulls ? term.nulls === 'first' : term.dir === 'desc'
+        c = xNull === nullsFirst ? -1 : 1
+        if (c !== 0) return c
+        continue
+      }
+      c = compareValues(model.fields.get(term.field), x, y)
+      if (c !== 0) return term.dir === 'desc' ? -c : c
+    }
+    return 0
+  }
+}
+
+/** Applies update operations to a copy of a row (ScyllaDB computes new values client-side). */
+export function applyUpdate(model: Model, row: Row, ops: Readonly<Record<string, UpdateOp>>): Row {
+  const out: Row = { ...row }
+  for (const [name, op] of Object.entries(ops)) {
+    const field = model.fields.get(name)!
+    if (op.op === 'set') {
+      out[name] = op.value
+      continue
+    }
+    const current = row[name]
+    if (current === null || current === undefined) {
+      out[name] = null // arithmetic on NULL is NULL, as in SQL
+      continue
+    }
+    out[name] = arithmetic(field, op.op, current, op.value)
+  }
+  return out
+}
+
+function arithmetic(field: Field, op: UpdateOp['op'], a: unknown, b: unknown): unknown {
+  if (typeof a === 'bigint') {
+    const y = BigInt(b as bigint)
+    return op === 'increment' ? a + y : op === 'decrement' ? a - y : op === 'multiply' ? a * y : a / y
+  }
+  const x = Number(a)
+  const y = Number(b)
+  let r = op === 'increment' ? x + y : op === 'decrement' ? x - y : op === 'multiply' ? x * y : x / y
+  if (field.kind === 'int' || field.kind === 'bigint') r = Math.trunc(r)
+  return field.kind === 'decimal' ? String(r) : r
+}

@@ -1,0 +1,298 @@
+import postgres from 'postgres'
+import { and, asc, count as countFn, desc, eq, gt, gte, ilike, inArray, isNotNull, isNull, like, lt, lte, ne, not, notInArray, or, Param, sql } from 'drizzle-orm'
+import type { AnyColumn, SQL } from 'drizzle-orm'
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import type { PgTable } from 'drizzle-orm/pg-core'
+import type { Model, Row, SchemaInfo } from '../schema/model.js'
+import { postgresDdl } from '../schema/postgres-ddl.js'
+import { PlanCache } from '../cache/plan-cache.js'
+import type { Backend, Operation, Statement } from './backend.js'
+import { TandemError, uniqueViolation, validationError } from './errors.js'
+import type { Filter, OrderTerm, UpdateOps } from './query.js'
+
+export interface PostgresOptions {
+  /** connection URL; default DATABASE_URL */
+  url?: string
+  /** pool size (postgres.js `max`); default 10 */
+  max?: number
+  /** how long to wait for a connection before BACKEND_UNAVAILABLE; default 5000 ms */
+  connectTimeoutMs?: number
+}
+
+/** A parameter slot in a query template: the value is looked up in `params[$p]` at execution. */
+interface P { readonly $p: number }
+
+interface Compiled {
+  readonly prepared: { execute(values: Record<string, unknown>): Promise<unknown> }
+  readonly text: string
+}
+
+const LIKE_ESCAPE = /[\\%_]/g
+const likePattern = (op: string, v: string) => {
+  const e = v.replace(LIKE_ESCAPE, (c) => `\\${c}`)
+  return op === 'contains' ? `%${e}%` : op === 'startsWith' ? `${e}%` : `%${e}`
+}
+
+/**
+ * Replaces every value in an operation with a parameter slot, so the operation's shape (its JSON with
+ * the values left out) can key the plan cache, and the values bind to the cached prepared statement.
+ */
+function parametrize(operation: Operation): { shape: string; params: unknown[]; template: Operation } {
+  const params: unknown[] = []
+  const slot = (v: unknown): P => ({ $p: params.push(v) - 1 })
+  const filter = (f: Filter): Filter => {
+    switch (f.kind) {
+      case 'and': case 'or': return { kind: f.kind, items: f.items.map(filter) }
+      case 'not': return { kind: 'not', item: filter(f.item) }
+      case 'const': return f
+      case 'after': return { ...f, values: f.values.map(slot) }
+      case 'cmp':
+        if (f.value === null) return f
+        if (Array.isArray(f.value)) return { ...f, value: f.value.map(slot) }
+        if (f.op === 'contains' || f.op === 'startsWith' || f.op === 'endsWith') return { ...f, value: slot(likePattern(f.op, f.value as string)) }
+        return { ...f, value: slot(f.value) }
+    }
+  }
+  const read = (q: { where: Filter | undefined; orderBy: readonly OrderTerm[]; take: number | undefined; skip: number | undefined; unique: boolean }) => ({
+    ...q,
+    where: q.where && filter(q.where),
+    take: q.take === undefined ? undefined : (slot(q.take) as unknown as number),
+    skip: q.skip === undefined || q.skip === 0 ? undefined : (slot(q.skip) as unknown as number),
+  })
+  let template: Operation
+  switch (operation.op) {
+    case 'findMany': case 'count': case 'delete':
+      template = { ...operation, query: read(operation.query) }
+      break
+    case 'update': {
+      const set: Record<string, { op: UpdateOps[string]['op']; value: unknown }> = {}
+      for (const [k, v] of Object.entries(operation.set)) set[k] = { op: v.op, value: v.value === null ? null : slot(v.value) }
+      template = { ...operation, query: read(operation.query), set }
+      break
+    }
+    case 'insert':
+      template = { ...operation, rows: operation.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, slot(v)]))) }
+      break
+  }
+  return { shape: JSON.stringify(template), params, template }
+}
+
+/**
+ * The PostgreSQL backend: drizzle-orm over postgres.js. Each operation shape is compiled once into a
+ * drizzle prepared statement with placeholders and cached; calls bind values only.
+ */
+export class PostgresBackend implements Backend {
+  readonly kind = 'postgres' as const
+  private readonly client: postgres.Sql
+  private readonly db: PostgresJsDatabase
+  private readonly plans = new PlanCache<Compiled>(2000)
+
+  constructor(private readonly schema: SchemaInfo, options: PostgresOptions = {}) {
+    const url = options.url ?? process.env.DATABASE_URL
+    if (!url) throw validationError('createDb', 'no PostgreSQL URL: pass postgres.url or set DATABASE_URL (npm run db:up prints one)')
+    this.client = postgres(url, {
+      max: options.max ?? 10,
+      connect_timeout: Math.ceil((options.connectTimeoutMs ?? 5000) / 1000),
+      onnotice: () => {},
+    })
+    this.db = drizzle(this.client)
+  }
+
+  async run(model: Model, operation: Operation): Promise<Row[] | number> {
+    if (operation.op === 'insert' && operation.rows.length === 0) return []
+    if (operation.op === 'insert' && operation.rows.length > 1) return this.insertChunked(model, operation)
+    const { shape, params } = parametrize(operation)
+    const compiled = this.compiled(model, shape)
+    const values: Record<string, unknown> = {}
+    for (let i = 0; i < params.length; i++) values[`p${i}`] = params[i]
+    const result = await this.guard(model, () => compiled.prepared.execute(values))
+    if (operation.op === 'count') {
+      const n = Number((result as { n: number }[])[0]?.n ?? 0)
+      return n
+    }
+    return result as Row[]
+  }
+
+  /** Large createMany calls are split so no statement exceeds PostgreSQL's 65535 bind parameters. */
+  private async insertChunked(model: Model, operation: Extract<Operation, { op: 'insert' }>): Promise<Row[]> {
+    const perRow = Math.max(1, Object.keys(operation.rows[0]!).length)
+    const size = Math.max(1, Math.min(1000, Math.floor(60000 / perRow)))
+    const out: Row[] = []
+    for (let i = 0; i < operation.rows.length; i += size) {
+      const chunk = operation.rows.slice(i, i + size)
+      const { shape, params } = parametrize({ ...operation, rows: chunk })
+      const compiled = this.compiled(model, shape)
+      const values: Record<string, unknown> = {}
+      for (let j = 0; j < params.length; j++) values[`p${j}`] = params[j]
+      out.push(...((await this.guard(model, () => compiled.prepared.execute(values))) as Row[]))
+    }
+    return out
+  }
+
+  explain(model: Model, operation: Operation): Statement[] {
+    return [{ text: this.compiled(model, parametrize(operation).shape).text, table: model.table }]
+  }
+
+  private compiled(model: Model, shape: string): Compiled {
+    const key = `${model.name}\u0000${shape}`
+    return this.plans.getOrCreate(key, () => this.compile(model, JSON.parse(shape) as Operation))
+  }
+
+  private compile(model: Model, operation: Operation): Compiled {
+    const table = model.drizzle
+    const columns = table as unknown as Record<string, AnyColumn>
+    const bind = (field: string, p: unknown): SQL | Param => {
+      if (p === null) return sql`null`
+      return new Param(sql.placeholder(`p${(p as P).$p}`), columns[field]!)
+    }
+    const rawBind = (p: unknown) => sql.placeholder(`p${(p as P).$p}`)
+    const where = (f: Filter | undefined): SQL | undefined => (f ? compileFilter(f) : undefined)
+    const compileFilter = (f: Filter): SQL => {
+      switch (f.kind) {
+        case 'const': return f.value ? sql`true` : sql`false`
+        case 'and': return f.items.length ? and(...f.items.map(compileFilter))! : sql`true`
+        case 'or': return f.items.length ? or(...f.items.map(compileFilter))! : sql`false`
+        case 'not': return not(compileFilter(f.item))
+        case 'after': return afterSql(f.fields.map((n) => columns[n]!), f.dirs, f.values.map((v, i) => bind(f.fields[i]!, v)))
+        case 'cmp': {
+          const column = columns[f.field]!
+          if (f.value === null) return f.op === 'eq' ? isNull(column) : isNotNull(column)
+          if (f.insensitive) {
+            const lc = sql`lower(${column})`
+            const lv = (p: unknown) => sql`lower(${rawBind(p)})`
+            switch (f.op) {
+              case 'contains': case 'startsWith': case 'endsWith': return ilike(column, rawBind(f.value) as unknown as string)
+              case 'in': return sql`${lc} in (${sql.join((f.value as P[]).map(lv), sql`, `)})`
+              case 'notIn': return sql`${lc} not in (${sql.join((f.value as P[]).map(lv), sql`, `)})`
+              default: return sql`${lc} ${sql.raw(SQL_OPS[f.op] ?? '=')} ${lv(f.value)}`
+            }
+          }
+          switch (f.op) {
+            case 'eq': return eq(column, bind(f.field, f.value))
+            case 'ne': return ne(column, bind(f.field, f.value))
+            case 'lt': return lt(column, bind(f.field, f.value))
+            case 'lte': return lte(column, bind(f.field, f.value))
+            case 'gt': return gt(column, bind(f.field, f.value))
+            case 'gte': return gte(column, bind(f.field, f.value))
+            case 'in': return inArray(column, (f.value as P[]).map((p) => bind(f.field, p)))
+            case 'notIn': return notInArray(column, (f.value as P[]).map((p) => bind(f.field, p)))
+            case 'contains': case 'startsWith': case 'endsWith': return like(column, rawBind(f.value) as unknown as string)
+          }
+        }
+      }
+    }
+    const order = (terms: readonly OrderTerm[]) =>
+      terms.map((t) => {
+        const c = columns[t.field]!
+        const base = t.dir === 'desc' ? desc(c) : asc(c)
+        return t.nulls ? sql`${base} nulls ${sql.raw(t.nulls)}` : base
+      })
+
+    let builder: { prepare(name: string): Compiled['prepared']; toSQL(): { sql: string } }
+    switch (operation.op) {
+      case 'findMany': {
+        const q = operation.query
+        let b = this.db.select().from(table as PgTable).where(where(q.where)).$dynamic()
+        if (q.orderBy.length) b = b.orderBy(...order(q.orderBy))
+        if (q.take !== undefined) b = b.limit(rawBind(q.take) as unknown as number)
+        if (q.skip !== undefined) b = b.offset(rawBind(q.skip) as unknown as number)
+        builder = b as unknown as typeof builder
+        break
+      }
+      case 'count':
+        builder = this.db.select({ n: countFn() }).from(table as PgTable).where(where(operation.query.where)) as unknown as typeof builder
+        break
+      case 'insert': {
+        const values = operation.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, p]) => [k, bind(k, p)])))
+        let b = this.db.insert(table as PgTable).values(values as never).$dynamic()
+        if (operation.skipDuplicates) b = b.onConflictDoNothing()
+        builder = b.returning() as unknown as typeof builder
+        break
+      }
+      case 'update': {
+        const set: Record<string, unknown> = {}
+        for (const [k, op] of Object.entries(operation.set)) {
+          const c = columns[k]!
+          const v = bind(k, op.value)
+          set[k] =
+            op.op === 'set' ? v
+            : op.op === 'increment' ? sql`${c} + ${v}`
+            : op.op === 'decrement' ? sql`${c} - ${v}`
+            : op.op === 'multiply' ? sql`${c} * ${v}`
+            : sql`${c} / ${v}`
+        }
+        builder = this.db.update(table as PgTable).set(set).where(where(operation.query.where)).returning() as unknown as typeof builder
+        break
+      }
+      case 'delete':
+        builder = this.db.delete(table as PgTable).where(where(operation.query.where)).returning() as unknown as typeof builder
+        break
+    }
+    return { prepared: builder.prepare(`tandem_${model.name}`), text: builder.toSQL().sql }
+  }
+
+  /** Runs a statement, turning driver errors into tandem's codes. */
+  private async guard<T>(model: Model, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (e) {
+      throw this.translate(model, e)
+    }
+  }
+
+  private translate(model: Model, e: unknown): unknown {
+    const err = e as { code?: string; constraint_name?: string; message?: string; errno?: string }
+    switch (err.code) {
+      case '23505': {
+        const key = [...this.schema.models.values()].flatMap((m) => m.uniqueKeys.map((u) => ({ m, u }))).find((x) => x.u.name === err.constraint_name)
+        return uniqueViolation(key?.m.name ?? model.name, key?.u.fields ?? [err.constraint_name ?? 'unknown'], e)
+      }
+      case '23503':
+        return new TandemError('P2003', `Foreign key constraint violated on the constraint: \`${err.constraint_name}\``, { meta: { modelName: model.name, field_name: err.constraint_name }, cause: e })
+      case '23502':
+        return new TandemError('P2011', `Null constraint violation on ${model.name}: ${err.message}`, { meta: { modelName: model.name }, cause: e })
+      case '22P02': case '22003': case '22007': case '22008':
+        return validationError(model.name, `PostgreSQL rejected a value: ${err.message}`)
+      case 'ECONNREFUSED': case 'CONNECT_TIMEOUT': case 'ENOTFOUND': case 'CONNECTION_CLOSED': case 'CONNECTION_ENDED': case 'CONNECTION_DESTROYED': case 'EHOSTUNREACH': case 'ETIMEDOUT': case '57P01': case '57P03':
+        return new TandemError('BACKEND_UNAVAILABLE', `PostgreSQL is unavailable (${err.code}): ${err.message}. Is it running? (npm run db:up)`, { cause: e })
+      default:
+        return e
+    }
+  }
+
+  ddl(): string[] {
+    return postgresDdl(this.schema)
+  }
+
+  async push(): Promise<void> {
+    for (const stmt of this.ddl()) await this.guard([...this.schema.models.values()][0]!, () => this.client.unsafe(stmt))
+  }
+
+  async ping(): Promise<void> {
+    await this.guard([...this.schema.models.values()][0]!, () => this.client`select 1`)
+  }
+
+  async close(): Promise<void> {
+    await this.client.end({ timeout: 5 })
+  }
+}
+
+const SQL_OPS: Record<string, string> = { eq: '=', ne: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' }
+
+/** "At or after the cursor" as SQL: one row comparison when all directions agree, else the expanded OR. */
+function afterSql(columns: AnyColumn[], dirs: readonly string[], values: (SQL | Param)[]): SQL {
+  if (dirs.every((d) => d === dirs[0])) {
+    const op = dirs[0] === 'desc' ? sql`<=` : sql`>=`
+    return sql`(${sql.join(columns, sql`, `)}) ${op} (${sql.join(values, sql`, `)})`
+  }
+  const branches: SQL[] = []
+  for (let i = 0; i < columns.length; i++) {
+    const parts: SQL[] = []
+    for (let j = 0; j < i; j++) parts.push(sql`${columns[j]} = ${values[j]}`)
+    const last = i === columns.length - 1
+    const op = dirs[i] === 'desc' ? (last ? '<=' : '<') : last ? '>=' : '>'
+    parts.push(sql`${columns[i]} ${sql.raw(op)} ${values[i]}`)
+    branches.push(and(...parts)!)
+  }
+  return or(...branches)!
+}

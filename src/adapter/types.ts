@@ -1,0 +1,80 @@
+import type { InferInsertModel, InferSelectModel } from 'drizzle-orm'
+import type { PgTable } from 'drizzle-orm/pg-core'
+import type { Statement } from './backend.js'
+import type { ModelMethod } from './model-delegate.js'
+
+/** Types of the model API, derived from the Drizzle tables. Runtime checks live in normalize.ts. */
+
+type Scalar<V> = NonNullable<V>
+type Comparable<V> = Scalar<V> extends string | number | bigint | Date ? { lt?: Scalar<V>; lte?: Scalar<V>; gt?: Scalar<V>; gte?: Scalar<V> } : {}
+type Textual<V> = Scalar<V> extends string ? { contains?: string; startsWith?: string; endsWith?: string; mode?: 'default' | 'insensitive' } : {}
+
+export type FieldFilter<V> = {
+  equals?: V | null
+  not?: V | null | FieldFilter<V>
+  in?: Scalar<V>[]
+  notIn?: Scalar<V>[]
+} & Comparable<V> & Textual<V>
+
+export type WhereInput<T extends PgTable> = {
+  [K in keyof InferSelectModel<T>]?: InferSelectModel<T>[K] | FieldFilter<InferSelectModel<T>[K]>
+} & {
+  AND?: WhereInput<T> | WhereInput<T>[]
+  OR?: WhereInput<T>[]
+  NOT?: WhereInput<T> | WhereInput<T>[]
+  /** compound unique keys: `a_b: { a, b }` */
+  [compound: `${string}_${string}`]: unknown
+}
+
+export type SelectInput<T extends PgTable> = { [K in keyof InferSelectModel<T>]?: boolean }
+export type OrderByInput<T extends PgTable> =
+  | { [K in keyof InferSelectModel<T>]?: 'asc' | 'desc' | { sort: 'asc' | 'desc'; nulls?: 'first' | 'last' } }
+  | { [K in keyof InferSelectModel<T>]?: 'asc' | 'desc' | { sort: 'asc' | 'desc'; nulls?: 'first' | 'last' } }[]
+
+type NumericOps<V> = Scalar<V> extends number | bigint ? { increment?: Scalar<V>; decrement?: Scalar<V>; multiply?: Scalar<V>; divide?: Scalar<V> } : {}
+export type UpdateInput<T extends PgTable> = {
+  [K in keyof InferSelectModel<T>]?: InferSelectModel<T>[K] | ({ set?: InferSelectModel<T>[K] } & NumericOps<InferSelectModel<T>[K]>)
+}
+
+/** The row type after `select` / `omit`. */
+export type Selected<T extends PgTable, A> = A extends { select: infer S }
+  ? { [K in keyof S & keyof InferSelectModel<T> as S[K] extends true ? K : never]: InferSelectModel<T>[K] }
+  : A extends { omit: infer O }
+    ? { [K in keyof InferSelectModel<T> as K extends keyof O ? (O[K] extends true ? never : K) : K]: InferSelectModel<T>[K] }
+    : InferSelectModel<T>
+
+interface Projection<T extends PgTable> {
+  select?: SelectInput<T>
+  omit?: SelectInput<T>
+}
+export interface FindManyArgs<T extends PgTable> extends Projection<T> {
+  where?: WhereInput<T>
+  orderBy?: OrderByInput<T>
+  take?: number
+  skip?: number
+  cursor?: WhereInput<T>
+}
+export interface UniqueArgs<T extends PgTable> extends Projection<T> {
+  where: WhereInput<T>
+}
+
+export interface ModelClient<T extends PgTable> {
+  findUnique<A extends UniqueArgs<T>>(args: A): Promise<Selected<T, A> | null>
+  findUniqueOrThrow<A extends UniqueArgs<T>>(args: A): Promise<Selected<T, A>>
+  findFirst<A extends FindManyArgs<T>>(args?: A): Promise<Selected<T, A> | null>
+  findFirstOrThrow<A extends FindManyArgs<T>>(args?: A): Promise<Selected<T, A>>
+  findMany<A extends FindManyArgs<T>>(args?: A): Promise<Selected<T, A>[]>
+  create<A extends Projection<T> & { data: InferInsertModel<T> }>(args: A): Promise<Selected<T, A>>
+  createMany(args: { data: InferInsertModel<T> | InferInsertModel<T>[]; skipDuplicates?: boolean }): Promise<{ count: number }>
+  createManyAndReturn<A extends Projection<T> & { data: InferInsertModel<T> | InferInsertModel<T>[]; skipDuplicates?: boolean }>(args: A): Promise<Selected<T, A>[]>
+  update<A extends UniqueArgs<T> & { data: UpdateInput<T> }>(args: A): Promise<Selected<T, A>>
+  updateMany(args: { where?: WhereInput<T>; data: UpdateInput<T> }): Promise<{ count: number }>
+  upsert<A extends UniqueArgs<T> & { create: InferInsertModel<T>; update: UpdateInput<T> }>(args: A): Promise<Selected<T, A>>
+  delete<A extends UniqueArgs<T>>(args: A): Promise<Selected<T, A>>
+  deleteMany(args?: { where?: WhereInput<T> }): Promise<{ count: number }>
+  count(args?: { where?: WhereInput<T>; take?: number; skip?: number; cursor?: WhereInput<T>; orderBy?: OrderByInput<T> }): Promise<number>
+  explain(method: ModelMethod, args?: unknown): Promise<{ backend: 'postgres' | 'scylla'; statements: Statement[] }>
+}
+
+/** `db.<exportName>` for every pgTable export of the schema module. */
+export type ModelClients<S> = { [K in keyof S as S[K] extends PgTable ? K : never]: S[K] extends PgTable ? ModelClient<S[K]> : never }

@@ -1,0 +1,122 @@
+import cassandra from 'cassandra-driver'
+import { TandemError } from '../adapter/errors.js'
+
+const { errors, types } = cassandra
+
+export interface CqlStatement {
+  readonly query: string
+  readonly params: readonly unknown[]
+}
+
+export interface ExecutorOptions {
+  contactPoints: string[]
+  localDataCenter: string
+  connectTimeoutMs: number
+  readTimeoutMs: number
+  /** Scylla-only `USING TIMEOUT`; off by default so Cassandra works too */
+  usingTimeoutMs?: number | undefined
+  logger?: ((level: string, message: string) => void) | undefined
+}
+
+const PAGE = 1000
+
+/**
+ * The only place that talks to cassandra-driver: prepared statements always (token-aware routing),
+ * paging on pageState (never on row counts), LOGGED batches, LWT results read by `[applied]`, and
+ * driver failures turned into BACKEND_UNAVAILABLE.
+ */
+export class CqlExecutor {
+  readonly client: cassandra.Client
+  private connected: Promise<void> | undefined
+
+  constructor(private readonly options: ExecutorOptions) {
+    this.client = new cassandra.Client({
+      contactPoints: options.contactPoints,
+      localDataCenter: options.localDataCenter,
+      encoding: { useBigIntAsLong: true, useBigIntAsVarint: true },
+      socketOptions: { connectTimeout: options.connectTimeoutMs, readTimeout: options.readTimeoutMs },
+      queryOptions: { consistency: types.consistencies.localQuorum, serialConsistency: types.consistencies.localSerial, prepare: true },
+      pooling: { warmup: true },
+    })
+    if (options.logger) {
+      const log = options.logger
+      this.client.on('log', (level: string, _cls: string, message: string) => {
+        if (level === 'warning' || level === 'error') log(level, message)
+      })
+    }
+  }
+
+  connect(): Promise<void> {
+    this.connected ??= this.client.connect().catch((e: unknown) => {
+      this.connected = undefined
+      throw unavailable(e)
+    })
+    return this.connected
+  }
+
+  /** Reads every row (following pageState), or stops once `limit` rows are in. */
+  async select(query: string, params: readonly unknown[], limit?: number): Promise<Record<string, unknown>[]> {
+    await this.connect()
+    const rows: Record<string, unknown>[] = []
+    let pageState: string | undefined
+    do {
+      const fetchSize = limit === undefined ? PAGE : Math.min(PAGE, Math.max(1, limit - rows.length))
+      const rs = await this.guard(() => this.client.execute(query, params as unknown[], { prepare: true, isIdempotent: true, fetchSize, pageState }))
+      for (const r of rs.rows) rows.push(r as unknown as Record<string, unknown>)
+      pageState = rs.pageState ?? undefined
+    } while (pageState && (limit === undefined || rows.length < limit))
+    return limit === undefined ? rows : rows.slice(0, limit)
+  }
+
+  async write(query: string, params: readonly unknown[], idempotent = true): Promise<void> {
+    await this.connect()
+    await this.guard(() => this.client.execute(query, params as unknown[], { prepare: true, isIdempotent: idempotent }))
+  }
+
+  /** A lightweight transaction: returns whether it applied and the current row when it did not. */
+  async lwt(query: string, params: readonly unknown[]): Promise<{ applied: boolean; current: Record<string, unknown> | undefined }> {
+    await this.connect()
+    const rs = await this.guard(() => this.client.execute(query, params as unknown[], { prepare: true, isIdempotent: false }))
+    const row = rs.first() as unknown as Record<string, unknown> | null
+    const applied = row?.['[applied]'] === true
+    return { applied, current: applied || !row ? undefined : row }
+  }
+
+  /** Statements as one LOGGED batch (all or nothing across tables), or a single write when there is one. */
+  async batch(statements: readonly CqlStatement[]): Promise<void> {
+    if (statements.length === 0) return
+    if (statements.length === 1) return this.write(statements[0]!.query, statements[0]!.params)
+    await this.connect()
+    await this.guard(() =>
+      this.client.batch(statements.map((s) => ({ query: s.query, params: [...s.params] })), { prepare: true, logged: true, isIdempotent: true }),
+    )
+  }
+
+  async ddl(query: string): Promise<void> {
+    await this.connect()
+    await this.guard(() => this.client.execute(query, [], { prepare: false, readTimeout: 60_000 }))
+  }
+
+  async close(): Promise<void> {
+    await this.client.shutdown()
+  }
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (e) {
+      throw unavailable(e)
+    }
+  }
+}
+
+/** Driver errors that mean "the database is not there or did not answer" → BACKEND_UNAVAILABLE; others pass. */
+function unavailable(e: unknown): unknown {
+  if (e instanceof TandemError) return e
+  const unreachable =
+    e instanceof errors.NoHostAvailableError ||
+    e instanceof errors.OperationTimedOutError ||
+    (e instanceof errors.ResponseError && [0x1000, 0x1001, 0x1100, 0x1200, 0x1003].includes(e.code))
+  if (!unreachable) return e
+  return new TandemError('BACKEND_UNAVAILABLE', `ScyllaDB is unavailable: ${(e as Error).message}. Is it running? (npm run db:up)`, { cause: e })
+}

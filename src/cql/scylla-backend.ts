@@ -1,0 +1,411 @@
+import type { Model, Row, SchemaInfo } from '../schema/model.js'
+import { createTableCql, cqlName, deriveAllTables, type CqlTable, type LayoutOptions, type ModelTables } from '../schema/scylla-layout.js'
+import type { Backend, Operation, Statement } from '../adapter/backend.js'
+import { uniqueViolation, validationError } from '../adapter/errors.js'
+import { applyUpdate, compareValues, evaluate, rowComparator } from '../adapter/evaluate.js'
+import type { ReadQuery, UpdateOps } from '../adapter/query.js'
+import { CqlExecutor, type CqlStatement } from './cql-executor.js'
+import { deleteRow, insertRow, keyOf, selectBase, selectByKey, selectLookup, updateRow } from './cql-statements.js'
+import { planRead, type BaseRead, type ReadPlan } from './read-planner.js'
+import { rowFromCql, toCql } from './scylla-values.js'
+
+export interface ScyllaOptions {
+  /** host[:port] list; default SCYLLA_HOSTS (or SCYLLA_HOST), comma separated */
+  contactPoints?: string[]
+  /** default SCYLLA_DATACENTER or 'datacenter1' */
+  localDataCenter?: string
+  /** default SCYLLA_KEYSPACE or 'tandem' */
+  keyspace?: string
+  /** replication of the keyspace `$push` creates; default { class: 'NetworkTopologyStrategy', <dc>: 1 } */
+  replication?: Record<string, string | number>
+  /** default 5000 */
+  connectTimeoutMs?: number
+  /** per-request client timeout; default 12000 */
+  readTimeoutMs?: number
+  /** how many rows of a createMany/updateMany/deleteMany are written at once; default 32 */
+  writeConcurrency?: number
+  /** receives driver warnings; a library never writes to stdout */
+  logger?: (level: string, message: string) => void
+}
+
+const MAX_CAS_RETRIES = 16
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i]!)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return out
+}
+
+const same = (model: Model, f: string, a: unknown, b: unknown) =>
+  (a === null || a === undefined) ? (b === null || b === undefined) : b !== null && b !== undefined && compareValues(model.fields.get(f), a, b) === 0
+
+/**
+ * The ScyllaDB backend: reads go through the access path the planner picks (never a scan), writes keep
+ * the base table and its lookup tables in step (LWT for uniqueness, LOGGED batches for the rest).
+ */
+export class ScyllaBackend implements Backend {
+  readonly kind = 'scylla' as const
+  private readonly tables: Map<string, ModelTables>
+  private readonly keyspace: string
+  private readonly dataCenter: string
+  private readonly options: ScyllaOptions
+  private executor: CqlExecutor | undefined
+  private readonly texts = new Map<string, string>()
+
+  constructor(private readonly schema: SchemaInfo, options: ScyllaOptions = {}, layout?: LayoutOptions) {
+    this.options = options
+    this.tables = deriveAllTables(schema, layout)
+    this.keyspace = options.keyspace ?? process.env.SCYLLA_KEYSPACE ?? 'tandem'
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,47}$/.test(this.keyspace)) throw validationError('createDb', `keyspace "${this.keyspace}" must be letters, digits and _ (at most 48)`)
+    this.dataCenter = options.localDataCenter ?? process.env.SCYLLA_DATACENTER ?? 'datacenter1'
+  }
+
+  private get exec(): CqlExecutor {
+    if (!this.executor) {
+      const hosts = this.options.contactPoints ?? (process.env.SCYLLA_HOSTS ?? process.env.SCYLLA_HOST ?? '').split(',').map((h) => h.trim()).filter(Boolean)
+      if (hosts.length === 0) throw validationError('createDb', 'no ScyllaDB hosts: pass scylla.contactPoints or set SCYLLA_HOSTS (npm run db:up prints it)')
+      this.executor = new CqlExecutor({
+        contactPoints: hosts,
+        localDataCenter: this.dataCenter,
+        connectTimeoutMs: this.options.connectTimeoutMs ?? 5000,
+        readTimeoutMs: this.options.readTimeoutMs ?? 12000,
+        logger: this.options.logger,
+      })
+    }
+    return this.executor
+  }
+
+  /** Memoized statement text by shape key. */
+  private text(key: string, build: () => string): string {
+    let t = this.texts.get(key)
+    if (t === undefined) {
+      t = build()
+      this.texts.set(key, t)
+    }
+    return t
+  }
+
+  private tablesOf(model: Model): ModelTables {
+    return this.tables.get(model.name)!
+  }
+
+  async run(model: Model, operation: Operation): Promise<Row[] | number> {
+    const t = this.tablesOf(model)
+    const concurrency = this.options.writeConcurrency ?? 32
+    switch (operation.op) {
+      case 'findMany':
+        return this.read(t, operation.query, `${model.name}.findMany`)
+      case 'count':
+        return (await this.read(t, { ...operation.query, take: undefined, skip: undefined, orderBy: [] }, `${model.name}.count`)).length
+      case 'insert': {
+        const stored = await mapLimit(operation.rows, concurrency, (row) => this.insertOne(t, row, operation.skipDuplicates))
+        return stored.filter((r): r is Row => r !== null)
+      }
+      case 'update': {
+        const plan = planRead(t, operation.query, `${model.name}.update`) // refuse before any I/O
+        const rows = await this.readPlanned(t, plan, operation.query)
+        const updated = await mapLimit(rows, concurrency, (row) => this.updateOne(t, row, operation.set, operation.query))
+        return updated.filter((r): r is Row => r !== null)
+      }
+      case 'delete': {
+        const plan = planRead(t, operation.query, `${model.name}.delete`)
+        const rows = await this.readPlanned(t, plan, operation.query)
+        await mapLimit(rows, concurrency, (row) => this.deleteOne(t, row))
+        return rows
+      }
+    }
+  }
+
+  // ---- reads ---------------------------------------------------------------------------------
+
+  private read(t: ModelTables, query: ReadQuery, ctx: string): Promise<Row[]> {
+    return this.readPlanned(t, planRead(t, query, ctx), query)
+  }
+
+  private async readPlanned(t: ModelTables, plan: ReadPlan, query: ReadQuery): Promise<Row[]> {
+    const model = t.model
+    let rows: Row[]
+    if (plan.path === 'base') {
+      const statements = this.baseStatements(t, plan)
+      const parts = await Promise.all(statements.map((s) => this.exec.select(s.query, s.params, plan.limit)))
+      rows = parts.flat().map((r) => rowFromCql(model, r))
+    } else {
+      const lookupText = this.text(`L:${plan.table.name}`, () => selectLookup(this.keyspace, model, plan.table))
+      const keyRows = (await Promise.all(plan.keys.map((k) => this.exec.select(lookupText, k.map((v, i) => toCql(model.fields.get(plan.table.partitionKey[i]!)!, v)))))).flat()
+      rows = await this.readByBaseKeys(t, keyRows.map((r) => rowFromCql(model, r, plan.table.fields.map((f) => model.fields.get(f)!))))
+    }
+    // The whole filter is checked in memory too: parts CQL already applied pass again, cheaply.
+    if (query.where) rows = rows.filter((r) => evaluate(model, query.where!, r) === true)
+    const ordered = plan.path === 'base' && plan.partitions.length <= 1 && (plan.order === 'native' || plan.order === 'reversed')
+    if (query.orderBy.length && !ordered) rows.sort(rowComparator(model, query.orderBy))
+    const skip = query.skip ?? 0
+    const take = query.unique ? 1 : query.take
+    return take === undefined ? rows.slice(skip) : rows.slice(skip, skip + take)
+  }
+
+  /** Point reads of base rows by full base key, issued together. */
+  private async readByBaseKeys(t: ModelTables, keys: Row[]): Promise<Row[]> {
+    const model = t.model
+    const text = this.text(`K:${t.base.name}`, () => selectByKey(this.keyspace, model, t.base, t.baseKey))
+    const seen = new Set<string>()
+    const unique = keys.filter((k) => {
+      const sig = JSON.stringify(t.baseKey.map((f) => String(k[f])))
+      if (seen.has(sig)) return false
+      seen.add(sig)
+      return true
+    })
+    const found = await mapLimit(unique, 64, (k) => this.exec.select(text, this.bind(model, t.baseKey, k)))
+    return found.flat().map((r) => rowFromCql(model, r))
+  }
+
+  private baseStatements(t: ModelTables, plan: BaseRead): CqlStatement[] {
+    const model = t.model
+    const shape = `B:${t.base.name}:${plan.clustering.eq.length}:${plan.clustering.slices.map((s) => `${s.fields.join(',')}${s.op}`).join('|')}:${plan.order}:${plan.limit !== undefined}`
+    const query = this.text(shape, () => selectBase(this.keyspace, model, plan))
+    const clusteringParams = [
+      ...plan.clustering.eq.map((v, i) => toCql(model.fields.get(t.base.clustering[i]!.field)!, v)),
+      ...plan.clustering.slices.flatMap((s) => s.values.map((v, i) => toCql(model.fields.get(s.fields[i]!)!, v))),
+    ]
+    return plan.partitions.map((p) => ({
+      query,
+      params: [...p.map((v, i) => toCql(model.fields.get(t.base.partitionKey[i]!)!, v)), ...clusteringParams, ...(plan.limit !== undefined ? [plan.limit] : [])],
+    }))
+  }
+
+  private bind(model: Model, fields: readonly string[], row: Row): unknown[] {
+    return fields.map((f) => toCql(model.fields.get(f)!, row[f]))
+  }
+
+  // ---- writes --------------------------------------------------------------------------------
+
+  private insertStatement(t: ModelTables, table: CqlTable, row: Row, ifNotExists = false): CqlStatement {
+    const model = t.model
+    return { query: this.text(`I:${table.name}:${ifNotExists}`, () => insertRow(this.keyspace, model, table, ifNotExists)), params: this.bind(model, table.fields, row) }
+  }
+
+  private deleteStatement(t: ModelTables, table: CqlTable, row: Row, ifFields: readonly string[] = []): CqlStatement {
+    const model = t.model
+    const key = keyOf(table)
+    return {
+      query: this.text(`D:${table.name}:${ifFields.join(',')}`, () => deleteRow(this.keyspace, model, table, key, ifFields)),
+      params: [...this.bind(model, key, row), ...this.bind(model, ifFields, row)],
+    }
+  }
+
+  /** Lookup rows exist only for non-null key values (NULLs are never equal, as in SQL). */
+  private hasKey(table: CqlTable, row: Row): boolean {
+    return table.keyFields.every((f) => row[f] !== null && row[f] !== undefined)
+  }
+
+  private async insertOne(t: ModelTables, row: Row, skipDuplicates: boolean): Promise<Row | null> {
+    const model = t.model
+    const stored: Row = {}
+    for (const f of model.fields.keys()) stored[f] = row[f] ?? null
+    const claimed: CqlTable[] = []
+    try {
+      for (const u of t.uniques) {
+        if (!this.hasKey(u, stored)) continue
+        if (!(await this.claim(t, u, stored))) {
+          if (skipDuplicates) return await this.releaseAll(t, claimed, stored).then(() => null)
+          throw uniqueViolation(model.name, u.keyFields)
+        }
+        claimed.push(u)
+      }
+      const indexWrites = t.indexes.filter((ix) => this.hasKey(ix, stored)).map((ix) => this.insertStatement(t, ix, stored))
+      if (t.baseKeyIsPrimary) {
+        const s = this.insertStatement(t, t.base, stored, true)
+        const r = await this.exec.lwt(s.query, s.params)
+        if (!r.applied) {
+          await this.releaseAll(t, claimed, stored)
+          if (skipDuplicates) return null
+          throw uniqueViolation(model.name, model.primaryKey)
+        }
+        await this.exec.batch(indexWrites)
+      } else {
+        await this.exec.batch([this.insertStatement(t, t.base, stored), ...indexWrites])
+      }
+      return stored
+    } catch (e) {
+      if (!(e as { code?: string }).code?.startsWith('P')) await this.releaseAll(t, claimed, stored).catch(() => {})
+      else if ((e as { code?: string }).code === 'P2002') await this.releaseAll(t, claimed, stored).catch(() => {})
+      throw e
+    }
+  }
+
+  /**
+   * Claims a unique value with `INSERT … IF NOT EXISTS`. If the value is taken by an entry whose base
+   * row is gone or no longer holds it (left by an interrupted write), the entry is taken over by CAS.
+   */
+  private async claim(t: ModelTables, u: CqlTable, row: Row): Promise<boolean> {
+    const model = t.model
+    const s = this.insertStatement(t, u, row, true)
+    const r = await this.exec.lwt(s.query, s.params)
+    if (r.applied) return true
+    const holder = r.current ? rowFromCql(model, r.current, u.fields.map((f) => model.fields.get(f)!)) : undefined
+    if (!holder) return false
+    const [base] = await this.readByBaseKeys(t, [holder])
+    if (base && u.keyFields.every((f) => same(model, f, base[f], row[f]))) return false
+    const extra = u.fields.filter((f) => !u.keyFields.includes(f))
+    if (extra.length === 0) return false
+    const text = this.text(`T:${u.name}`, () => updateRow(this.keyspace, model, u, u.keyFields, extra, extra))
+    const taken = await this.exec.lwt(text, [...this.bind(model, extra, row), ...this.bind(model, u.keyFields, row), ...this.bind(model, extra, holder)])
+    return taken.applied
+  }
+
+  /** Removes unique entries this row holds, only while they still point at it. */
+  private async releaseAll(t: ModelTables, tables: readonly CqlTable[], row: Row): Promise<void> {
+    for (const u of tables) {
+      const extra = u.fields.filter((f) => !u.keyFields.includes(f))
+      const s = this.deleteStatement(t, u, row, extra)
+      if (extra.length) await this.exec.lwt(s.query, s.params)
+      else await this.exec.write(s.query, s.params)
+    }
+  }
+
+  /**
+   * Updates one row read through a key. Arithmetic (increment, …) is a compare-and-set on the base
+   * row, retried on contention; a changed key moves the row; changed unique values are claimed first
+   * and the old entries released after; index entries follow in the same LOGGED batch.
+   */
+  private async updateOne(t: ModelTables, read: Row, ops: UpdateOps, query: ReadQuery): Promise<Row | null> {
+    const model = t.model
+    const arithmetic = Object.entries(ops).filter(([, op]) => op.op !== 'set').map(([f]) => f)
+    let current = read
+    for (let attempt = 0; attempt <= MAX_CAS_RETRIES; attempt++) {
+      const next = applyUpdate(model, current, ops)
+      for (const f of Object.keys(ops)) {
+        const field = model.fields.get(f)!
+        if (!field.nullable && (next[f] === null || next[f] === undefined)) throw validationError(`${model.name}.update`, `\`${f}\` must not be null`)
+        if (field.kind === 'int' && typeof next[f] === 'number' && (next[f] as number) > 2147483647) throw validationError(`${model.name}.update`, `\`${f}\` would overflow a 32-bit integer`)
+      }
+      const changed = (f: string) => !same(model, f, current[f], next[f])
+      const keyMoved = t.baseKey.some(changed)
+      const newClaims = t.uniques.filter((u) => (u.fields.some(changed)) && this.hasKey(u, next))
+      const claimed: CqlTable[] = []
+      for (const u of newClaims) {
+        if (u.keyFields.some(changed)) {
+          if (!(await this.claim(t, u, next))) {
+            await this.releaseAll(t, claimed, next)
+            throw uniqueViolation(model.name, u.keyFields)
+          }
+          claimed.push(u)
+        }
+      }
+      const batch: CqlStatement[] = []
+      if (keyMoved) {
+        batch.push(this.deleteStatement(t, t.base, current), this.insertStatement(t, t.base, next))
+      } else if (arithmetic.length) {
+        const set = Object.keys(ops).filter((f) => !t.baseKey.includes(f))
+        const text = this.text(`U:${t.base.name}:${set.join(',')}:${arithmetic.join(',')}`, () => updateRow(this.keyspace, model, t.base, t.baseKey, set, arithmetic))
+        const r = await this.exec.lwt(text, [...this.bind(model, set, next), ...this.bind(model, t.baseKey, current), ...this.bind(model, arithmetic, current)])
+        if (!r.applied) {
+          await this.releaseAll(t, claimed, next)
+          const [fresh] = await this.readByBaseKeys(t, [current])
+          if (!fresh || (query.where && evaluate(model, query.where, fresh) !== true)) return null
+          current = fresh
+          continue
+        }
+      } else {
+        const set = Object.keys(ops).filter((f) => !t.baseKey.includes(f))
+        if (set.length) {
+          batch.push({
+            query: this.text(`U:${t.base.name}:${set.join(',')}:`, () => updateRow(this.keyspace, model, t.base, t.baseKey, set)),
+            params: [...this.bind(model, set, next), ...this.bind(model, t.baseKey, current)],
+          })
+        }
+      }
+      for (const ix of t.indexes) {
+        if (!ix.fields.some(changed)) continue
+        if (this.hasKey(ix, current)) batch.push(this.deleteStatement(t, ix, current))
+        if (this.hasKey(ix, next)) batch.push(this.insertStatement(t, ix, next))
+      }
+      // unique entries whose value stayed but whose base key moved get the new base key
+      for (const u of t.uniques) if (keyMoved && !u.keyFields.some(changed) && this.hasKey(u, next)) batch.push(this.insertStatement(t, u, next))
+      await this.exec.batch(batch)
+      const stale = t.uniques.filter((u) => u.keyFields.some(changed) && this.hasKey(u, current))
+      await this.releaseAll(t, stale, current)
+      return next
+    }
+    throw new Error(`${model.name}.update: too much contention on one row (${MAX_CAS_RETRIES} compare-and-set retries); try again`)
+  }
+
+  private async deleteOne(t: ModelTables, row: Row): Promise<void> {
+    const batch = [this.deleteStatement(t, t.base, row), ...t.indexes.filter((ix) => this.hasKey(ix, row)).map((ix) => this.deleteStatement(t, ix, row))]
+    await this.exec.batch(batch)
+    await this.releaseAll(t, t.uniques.filter((u) => this.hasKey(u, row)), row)
+  }
+
+  // ---- explain, DDL --------------------------------------------------------------------------
+
+  explain(model: Model, operation: Operation): Statement[] {
+    const t = this.tablesOf(model)
+    const out: Statement[] = []
+    const readStatements = (query: ReadQuery, ctx: string) => {
+      const plan = planRead(t, query, ctx)
+      if (plan.path === 'base') {
+        const texts = this.baseStatements(t, plan)
+        const note = `${plan.partitions.length} partition read(s), order ${plan.order}${plan.residual ? ', filter partly in memory' : ''}`
+        if (texts[0]) out.push({ text: texts[0].query, table: t.base.name, note })
+      } else {
+        out.push({ text: selectLookup(this.keyspace, model, plan.table), table: plan.table.name, note: `${plan.keys.length} lookup partition(s)` })
+        out.push({ text: selectByKey(this.keyspace, model, t.base, t.baseKey), table: t.base.name, note: 'one point read per key found, issued together' })
+      }
+    }
+    switch (operation.op) {
+      case 'findMany': case 'count':
+        readStatements(operation.query, `${model.name}.${operation.op}`)
+        break
+      case 'insert':
+        for (const u of t.uniques) out.push({ text: insertRow(this.keyspace, model, u, true), table: u.name, note: 'claims the unique value (LWT)' })
+        out.push({ text: insertRow(this.keyspace, model, t.base, t.baseKeyIsPrimary), table: t.base.name, note: t.baseKeyIsPrimary ? 'LWT: the primary key is unique' : 'in a LOGGED batch with the index entries' })
+        for (const ix of t.indexes) out.push({ text: insertRow(this.keyspace, model, ix, false), table: ix.name, note: 'index entry (LOGGED batch)' })
+        break
+      case 'update': {
+        readStatements(operation.query, `${model.name}.update`)
+        const arithmetic = Object.entries(operation.set).filter(([, op]) => op.op !== 'set').map(([f]) => f)
+        const set = Object.keys(operation.set).filter((f) => !t.baseKey.includes(f))
+        if (set.length) out.push({ text: updateRow(this.keyspace, model, t.base, t.baseKey, set, arithmetic), table: t.base.name, note: arithmetic.length ? 'compare-and-set (LWT), retried on contention' : 'per matched row' })
+        for (const ix of t.indexes.filter((ix) => ix.fields.some((f) => f in operation.set))) out.push({ text: insertRow(this.keyspace, model, ix, false), table: ix.name, note: 'index entry moved (delete + insert, LOGGED batch)' })
+        for (const u of t.uniques.filter((u) => u.keyFields.some((f) => f in operation.set))) out.push({ text: insertRow(this.keyspace, model, u, true), table: u.name, note: 'claims the new unique value (LWT); the old entry is released after' })
+        break
+      }
+      case 'delete':
+        readStatements(operation.query, `${model.name}.delete`)
+        out.push({ text: deleteRow(this.keyspace, model, t.base, t.baseKey), table: t.base.name, note: 'per matched row, LOGGED batch with index entries' })
+        for (const ix of t.indexes) out.push({ text: deleteRow(this.keyspace, model, ix, keyOf(ix)), table: ix.name })
+        for (const u of t.uniques) out.push({ text: deleteRow(this.keyspace, model, u, u.keyFields, u.fields.filter((f) => !u.keyFields.includes(f))), table: u.name, note: 'released by LWT' })
+        break
+    }
+    return out
+  }
+
+  ddl(): string[] {
+    const replication = this.options.replication ?? { class: 'NetworkTopologyStrategy', [this.dataCenter]: 1 }
+    const repl = Object.entries(replication).map(([k, v]) => `'${k}': ${typeof v === 'number' ? v : `'${v}'`}`).join(', ')
+    const out = [`CREATE KEYSPACE IF NOT EXISTS ${cqlName(this.keyspace)} WITH replication = {${repl}}`]
+    for (const t of this.tables.values()) {
+      for (const table of [t.base, ...t.uniques, ...t.indexes]) out.push(createTableCql(this.keyspace, t.model, table))
+    }
+    return out
+  }
+
+  async push(): Promise<void> {
+    for (const stmt of this.ddl()) await this.exec.ddl(stmt)
+  }
+
+  async ping(): Promise<void> {
+    await this.exec.select('SELECT release_version FROM system.local', [])
+  }
+
+  async close(): Promise<void> {
+    await this.executor?.close()
+    this.executor = undefined
+  }
+}

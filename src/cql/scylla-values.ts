@@ -1,0 +1,40 @@
+import cassandra from 'cassandra-driver'
+import type { Field, Model, Row } from '../schema/model.js'
+
+const { types } = cassandra
+
+/** JS value (canonical, see adapter/values.ts) → the value cassandra-driver binds for the field's CQL type. */
+export function toCql(field: Field, value: unknown): unknown {
+  if (value === null || value === undefined) return null
+  switch (field.kind) {
+    case 'bigint': return BigInt(value as number | bigint)
+    case 'decimal': return types.BigDecimal.fromString(String(value))
+    case 'date': return types.LocalDate.fromString(value instanceof Date ? value.toISOString().slice(0, 10) : String(value))
+    case 'json': return JSON.stringify(value)
+    default: return value
+  }
+}
+
+/** A value read from CQL → the canonical JS value PostgreSQL (through drizzle) would give. */
+export function fromCql(field: Field, value: unknown): unknown {
+  if (value === null || value === undefined) return null
+  switch (field.kind) {
+    case 'uuid': return String(value)
+    case 'bigint': return field.mode === 'bigint' ? BigInt(value as bigint) : Number(value as bigint)
+    case 'decimal': return (value as { toString(): string }).toString()
+    case 'date': {
+      const iso = (value as { toString(): string }).toString()
+      return field.mode === 'date' ? new Date(`${iso}T00:00:00.000Z`) : iso
+    }
+    case 'json': return JSON.parse(value as string)
+    case 'float': return typeof value === 'number' ? value : Number(value)
+    default: return value
+  }
+}
+
+/** A CQL row (keyed by column name) → a tandem row (keyed by field name), all fields present. */
+export function rowFromCql(model: Model, row: Record<string, unknown>, fields: Iterable<Field> = model.fields.values()): Row {
+  const out: Row = {}
+  for (const f of fields) out[f.name] = fromCql(f, row[f.column])
+  return out
+}

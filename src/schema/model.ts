@@ -1,0 +1,86 @@
+import type { PgTable } from 'drizzle-orm/pg-core'
+import type { AnyColumn } from 'drizzle-orm'
+
+/** The value kinds tandem maps between PostgreSQL, CQL and JavaScript. */
+export type FieldKind =
+  | 'uuid' | 'string' | 'int' | 'bigint' | 'boolean' | 'float' | 'decimal'
+  | 'timestamp' | 'date' | 'json' | 'enum'
+
+export type DefaultSpec =
+  | { kind: 'now' }
+  | { kind: 'uuid' }
+  | { kind: 'value'; value: unknown }
+  | { kind: 'fn'; fn: () => unknown }
+  | { kind: 'sql'; text: string } // a database-side default tandem cannot evaluate itself
+
+export interface Field {
+  /** the column key in the Drizzle table (the field name users write) */
+  readonly name: string
+  /** the SQL (and CQL) column name */
+  readonly column: string
+  readonly kind: FieldKind
+  /** JS representation for bigint columns ('number' | 'bigint'), date/timestamp columns ('date' | 'string') */
+  readonly mode: 'number' | 'bigint' | 'date' | 'string' | undefined
+  readonly nullable: boolean
+  readonly enumValues: readonly string[] | undefined
+  readonly defaultValue: DefaultSpec | undefined
+  readonly onUpdate: (() => unknown) | undefined
+  readonly isList: false
+  readonly drizzle: AnyColumn
+}
+
+export interface UniqueKey {
+  readonly name: string
+  readonly fields: readonly string[]
+  readonly primary: boolean
+}
+
+export interface IndexKey {
+  readonly name: string
+  readonly fields: readonly string[]
+}
+
+export type ReferentialAction = 'cascade' | 'restrict' | 'no action' | 'set null' | 'set default'
+
+export interface ForeignKey {
+  readonly name: string
+  readonly fields: readonly string[]
+  readonly targetModel: string
+  readonly targetFields: readonly string[]
+  readonly onDelete: ReferentialAction
+}
+
+export interface Model {
+  /** export name in the schema module: db.<name> */
+  readonly name: string
+  /** SQL table name */
+  readonly table: string
+  readonly fields: ReadonlyMap<string, Field>
+  readonly primaryKey: readonly string[]
+  /** every unique key, the primary key first */
+  readonly uniqueKeys: readonly UniqueKey[]
+  readonly indexes: readonly IndexKey[]
+  readonly foreignKeys: readonly ForeignKey[]
+  readonly drizzle: PgTable
+}
+
+export interface EnumInfo {
+  readonly name: string
+  readonly values: readonly string[]
+}
+
+export interface SchemaInfo {
+  readonly models: ReadonlyMap<string, Model>
+  readonly enums: readonly EnumInfo[]
+  /** SQL table name → model name */
+  readonly byTable: ReadonlyMap<string, string>
+}
+
+/** A row as tandem passes it between layers: field name → JS value. */
+export type Row = Record<string, unknown>
+
+export function fieldOf(model: Model, name: string): Field {
+  const f = model.fields.get(name)
+  if (!f) throw new Error(`internal: ${model.name} has no field ${name}`)
+  return f
+}

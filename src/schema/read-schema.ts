@@ -1,0 +1,151 @@
+import { is, getTableColumns, SQL } from 'drizzle-orm'
+import { PgTable, getTableConfig, isPgEnum } from 'drizzle-orm/pg-core'
+import type { AnyColumn } from 'drizzle-orm'
+import type { DefaultSpec, EnumInfo, Field, FieldKind, ForeignKey, IndexKey, Model, SchemaInfo, UniqueKey } from './model.js'
+import { validationError } from '../adapter/errors.js'
+
+const KIND_BY_COLUMN_TYPE: Record<string, FieldKind> = {
+  PgUUID: 'uuid',
+  PgText: 'string', PgVarchar: 'string', PgChar: 'string',
+  PgInteger: 'int', PgSmallInt: 'int',
+  PgBigInt53: 'bigint', PgBigInt64: 'bigint',
+  PgBoolean: 'boolean',
+  PgReal: 'float', PgDoublePrecision: 'float',
+  PgNumeric: 'decimal', PgNumericNumber: 'decimal', PgNumericBigInt: 'decimal',
+  PgTimestamp: 'timestamp', PgTimestampString: 'timestamp',
+  PgDate: 'date', PgDateString: 'date',
+  PgJson: 'json', PgJsonb: 'json',
+  PgEnumColumn: 'enum', PgEnumObjectColumn: 'enum',
+}
+
+/**
+ * Reads a Drizzle schema module (the `import * as schema` of pgTable/pgEnum/relations exports) into
+ * tandem's model metadata, through Drizzle's public accessors only.
+ * @example const info = readSchema(await import('./schema.js'))
+ */
+export function readSchema(module: Record<string, unknown>): SchemaInfo {
+  const models = new Map<string, Model>()
+  const enums: EnumInfo[] = []
+  const byTable = new Map<string, string>()
+  for (const [exportName, value] of Object.entries(module)) {
+    if (isPgEnum(value)) enums.push({ name: value.enumName, values: value.enumValues })
+    else if (is(value, PgTable)) {
+      const model = readTable(exportName, value)
+      if (byTable.has(model.table)) {
+        throw validationError('schema', `tables ${byTable.get(model.table)} and ${exportName} both use the SQL name "${model.table}"`)
+      }
+      models.set(exportName, model)
+      byTable.set(model.table, exportName)
+    }
+  }
+  if (models.size === 0) throw validationError('schema', 'the schema module exports no pgTable; pass `import * as schema from "./schema"`')
+  // Foreign keys name their target by SQL table; resolve to model names now that all are known.
+  for (const model of models.values()) {
+    for (const fk of model.foreignKeys) {
+      const target = byTable.get(fk.targetModel)
+      if (!target) throw validationError('schema', `${model.name} references table "${fk.targetModel}", which the schema does not export`)
+      ;(fk as { targetModel: string }).targetModel = target
+    }
+  }
+  return { models, enums, byTable }
+}
+
+function readTable(name: string, table: PgTable): Model {
+  const config = getTableConfig(table)
+  const columns = getTableColumns(table) as Record<string, AnyColumn>
+  const keyOfColumn = new Map<string, string>()
+  const fields = new Map<string, Field>()
+  for (const [key, column] of Object.entries(columns)) {
+    keyOfColumn.set(column.name, key)
+    fields.set(key, readField(name, key, column))
+  }
+  const keysOf = (cols: readonly AnyColumn[]): string[] => cols.map((c) => keyOfColumn.get(c.name) ?? c.name)
+
+  let primaryKey = Object.values(columns).filter((c) => c.primary).map((c) => keyOfColumn.get(c.name)!)
+  const compositePk = config.primaryKeys[0]
+  if (compositePk) primaryKey = keysOf(compositePk.columns)
+  if (primaryKey.length === 0) throw validationError('schema', `table ${name} has no primary key; tandem needs one to identify rows`)
+
+  const uniqueKeys: UniqueKey[] = [{ name: `${config.name}_pkey`, fields: primaryKey, primary: true }]
+  const seen = new Set([primaryKey.join(',')])
+  const addUnique = (ukName: string, ukFields: string[]) => {
+    const sig = ukFields.join(',')
+    if (seen.has(sig)) return
+    seen.add(sig)
+    uniqueKeys.push({ name: ukName, fields: ukFields, primary: false })
+  }
+  for (const column of Object.values(columns)) {
+    if (column.isUnique && !column.primary) addUnique(column.uniqueName ?? `${config.name}_${column.name}_unique`, [keyOfColumn.get(column.name)!])
+  }
+  for (const uc of config.uniqueConstraints) addUnique(uc.name ?? `${config.name}_${uc.columns.map((c) => c.name).join('_')}_unique`, keysOf(uc.columns))
+
+  const indexes: IndexKey[] = []
+  for (const ix of config.indexes) {
+    const cols = ix.config.columns.filter((c): c is AnyColumn => !is(c, SQL) && typeof (c as AnyColumn).name === 'string')
+    if (cols.length !== ix.config.columns.length) throw validationError('schema', `index ${ix.config.name ?? ''} on ${name} uses an expression; only column indexes are supported`)
+    const ixFields = keysOf(cols)
+    if (ix.config.unique) addUnique(ix.config.name ?? `${config.name}_${cols.map((c) => c.name).join('_')}_key`, ixFields)
+    else indexes.push({ name: ix.config.name ?? `${config.name}_${cols.map((c) => c.name).join('_')}_idx`, fields: ixFields })
+  }
+
+  const foreignKeys: ForeignKey[] = config.foreignKeys.map((fk) => {
+    const ref = fk.reference()
+    const targetTable = getTableConfig(ref.foreignTable)
+    const targetColumns = getTableColumns(ref.foreignTable) as Record<string, AnyColumn>
+    const targetKey = new Map(Object.entries(targetColumns).map(([k, c]) => [c.name, k]))
+    return {
+      name: fk.getName(),
+      fields: keysOf(ref.columns),
+      targetModel: targetTable.name, // resolved to the model name by readSchema
+      targetFields: ref.foreignColumns.map((c) => targetKey.get(c.name) ?? c.name),
+      onDelete: (fk.onDelete ?? 'no action') as ForeignKey['onDelete'],
+    }
+  })
+
+  return { name, table: config.name, fields, primaryKey, uniqueKeys, indexes, foreignKeys, drizzle: table }
+}
+
+function readField(model: string, key: string, column: AnyColumn): Field {
+  const c = column as AnyColumn & {
+    columnType: string
+    enumValues?: string[]
+    defaultFn?: () => unknown
+    onUpdateFn?: () => unknown
+    mode?: string
+    config?: { mode?: string }
+  }
+  const kind = KIND_BY_COLUMN_TYPE[c.columnType]
+  if (!kind) throw validationError('schema', `${model}.${key} has column type ${c.columnType}, which tandem does not support yet`)
+  if ((c as { dataType: string }).dataType === 'array') throw validationError('schema', `${model}.${key}: array columns are not supported yet`)
+  let mode: Field['mode']
+  if (kind === 'bigint') mode = c.columnType === 'PgBigInt64' ? 'bigint' : 'number'
+  if (kind === 'date' || kind === 'timestamp') mode = c.columnType.endsWith('String') ? 'string' : 'date'
+  return {
+    name: key,
+    column: c.name,
+    kind,
+    mode,
+    nullable: !c.notNull,
+    enumValues: kind === 'enum' ? c.enumValues : undefined,
+    defaultValue: readDefault(c),
+    onUpdate: c.onUpdateFn,
+    isList: false,
+    drizzle: column,
+  }
+}
+
+function readDefault(c: AnyColumn & { defaultFn?: () => unknown }): DefaultSpec | undefined {
+  if (c.defaultFn) return { kind: 'fn', fn: c.defaultFn }
+  if (!c.hasDefault || c.default === undefined) return undefined
+  if (is(c.default, SQL)) {
+    const text = c.default.queryChunks
+      .map((chunk) => (typeof chunk === 'object' && chunk !== null && 'value' in chunk ? ([] as string[]).concat((chunk as { value: string | string[] }).value).join('') : ''))
+      .join('')
+      .trim()
+      .toLowerCase()
+    if (text === 'now()' || text === 'current_timestamp' || text === 'current_timestamp()') return { kind: 'now' }
+    if (text === 'gen_random_uuid()' || text === 'uuid_generate_v4()') return { kind: 'uuid' }
+    return { kind: 'sql', text }
+  }
+  return { kind: 'value', value: c.default }
+}

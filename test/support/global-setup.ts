@@ -1,0 +1,23 @@
+// Vitest global setup (runs once, in the main process, before any test worker is forked).
+// Makes DATABASE_URL, SCYLLA_HOSTS and SCYLLA_DATACENTER available to every test file: uses the ones already
+// in the environment, else starts (or reuses) the local databases with scripts/db.mjs. Workers are forked
+// after this runs and inherit process.env. The databases are left running at teardown so reruns are fast;
+// stop them with `npm run db:down`.
+import { localEnv, up } from '../../scripts/db.mjs'
+
+export default async function setup(): Promise<void> {
+  const pg = process.env.DATABASE_URL
+  const cql = process.env.SCYLLA_HOSTS || process.env.SCYLLA_HOST
+  // Values equal to our own local servers (e.g. exported from `npm run -s db:up`) still go through up(), which
+  // reuses them when running and restarts them after `npm run db:down`.
+  const external = pg && cql && pg !== localEnv.DATABASE_URL && cql !== localEnv.SCYLLA_HOSTS
+  if (external) {
+    process.env.SCYLLA_HOSTS = cql
+    process.env.SCYLLA_DATACENTER ??= 'datacenter1'
+    return
+  }
+  const env = await up()
+  process.env.DATABASE_URL = env.DATABASE_URL
+  process.env.SCYLLA_HOSTS = env.SCYLLA_HOSTS
+  process.env.SCYLLA_DATACENTER = env.SCYLLA_DATACENTER
+}
