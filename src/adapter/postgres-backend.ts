@@ -203,7 +203,8 @@ export class PostgresBackend implements Backend {
         builder = this.db.select({ n: countFn() }).from(table as PgTable).where(where(operation.query.where)) as unknown as typeof builder
         break
       case 'insert': {
-        const values = operation.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, p]) => [k, bind(k, p)])))
+        // insert/set wrap plain values in a column-encoded Param themselves: hand them bare placeholders
+        const values = operation.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, p]) => [k, p === null ? null : rawBind(p)])))
         let b = this.db.insert(table as PgTable).values(values as never).$dynamic()
         if (operation.skipDuplicates) b = b.onConflictDoNothing()
         builder = b.returning() as unknown as typeof builder
@@ -215,7 +216,7 @@ export class PostgresBackend implements Backend {
           const c = columns[k]!
           const v = bind(k, op.value)
           set[k] =
-            op.op === 'set' ? v
+            op.op === 'set' ? (op.value === null ? null : rawBind(op.value))
             : op.op === 'increment' ? sql`${c} + ${v}`
             : op.op === 'decrement' ? sql`${c} - ${v}`
             : op.op === 'multiply' ? sql`${c} * ${v}`
@@ -240,7 +241,10 @@ export class PostgresBackend implements Backend {
     }
   }
 
-  private translate(model: Model, e: unknown): unknown {
+  private translate(model: Model, thrown: unknown): unknown {
+    // drizzle wraps driver errors in DrizzleQueryError; the PostgreSQL fields are on its cause
+    const cause = (thrown as { cause?: { code?: unknown } })?.cause
+    const e = cause && typeof cause === 'object' && typeof cause.code === 'string' ? cause : thrown
     const err = e as { code?: string; constraint_name?: string; message?: string; errno?: string }
     switch (err.code) {
       case '23505': {
@@ -256,7 +260,7 @@ export class PostgresBackend implements Backend {
       case 'ECONNREFUSED': case 'CONNECT_TIMEOUT': case 'ENOTFOUND': case 'CONNECTION_CLOSED': case 'CONNECTION_ENDED': case 'CONNECTION_DESTROYED': case 'EHOSTUNREACH': case 'ETIMEDOUT': case '57P01': case '57P03':
         return new TandemError('BACKEND_UNAVAILABLE', `PostgreSQL is unavailable (${err.code}): ${err.message}. Is it running? (npm run db:up)`, { cause: e })
       default:
-        return e
+        return thrown
     }
   }
 

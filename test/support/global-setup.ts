@@ -14,10 +14,31 @@ export default async function setup(): Promise<void> {
   if (external) {
     process.env.SCYLLA_HOSTS = cql
     process.env.SCYLLA_DATACENTER ??= 'datacenter1'
+    await resetTestDatabases()
     return
   }
   const env = await up()
   process.env.DATABASE_URL = env.DATABASE_URL
   process.env.SCYLLA_HOSTS = env.SCYLLA_HOSTS
   process.env.SCYLLA_DATACENTER = env.SCYLLA_DATACENTER
+  await resetTestDatabases()
+}
+
+/** Fresh test databases once per run: PostgreSQL `tandem_test` (C.UTF-8) and keyspace `tandem_test`. */
+export async function resetTestDatabases(): Promise<void> {
+  const { default: postgres } = await import('postgres')
+  const admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+  try {
+    await admin.unsafe('DROP DATABASE IF EXISTS tandem_test WITH (FORCE)')
+    await admin.unsafe(`CREATE DATABASE tandem_test TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`)
+  } finally {
+    await admin.end()
+  }
+  const { default: cassandra } = await import('cassandra-driver')
+  const client = new cassandra.Client({ contactPoints: process.env.SCYLLA_HOSTS!.split(','), localDataCenter: process.env.SCYLLA_DATACENTER ?? 'datacenter1' })
+  try {
+    await client.execute('DROP KEYSPACE IF EXISTS tandem_test', [], { readTimeout: 60_000 })
+  } finally {
+    await client.shutdown()
+  }
 }
