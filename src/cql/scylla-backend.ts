@@ -209,32 +209,28 @@ export class ScyllaBackend implements Backend {
     const stored: Row = {}
     for (const f of model.fields.keys()) stored[f] = row[f] ?? null
     const claimed: CqlTable[] = []
+    let baseWritten = false
     try {
       for (const u of t.uniques) {
         if (!this.hasKey(u, stored)) continue
-        if (!(await this.claim(t, u, stored))) {
-          if (skipDuplicates) return await this.releaseAll(t, claimed, stored).then(() => null)
-          throw uniqueViolation(model.name, u.keyFields)
-        }
+        if (!(await this.claim(t, u, stored))) throw uniqueViolation(model.name, u.keyFields)
         claimed.push(u)
       }
       const indexWrites = t.indexes.filter((ix) => this.hasKey(ix, stored)).map((ix) => this.insertStatement(t, ix, stored))
       if (t.baseKeyIsPrimary) {
         const s = this.insertStatement(t, t.base, stored, true)
-        const r = await this.exec.lwt(s.query, s.params)
-        if (!r.applied) {
-          await this.releaseAll(t, claimed, stored)
-          if (skipDuplicates) return null
-          throw uniqueViolation(model.name, model.primaryKey)
-        }
+        if (!(await this.exec.lwt(s.query, s.params)).applied) throw uniqueViolation(model.name, model.primaryKey)
+        baseWritten = true
         await this.exec.batch(indexWrites)
       } else {
         await this.exec.batch([this.insertStatement(t, t.base, stored), ...indexWrites])
       }
       return stored
     } catch (e) {
-      if (!(e as { code?: string }).code?.startsWith('P')) await this.releaseAll(t, claimed, stored).catch(() => {})
-      else if ((e as { code?: string }).code === 'P2002') await this.releaseAll(t, claimed, stored).catch(() => {})
+      // undo what this call wrote (a failed create writes nothing); the failure is what the caller sees
+      if (baseWritten) await this.exec.batch([this.deleteStatement(t, t.base, stored), ...t.indexes.filter((ix) => this.hasKey(ix, stored)).map((ix) => this.deleteStatement(t, ix, stored))]).catch(() => {})
+      await this.releaseAll(t, claimed, stored).catch(() => {})
+      if (skipDuplicates && (e as { code?: string }).code === 'P2002') return null
       throw e
     }
   }
