@@ -33,6 +33,15 @@ export interface DbControls {
 
 export type TandemDb<S extends Record<string, unknown>> = DbControls & ModelClients<S>
 
+const backends = new WeakMap<object, Backend>()
+
+/** The backend behind a client, for tandem's own modules (credits); not part of the public API. */
+export function backendOf(db: object): Backend {
+  const b = backends.get(db)
+  if (!b) throw validationError('tandem-orm', 'expected a client made by createDb()')
+  return b
+}
+
 function backendFromEnv(): 'postgres' | 'scylla' {
   const flag = (process.env.USE_SCYLLA ?? '').trim().toLowerCase()
   return flag === 'true' || flag === '1' ? 'scylla' : 'postgres'
@@ -76,5 +85,6 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
     if (model.name in db) throw new TandemError('VALIDATION', `createDb: model name \`${model.name}\` clashes with a client method`)
     db[model.name] = new ModelDelegate(model, backend)
   }
+  backends.set(db, backend)
   return db as unknown as TandemDb<S>
 }

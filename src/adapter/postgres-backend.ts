@@ -6,7 +6,8 @@ import type { PgTable } from 'drizzle-orm/pg-core'
 import type { Model, Row, SchemaInfo } from '../schema/model.js'
 import { postgresDdl } from '../schema/postgres-ddl.js'
 import { PlanCache } from '../cache/plan-cache.js'
-import type { Backend, Operation, Statement } from './backend.js'
+import type { Backend, Ledger, LedgerModels, Operation, Statement } from './backend.js'
+import { PostgresLedger } from './postgres-ledger.js'
 import { TandemError, uniqueViolation, validationError } from './errors.js'
 import type { Filter, OrderTerm, UpdateOps } from './query.js'
 
@@ -278,6 +279,10 @@ export class PostgresBackend implements Backend {
 
   async close(): Promise<void> {
     await this.client.end({ timeout: 5 })
+  }
+
+  ledger(models: LedgerModels): Ledger {
+    return new PostgresLedger(this.client, models, (e) => this.translate(models.entries, e))
   }
 }
 

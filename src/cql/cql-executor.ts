@@ -55,13 +55,14 @@ export class CqlExecutor {
   }
 
   /** Reads every row (following pageState), or stops once `limit` rows are in. */
-  async select(query: string, params: readonly unknown[], limit?: number): Promise<Record<string, unknown>[]> {
+  async select(query: string, params: readonly unknown[], limit?: number, serial = false): Promise<Record<string, unknown>[]> {
     await this.connect()
     const rows: Record<string, unknown>[] = []
     let pageState: string | undefined
     do {
       const fetchSize = limit === undefined ? PAGE : Math.min(PAGE, Math.max(1, limit - rows.length))
-      const rs = await this.guard(() => this.client.execute(query, params as unknown[], { prepare: true, isIdempotent: true, fetchSize, pageState }))
+      const consistency = serial ? types.consistencies.localSerial : undefined
+      const rs = await this.guard(() => this.client.execute(query, params as unknown[], { prepare: true, isIdempotent: true, fetchSize, pageState, ...(consistency === undefined ? {} : { consistency }) }))
       for (const r of rs.rows) rows.push(r as unknown as Record<string, unknown>)
       pageState = rs.pageState ?? undefined
     } while (pageState && (limit === undefined || rows.length < limit))

@@ -1,6 +1,7 @@
 import type { Model, Row, SchemaInfo } from '../schema/model.js'
 import { createTableCql, cqlName, deriveAllTables, type CqlTable, type LayoutOptions, type ModelTables } from '../schema/scylla-layout.js'
-import type { Backend, Operation, Statement } from '../adapter/backend.js'
+import type { Backend, Ledger, LedgerModels, Operation, Statement } from '../adapter/backend.js'
+import { ScyllaLedger } from './scylla-ledger.js'
 import { uniqueViolation, validationError } from '../adapter/errors.js'
 import { applyUpdate, compareValues, evaluate, rowComparator } from '../adapter/evaluate.js'
 import type { ReadQuery, UpdateOps } from '../adapter/query.js'
@@ -53,7 +54,7 @@ const same = (model: Model, f: string, a: unknown, b: unknown) =>
 export class ScyllaBackend implements Backend {
   readonly kind = 'scylla' as const
   private readonly tables: Map<string, ModelTables>
-  private readonly keyspace: string
+  /** @internal */ readonly keyspace: string
   private readonly dataCenter: string
   private readonly options: ScyllaOptions
   private executor: CqlExecutor | undefined
@@ -67,7 +68,7 @@ export class ScyllaBackend implements Backend {
     this.dataCenter = options.localDataCenter ?? process.env.SCYLLA_DATACENTER ?? 'datacenter1'
   }
 
-  private get exec(): CqlExecutor {
+  /** @internal */ get exec(): CqlExecutor {
     if (!this.executor) {
       const hosts = this.options.contactPoints ?? (process.env.SCYLLA_HOSTS ?? process.env.SCYLLA_HOST ?? '').split(',').map((h) => h.trim()).filter(Boolean)
       if (hosts.length === 0) throw validationError('createDb', 'no ScyllaDB hosts: pass scylla.contactPoints or set SCYLLA_HOSTS (npm run db:up prints it)')
@@ -83,7 +84,7 @@ export class ScyllaBackend implements Backend {
   }
 
   /** Memoized statement text by shape key. */
-  private text(key: string, build: () => string): string {
+  /** @internal */ text(key: string, build: () => string): string {
     let t = this.texts.get(key)
     if (t === undefined) {
       t = build()
@@ -92,7 +93,7 @@ export class ScyllaBackend implements Backend {
     return t
   }
 
-  private tablesOf(model: Model): ModelTables {
+  /** @internal */ tablesOf(model: Model): ModelTables {
     return this.tables.get(model.name)!
   }
 
@@ -151,7 +152,7 @@ export class ScyllaBackend implements Backend {
   }
 
   /** Point reads of base rows by full base key, issued together. */
-  private async readByBaseKeys(t: ModelTables, keys: Row[]): Promise<Row[]> {
+  /** @internal */ async readByBaseKeys(t: ModelTables, keys: Row[]): Promise<Row[]> {
     const model = t.model
     const text = this.text(`K:${t.base.name}`, () => selectByKey(this.keyspace, model, t.base, t.baseKey))
     const seen = new Set<string>()
@@ -179,18 +180,18 @@ export class ScyllaBackend implements Backend {
     }))
   }
 
-  private bind(model: Model, fields: readonly string[], row: Row): unknown[] {
+  /** @internal */ bind(model: Model, fields: readonly string[], row: Row): unknown[] {
     return fields.map((f) => toCql(model.fields.get(f)!, row[f]))
   }
 
   // ---- writes --------------------------------------------------------------------------------
 
-  private insertStatement(t: ModelTables, table: CqlTable, row: Row, ifNotExists = false): CqlStatement {
+  /** @internal */ insertStatement(t: ModelTables, table: CqlTable, row: Row, ifNotExists = false): CqlStatement {
     const model = t.model
     return { query: this.text(`I:${table.name}:${ifNotExists}`, () => insertRow(this.keyspace, model, table, ifNotExists)), params: this.bind(model, table.fields, row) }
   }
 
-  private deleteStatement(t: ModelTables, table: CqlTable, row: Row, ifFields: readonly string[] = []): CqlStatement {
+  /** @internal */ deleteStatement(t: ModelTables, table: CqlTable, row: Row, ifFields: readonly string[] = []): CqlStatement {
     const model = t.model
     const key = keyOf(table)
     return {
@@ -398,6 +399,10 @@ export class ScyllaBackend implements Backend {
 
   async ping(): Promise<void> {
     await this.exec.select('SELECT release_version FROM system.local', [])
+  }
+
+  ledger(models: LedgerModels): Ledger {
+    return new ScyllaLedger(this, this.tablesOf(models.account), this.tablesOf(models.entries))
   }
 
   async close(): Promise<void> {

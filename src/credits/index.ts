@@ -1,8 +1,3 @@
-import { TandemError } from '../adapter/errors.js'
-
-/** The credits ledger arrives with its own issue; importing the entry point already works. */
-export const creditsSchema = {}
-
-export function createCredits(): never {
-  throw new TandemError('VALIDATION', 'tandem-orm/credits is not implemented yet')
-}
+export { createCredits } from './create-credits.js'
+export type { Credits, CreditsOptions, ChangeOptions, CreditTransaction, CreditType } from './create-credits.js'
+export { creditsSchema, userCredits, creditTransactions, creditTransactionType } from './credits-schema.js'

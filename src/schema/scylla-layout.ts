@@ -9,6 +9,22 @@ export interface ModelLayout {
 }
 export type LayoutOptions = Record<string, ModelLayout>
 
+const LAYOUT = Symbol.for('tandem-orm:layout')
+
+/**
+ * Attaches a default ScyllaDB layout to a Drizzle table, for schemas shipped as modules (like
+ * `creditsSchema`); `createDb({ layout })` still overrides it.
+ * @example export const message = withLayout(pgTable('message', {…}), { partitionKey: ['channelId'] })
+ */
+export function withLayout<T extends object>(table: T, layout: ModelLayout): T {
+  Object.defineProperty(table, LAYOUT, { value: layout, enumerable: false })
+  return table
+}
+
+function attachedLayout(model: Model): ModelLayout | undefined {
+  return (model.drizzle as unknown as Record<symbol, ModelLayout | undefined>)[LAYOUT]
+}
+
 export interface Clustering {
   readonly field: string
   readonly dir: 'asc' | 'desc'
@@ -100,8 +116,9 @@ export function deriveTables(model: Model, layout: ModelLayout | undefined): Mod
   const candidates = [...model.foreignKeys.map((fk) => fk.fields), ...model.indexes.map((ix) => ix.fields)]
   for (const fields of candidates) {
     const sig = fields.join(',')
-    // already served: a unique key, the base partition key itself, or an earlier index
-    if (seen.has(sig) || sig === partitionKey.join(',')) continue
+    // already served: a unique key, an earlier index, or the base table itself (the index starts with
+    // the partition key, so a partition read finds the rows)
+    if (seen.has(sig) || partitionKey.every((f, i) => fields[i] === f)) continue
     seen.add(sig)
     const extra = baseKey.filter((f) => !fields.includes(f))
     indexes.push({
@@ -115,7 +132,7 @@ export function deriveTables(model: Model, layout: ModelLayout | undefined): Mod
 export function deriveAllTables(schema: SchemaInfo, layout: LayoutOptions = {}): Map<string, ModelTables> {
   for (const name of Object.keys(layout)) if (!schema.models.has(name)) throw validationError('layout', `unknown model \`${name}\`; models are ${[...schema.models.keys()].join(', ')}`)
   const out = new Map<string, ModelTables>()
-  for (const model of schema.models.values()) out.set(model.name, deriveTables(model, layout[model.name]))
+  for (const model of schema.models.values()) out.set(model.name, deriveTables(model, layout[model.name] ?? attachedLayout(model)))
   return out
 }
 

@@ -24,16 +24,41 @@ export default async function setup(): Promise<void> {
   await resetTestDatabases()
 }
 
-/** Fresh test databases once per run: PostgreSQL `tandem_test` (C.UTF-8) and keyspace `tandem_test`. */
+/**
+ * Fresh test databases (PostgreSQL `tandem_test` in C.UTF-8, keyspace `tandem_test`) whenever the DDL of
+ * the test schemas changed since the last reset; otherwise they are kept, so concurrent runs do not pull
+ * the databases from under each other (tests isolate their rows with unique values).
+ */
 export async function resetTestDatabases(): Promise<void> {
+  const { createHash } = await import('node:crypto')
+  const fs = await import('node:fs')
+  const { createDb } = await import('../../src/index.js')
+  const { creditsSchema } = await import('../../src/credits/index.js')
+  const { layout, ...models } = await import('./schema.js')
+  const ddl = (['postgres', 'scylla'] as const).flatMap((backend) =>
+    createDb({ schema: { ...models, ...creditsSchema }, backend, postgres: { url: process.env.DATABASE_URL! }, scylla: { keyspace: 'tandem_test' }, layout: layout as never }).$ddl(),
+  )
+  const fingerprint = createHash('sha1').update(JSON.stringify(ddl)).digest('hex')
+  const marker = new URL('../../.local/test-schema.sha1', import.meta.url)
+  const unchanged = fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === fingerprint
+  await recreateTestDatabases(!unchanged)
+  fs.mkdirSync(new URL('.', marker), { recursive: true })
+  fs.writeFileSync(marker, fingerprint)
+}
+
+async function recreateTestDatabases(drop: boolean): Promise<void> {
   const { default: postgres } = await import('postgres')
   const admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
   try {
-    await admin.unsafe('DROP DATABASE IF EXISTS tandem_test WITH (FORCE)')
-    await admin.unsafe(`CREATE DATABASE tandem_test TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`)
+    if (drop) await admin.unsafe('DROP DATABASE IF EXISTS tandem_test WITH (FORCE)')
+    const exists = await admin.unsafe(`SELECT 1 FROM pg_database WHERE datname = 'tandem_test'`)
+    if (exists.length === 0) {
+      await admin.unsafe(`CREATE DATABASE tandem_test TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`)
+    }
   } finally {
     await admin.end()
   }
+  if (!drop) return
   const { default: cassandra } = await import('cassandra-driver')
   const client = new cassandra.Client({ contactPoints: process.env.SCYLLA_HOSTS!.split(','), localDataCenter: process.env.SCYLLA_DATACENTER ?? 'datacenter1' })
   try {

@@ -1,0 +1,206 @@
+import type { Ledger, LedgerChange, LedgerResult } from '../adapter/backend.js'
+import { TandemError } from '../adapter/errors.js'
+import { insufficient } from '../adapter/postgres-ledger.js'
+import type { Row } from '../schema/model.js'
+import type { CqlTable, ModelTables } from '../schema/scylla-layout.js'
+import { selectByKey, selectLookup, updateRow } from './cql-statements.js'
+import type { CqlStatement } from './cql-executor.js'
+import type { ScyllaBackend } from './scylla-backend.js'
+import { rowFromCql } from './scylla-values.js'
+
+const MAX_CAS_ATTEMPTS = 64
+const PENDING = -1
+const PENDING_WAIT_MS = 10_000
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * Credits on ScyllaDB, without counters (not idempotent, not conditional):
+ * 1. an idempotency key is claimed first, by LWT, as "pending" (seq -1) with the new transaction id;
+ * 2. the balance changes by compare-and-set on the account's version (`UPDATE … IF version = ?`),
+ *    retried with the current row on contention; the same CAS stores the new ledger row in `last_entry`,
+ *    so a change and its audit row are one write;
+ * 3. the ledger row (partition per user, newest first) and the key's final seq are then written; any
+ *    later change of the same user first re-writes the previous `last_entry` (idempotent), so a row
+ *    lost to a crash between 2 and 3 reappears.
+ * A CAS that times out is read back (SERIAL) before retrying: if `last_entry` is ours, it applied.
+ */
+export class ScyllaLedger implements Ledger {
+  private readonly pk: CqlTable
+  private readonly idem: CqlTable | undefined
+
+  constructor(
+    private readonly b: ScyllaBackend,
+    private readonly account: ModelTables,
+    private readonly entries: ModelTables,
+  ) {
+    const pk = entries.uniques.find((u) => u.primary)
+    if (!pk) throw new TandemError('VALIDATION', 'credits: creditTransactions needs its ScyllaDB layout (partition userId, clustering seq desc); use creditsSchema')
+    this.pk = pk
+    this.idem = entries.uniques.find((u) => u.keyFields.length === 1 && u.keyFields[0] === 'idempotencyKey')
+  }
+
+  async apply(change: LedgerChange): Promise<LedgerResult> {
+    if (change.idempotencyKey) {
+      if (!this.idem) throw new TandemError('VALIDATION', 'credits: creditTransactions.idempotencyKey must be unique')
+      const replay = await this.claimKey(change)
+      if (replay) return replay
+    }
+    try {
+      return await this.casLoop(change)
+    } catch (e) {
+      // give the key back only when the change certainly did not apply
+      const uncertain = e instanceof TandemError && e.meta?.uncertain === true
+      if (change.idempotencyKey && !uncertain) await this.releaseKey(change).catch(() => {})
+      throw e
+    }
+  }
+
+  async sync(userId: string): Promise<void> {
+    const acc = await this.readAccount(userId, false)
+    if (acc?.lastEntry) await this.materialize(JSON.parse(acc.lastEntry as string) as EntryJson)
+  }
+
+  private async casLoop(change: LedgerChange): Promise<LedgerResult> {
+    const m = this.account.model
+    const base = this.account.base
+    const casText = this.b.text(`CREDITS-CAS:${base.name}`, () =>
+      updateRow(this.b.keyspace, m, base, ['userId'], ['balance', 'totalPurchased', 'totalUsed', 'version', 'lastEntry', 'updatedAt'], ['version']),
+    )
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      let acc = await this.readAccount(change.userId, attempt > 0)
+      if (!acc) {
+        if (change.delta < 0) throw insufficient(change.userId, -change.delta, 0)
+        const fresh: Row = { userId: change.userId, balance: 0, totalPurchased: 0, totalUsed: 0, version: 0, lastEntry: null, createdAt: change.now, updatedAt: change.now }
+        const s = this.b.insertStatement(this.account, base, fresh, true)
+        await this.b.exec.lwt(s.query, s.params)
+        acc = await this.readAccount(change.userId, true)
+        if (!acc) continue
+      }
+      if (acc.lastEntry) await this.materialize(JSON.parse(acc.lastEntry as string) as EntryJson)
+      const balance = (acc.balance as number) + change.delta
+      if (balance < 0) throw insufficient(change.userId, -change.delta, acc.balance as number)
+      const version = (acc.version as number) + 1
+      const entry: EntryJson = {
+        id: change.transactionId, userId: change.userId, seq: version, amount: change.delta, type: change.type, reason: change.reason,
+        balanceAfter: balance, idempotencyKey: change.idempotencyKey, createdAt: change.now.toISOString(),
+      }
+      const next: Row = {
+        balance,
+        totalPurchased: (acc.totalPurchased as number) + Math.max(0, change.delta),
+        totalUsed: (acc.totalUsed as number) + Math.max(0, -change.delta),
+        version,
+        lastEntry: JSON.stringify(entry),
+        updatedAt: change.now,
+      }
+      const params = [
+        ...this.b.bind(m, ['balance', 'totalPurchased', 'totalUsed', 'version', 'lastEntry', 'updatedAt'], next),
+        ...this.b.bind(m, ['userId'], acc),
+        ...this.b.bind(m, ['version'], acc),
+      ]
+      let applied: boolean
+      try {
+        applied = (await this.b.exec.lwt(casText, params)).applied
+      } catch (e) {
+        // a CAS that timed out may still have applied: read back (SERIAL) before deciding
+        const back = await this.readAccount(change.userId, true)
+        const last = back?.lastEntry ? (JSON.parse(back.lastEntry as string) as EntryJson) : undefined
+        if (last?.id !== change.transactionId) {
+          if (back && (back.version as number) < version) continue
+          throw new TandemError('BACKEND_UNAVAILABLE', `credits: the balance update of ${JSON.stringify(change.userId)} timed out and could not be confirmed; retry with the same idempotency key`, { cause: e, meta: { uncertain: true } })
+        }
+        applied = true
+      }
+      if (applied) {
+        // the row is already safe in last_entry; a failure here is repaired by the next change or read
+        await this.materialize(entry).catch(() => {})
+        return { balance, version, transactionId: change.transactionId, replayed: false }
+      }
+    }
+    throw new TandemError('BACKEND_UNAVAILABLE', `credits: too much contention on user ${JSON.stringify(change.userId)} (${MAX_CAS_ATTEMPTS} compare-and-set attempts); nothing was charged, retry`)
+  }
+
+  private async readAccount(userId: string, serial: boolean): Promise<Row | undefined> {
+    const m = this.account.model
+    const text = this.b.text(`K:${this.account.base.name}`, () => selectByKey(this.b.keyspace, m, this.account.base, this.account.baseKey))
+    const rows = await this.b.exec.select(text, this.b.bind(m, ['userId'], { userId }), undefined, serial)
+    return rows[0] && rowFromCql(m, rows[0])
+  }
+
+  /** Writes a ledger row, its id lookup and its key's final seq; idempotent (same values every time). */
+  private async materialize(entry: EntryJson): Promise<void> {
+    const m = this.entries.model
+    const row: Row = { ...entry, createdAt: new Date(entry.createdAt) }
+    const batch: CqlStatement[] = [this.b.insertStatement(this.entries, this.entries.base, row), this.b.insertStatement(this.entries, this.pk, row)]
+    if (entry.idempotencyKey && this.idem) {
+      const idem = this.idem
+      batch.push({
+        query: this.b.text(`CREDITS-KEY-DONE:${idem.name}`, () => updateRow(this.b.keyspace, m, idem, ['idempotencyKey'], ['userId', 'seq', 'id'])),
+        params: [...this.b.bind(m, ['userId', 'seq', 'id'], row), ...this.b.bind(m, ['idempotencyKey'], row)],
+      })
+    }
+    await this.b.exec.batch(batch)
+  }
+
+  /**
+   * Claims the idempotency key for this change. Returns the first call's result when the key was
+   * used; waits while another call holding it is in flight; takes over a claim abandoned for 10 s.
+   */
+  private async claimKey(change: LedgerChange): Promise<LedgerResult | undefined> {
+    const idem = this.idem!
+    const m = this.entries.model
+    const mine: Row = { idempotencyKey: change.idempotencyKey, userId: change.userId, seq: PENDING, id: change.transactionId }
+    const started = Date.now()
+    for (;;) {
+      const s = this.b.insertStatement(this.entries, idem, mine, true)
+      const r = await this.b.exec.lwt(s.query, s.params)
+      if (r.applied) return undefined
+      let holder = r.current && rowFromCql(m, r.current, idem.fields.map((f) => m.fields.get(f)!))
+      while (holder) {
+        const done = await this.resultOf(holder)
+        if (done) return done
+        if (Date.now() - started > PENDING_WAIT_MS) {
+          const text = this.b.text(`CREDITS-KEY-TAKE:${idem.name}`, () => updateRow(this.b.keyspace, m, idem, ['idempotencyKey'], ['userId', 'id'], ['seq', 'id']))
+          const taken = await this.b.exec.lwt(text, [...this.b.bind(m, ['userId', 'id'], mine), ...this.b.bind(m, ['idempotencyKey'], mine), ...this.b.bind(m, ['seq', 'id'], holder)])
+          if (taken.applied) return undefined
+        }
+        await sleep(20)
+        const again = await this.b.exec.select(selectLookup(this.b.keyspace, m, idem), this.b.bind(m, ['idempotencyKey'], mine), undefined, true)
+        holder = again[0] && rowFromCql(m, again[0], idem.fields.map((f) => m.fields.get(f)!))
+      }
+      // the holder gave the key back (its change failed): claim it again
+    }
+  }
+
+  /** The result recorded for a key's holder, once its ledger row exists. */
+  private async resultOf(holder: Row): Promise<LedgerResult | undefined> {
+    const m = this.entries.model
+    if ((holder.seq as number) === PENDING) {
+      // the change may have applied with its ledger row not yet written: repair from the account, then look by id
+      await this.sync(holder.userId as string)
+      const byId = await this.b.exec.select(selectLookup(this.b.keyspace, m, this.pk), this.b.bind(m, ['id'], holder))
+      if (!byId[0]) return undefined
+      holder = { ...holder, ...rowFromCql(m, byId[0], this.pk.fields.map((f) => m.fields.get(f)!)) }
+    }
+    const [entry] = await this.b.readByBaseKeys(this.entries, [holder])
+    return entry && { balance: entry.balanceAfter as number, version: entry.seq as number, transactionId: entry.id as string, replayed: true }
+  }
+
+  private async releaseKey(change: LedgerChange): Promise<void> {
+    const row: Row = { idempotencyKey: change.idempotencyKey, seq: PENDING, id: change.transactionId }
+    const s = this.b.deleteStatement(this.entries, this.idem!, row, ['seq', 'id'])
+    await this.b.exec.lwt(s.query, s.params)
+  }
+}
+
+interface EntryJson {
+  id: string
+  userId: string
+  seq: number
+  amount: number
+  type: string
+  reason: string | null
+  balanceAfter: number
+  idempotencyKey: string | null
+  createdAt: string
+}
