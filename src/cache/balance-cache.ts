@@ -33,7 +33,8 @@ export class BalanceCache {
         max: options.max,
         ttl: options.ttlMs,
         ttlAutopurge: false,
-        ...(options.now ? { perf: { now: options.now }, ttlResolution: 0 } : {}),
+        // lru-cache reads a start time of 0 as 'no TTL': shift an injected clock that starts at 0
+        ...(options.now ? { perf: { now: () => options.now!() + 1 }, ttlResolution: 0 } : {}),
       })
     }
   }

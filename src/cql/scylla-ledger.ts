@@ -8,7 +8,7 @@ import type { CqlStatement } from './cql-executor.js'
 import type { ScyllaBackend } from './scylla-backend.js'
 import { rowFromCql } from './scylla-values.js'
 
-const MAX_CAS_ATTEMPTS = 64
+const MAX_CAS_ATTEMPTS = 200
 const PENDING = -1
 const PENDING_WAIT_MS = 10_000
 
@@ -68,6 +68,8 @@ export class ScyllaLedger implements Ledger {
       updateRow(this.b.keyspace, m, base, ['userId'], ['balance', 'totalPurchased', 'totalUsed', 'version', 'lastEntry', 'updatedAt'], ['version']),
     )
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      // on contention, back off a random few ms (growing) so competing writers spread out
+      if (attempt > 0) await sleep(Math.random() * Math.min(50, 2 ** Math.min(attempt, 6)))
       let acc = await this.readAccount(change.userId, attempt > 0)
       if (!acc) {
         if (change.delta < 0) throw insufficient(change.userId, -change.delta, 0)
