@@ -347,6 +347,8 @@ const writeCases: WriteCase[] = [
   { name: 'create duplicate compound unique → P2002', model: 'member', method: 'create', seed: seedServerAndMember, args: (t) => ({ data: { profileId: t.ids[1], serverId: t.ids[5], role: 'ADMIN' } }), snapshot: ['member'] },
   { name: 'create duplicate composite primary key → P2002', model: 'setting', method: 'create', seed: seedSettings, args: (t) => ({ data: { scope: t.T, key: 'k2', value: 'dup' } }) },
   { name: 'create with a dangling foreign key → P2003', model: 'server', method: 'create', seed: seedProfiles(1), args: (t) => ({ data: { name: 'x', inviteCode: `${t.T}-inv`, profileId: t.ids[4] } }), snapshot: ['server'] },
+  { name: 'nested create (to-many), no include', model: 'profile', method: 'create', args: (t) => ({ data: { userId: `${t.T}-new`, name: 'Owner', servers: { create: [{ name: 'S1', inviteCode: `${t.T}-i1`, createdAt: OLD }] } } }), snapshot: ['profile', 'server'] },
+  { name: 'nested create (to-one connect)', model: 'server', method: 'create', seed: seedProfiles(1), args: (t) => ({ data: { name: 'S', inviteCode: `${t.T}-i1`, createdAt: OLD, profile: { connect: { id: t.ids[0] } } } }), snapshot: ['server'] },
   { name: 'nested create with include', model: 'profile', method: 'create', args: (t) => ({ data: { userId: `${t.T}-new`, name: 'Owner', servers: { create: [{ name: 'S1', inviteCode: `${t.T}-i1`, createdAt: OLD }] } }, include: { servers: true } }), snapshot: ['profile', 'server'] },
   // createMany
   { name: 'createMany', model: 'setting', method: 'createMany', args: (t) => ({ data: [{ scope: t.T, key: 'a', value: '1' }, { scope: t.T, key: 'b', value: '2', version: 5 }] }) },
