@@ -124,6 +124,18 @@ describe.each(BACKENDS)('ordering and pagination on %s', (backend) => {
     expect(ids(last)).toEqual(ids([msgs[1]!, msgs[0]!]))
   })
 
+  it('message feed: "older than" a timestamp, newest first, with take', async () => {
+    const ch = await makeChannel(db)
+    const base = Date.UTC(2024, 3, 1)
+    const msgs = await makeMessages(db, ch, 8, base)
+    const older = await db.message.findMany({ where: { channelId: ch.channel.id, createdAt: { lt: new Date(base + 5000) } }, orderBy: { createdAt: 'desc' }, take: 3 })
+    expect(ids(older)).toEqual(ids([msgs[4]!, msgs[3]!, msgs[2]!]))
+    const newer = await db.message.findMany({ where: { channelId: ch.channel.id, createdAt: { gte: new Date(base + 5000) } }, orderBy: { createdAt: 'asc' }, take: 2, skip: 1 })
+    expect(ids(newer)).toEqual(ids([msgs[6]!, msgs[7]!]))
+    const live = await db.message.findMany({ where: { channelId: ch.channel.id, content: { not: 'm7' } }, orderBy: { createdAt: 'desc' }, take: 2 })
+    expect(ids(live)).toEqual(ids([msgs[6]!, msgs[5]!]))
+  })
+
   it('message feed: cursor pagination visits every message once, in order', async () => {
     const ch = await makeChannel(db)
     const msgs = await makeMessages(db, ch, 8)

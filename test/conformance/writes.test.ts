@@ -93,6 +93,7 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
     })
     expect(res).toEqual({ count: 2 })
     expect(await db.profile.findUnique({ where: { userId: taken } })).toEqual(existing)
+    expect(await db.profile.createMany({ data: [{ id: existing.id, userId: uid('u'), name: 'same id' }], skipDuplicates: true })).toEqual({ count: 0 })
     expect((await db.profile.findUnique({ where: { userId: fresh } }))!.name).toBe('Fresh')
     expect(await db.profile.count({ where: { userId: twice } })).toBe(1)
   })
@@ -151,7 +152,7 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
 
   it('numeric arithmetic keeps the column scale', async () => {
     const s = await db.sample.create({ data: { group: uid('g'), price: '20.50', at: new Date() } })
-    const u = await db.sample.update({ where: { id: s.id }, data: { price: { increment: 1.5 } } })
+    const u = await db.sample.update({ where: { id: s.id }, data: { price: { increment: 1.5 } as never } })
     expect(u.price).toBe('22.00')
     expect((await db.sample.findUnique({ where: { id: s.id } }))!.price).toBe('22.00')
   })
@@ -231,6 +232,50 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
     expect((await db.sample.findMany({ where: { group }, orderBy: { count: 'asc' } })).map((r) => r.count)).toEqual([11, 12, 13, 14, 15])
   })
 
+  it('update of the primary key moves the row; its unique values follow it', async () => {
+    const userId = uid('u')
+    const p = await db.profile.create({ data: { userId, name: 'Rekey' } })
+    const newId = randomUUID()
+    const u = await db.profile.update({ where: { id: p.id }, data: { id: newId } })
+    expect(u).toEqual({ ...p, id: newId, updatedAt: u.updatedAt })
+    expect(await db.profile.findUnique({ where: { id: p.id } })).toBeNull()
+    expect((await db.profile.findUnique({ where: { id: newId } }))!.userId).toBe(userId)
+    expect((await db.profile.findUnique({ where: { userId } }))!.id).toBe(newId)
+  })
+
+  it('update of a partition key (message channelId) moves the message to the other feed', async () => {
+    const ch = await makeChannel(db)
+    const other = await db.channel.create({ data: { name: 'other', serverId: ch.server.id } })
+    const msgs = await makeMessages(db, ch, 3)
+    const moved = await db.message.update({ where: { id: msgs[1]!.id }, data: { channelId: other.id } })
+    expect(moved.channelId).toBe(other.id)
+    expect(sortedIds(await db.message.findMany({ where: { channelId: ch.channel.id } }))).toEqual(sortedIds([msgs[0]!, msgs[2]!]))
+    expect(ids(await db.message.findMany({ where: { channelId: other.id } }))).toEqual([msgs[1]!.id])
+    expect((await db.message.findUnique({ where: { id: msgs[1]!.id } }))!.channelId).toBe(other.id)
+    expect(ids(await db.message.findMany({ where: { memberId: ch.member.id, channelId: other.id } }))).toEqual([msgs[1]!.id])
+  })
+
+  it('update of part of a composite primary key (setting key) moves the row', async () => {
+    const scope = uid('s')
+    await db.setting.create({ data: { scope, key: 'old', value: 'v', version: 4 } })
+    const u = await db.setting.update({ where: { scope_key: { scope, key: 'old' } }, data: { key: 'new' } })
+    expect(u).toEqual({ scope, key: 'new', value: 'v', version: 4 })
+    expect(await db.setting.findUnique({ where: { scope_key: { scope, key: 'old' } } })).toBeNull()
+    expect(await db.setting.findUnique({ where: { scope_key: { scope, key: 'new' } } })).toEqual(u)
+    expect((await db.setting.findMany({ where: { scope, key: { in: ['old', 'new'] } } })).map((r) => r.key)).toEqual(['new'])
+  })
+
+  it('updateMany that would give two rows one unique value rejects with P2002 and changes nothing', async () => {
+    const group = uid('g')
+    const a = await db.sample.create({ data: { group, label: 'a', code: uid('c'), at: new Date() } })
+    const b = await db.sample.create({ data: { group, label: 'b', code: uid('c'), at: new Date() } })
+    const code = uid('c')
+    await expectCode(db.sample.updateMany({ where: { group }, data: { code } }), 'P2002')
+    expect(await db.sample.findUnique({ where: { id: a.id } })).toEqual(a)
+    expect(await db.sample.findUnique({ where: { id: b.id } })).toEqual(b)
+    expect(await db.sample.findUnique({ where: { code } })).toBeNull()
+  })
+
   // ---- upsert ----------------------------------------------------------------------------------
 
   it('upsert creates when missing and updates when present', async () => {
@@ -251,6 +296,20 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
     expect(a).toEqual({ scope, key: 'counter', value: 'v', version: 1 })
     const b = await db.setting.upsert({ where, create: { scope, key: 'counter', value: 'v' }, update: { version: { increment: 1 } } })
     expect(b).toEqual({ scope, key: 'counter', value: 'v', version: 2 })
+  })
+
+  it('upsert whose update takes a unique value in use rejects with P2002 and changes nothing', async () => {
+    const a = await db.profile.create({ data: { userId: uid('u'), name: 'A' } })
+    const b = await db.profile.create({ data: { userId: uid('u'), name: 'B' } })
+    await expectCode(db.profile.upsert({ where: { id: b.id }, create: { userId: uid('u'), name: 'C' }, update: { userId: a.userId } }), 'P2002')
+    expect(await db.profile.findUnique({ where: { id: b.id } })).toEqual(b)
+    expect((await db.profile.findUnique({ where: { userId: a.userId } }))!.id).toBe(a.id)
+  })
+
+  it('upsert honours select on both paths', async () => {
+    const userId = uid('u')
+    expect(await db.profile.upsert({ where: { userId }, create: { userId, name: 'S1' }, update: { name: 'S2' }, select: { name: true } })).toEqual({ name: 'S1' })
+    expect(await db.profile.upsert({ where: { userId }, create: { userId, name: 'S1' }, update: { name: 'S2' }, select: { name: true } })).toEqual({ name: 'S2' })
   })
 
   // ---- delete ----------------------------------------------------------------------------------
@@ -275,12 +334,16 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
 
   it('deleteMany returns the count and deletes only the matching rows', async () => {
     const group = uid('g')
-    for (let i = 1; i <= 5; i++) await db.sample.create({ data: { group, count: i, code: uid('c'), at: new Date() } })
+    const codes = [1, 2, 3, 4, 5].map(() => uid('c'))
+    for (let i = 1; i <= 5; i++) await db.sample.create({ data: { group, count: i, code: codes[i - 1]!, at: new Date() } })
     expect(await db.sample.deleteMany({ where: { group, count: { lte: 2 } } })).toEqual({ count: 2 })
     expect((await db.sample.findMany({ where: { group }, orderBy: { count: 'asc' } })).map((r) => r.count)).toEqual([3, 4, 5])
     expect(await db.sample.deleteMany({ where: { group, count: 99 } })).toEqual({ count: 0 })
     expect(await db.sample.deleteMany({ where: { group } })).toEqual({ count: 3 })
     expect(await db.sample.count({ where: { group } })).toBe(0)
+    // the deleted rows' unique values are free again
+    const again = await db.sample.create({ data: { group, code: codes[0]!, at: new Date() } })
+    expect((await db.sample.findUnique({ where: { code: codes[0]! } }))!.id).toBe(again.id)
   })
 
   it('onDelete cascade: deleting a channel deletes its messages', async () => {
