@@ -1,5 +1,6 @@
 import type { Field, Model, Row } from '../schema/model.js'
 import type { Filter, OrderTerm, UpdateOp } from './query.js'
+import { atScale, float4 } from './values.js'
 
 /**
  * In-memory semantics of the query description, matching PostgreSQL's: three-valued logic for NULL,
@@ -12,7 +13,7 @@ export function compareValues(field: Field | undefined, a: unknown, b: unknown):
   if (field?.kind === 'enum' && field.enumValues) return field.enumValues.indexOf(a as string) - field.enumValues.indexOf(b as string)
   if (a instanceof Date && b instanceof Date) return a.getTime() - b.getTime()
   if (typeof a === 'string' && typeof b === 'string') {
-    if (field?.kind === 'decimal') return Number(a) - Number(b)
+    if (field?.kind === 'decimal') return compareDecimals(a, b)
     return compareStrings(a, b)
   }
   if (typeof a === 'bigint' || typeof b === 'bigint') {
@@ -23,6 +24,34 @@ export function compareValues(field: Field | undefined, a: unknown, b: unknown):
   if (typeof a === 'number' && typeof b === 'number') return a - b
   if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b)
   return compareStrings(JSON.stringify(a), JSON.stringify(b))
+}
+
+/** Exact comparison of decimal strings (numeric has more digits than a double). */
+export function compareDecimals(a: string, b: string): number {
+  const [x, y] = alignDecimals(a, b)
+  return x < y ? -1 : x > y ? 1 : 0
+}
+
+/** Two decimal strings as integers at a common scale. */
+function alignDecimals(a: string, b: string): [bigint, bigint, number] {
+  const parse = (s: string) => {
+    const t = s.trim()
+    const neg = t.startsWith('-')
+    const [i = '0', f = ''] = t.replace(/^[+-]/, '').split('.')
+    return { neg, i: i || '0', f }
+  }
+  const pa = parse(a)
+  const pb = parse(b)
+  const scale = Math.max(pa.f.length, pb.f.length)
+  const big = (p: { neg: boolean; i: string; f: string }) => (p.neg ? -1n : 1n) * BigInt(p.i + p.f.padEnd(scale, '0'))
+  return [big(pa), big(pb), scale]
+}
+
+function formatScaled(v: bigint, scale: number): string {
+  const neg = v < 0n
+  let digits = (neg ? -v : v).toString().padStart(scale + 1, '0')
+  if (scale > 0) digits = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`
+  return neg ? `-${digits}` : digits
 }
 
 /** Code-point order, which is PostgreSQL's under the C.UTF-8 collation and CQL's for text. */
@@ -92,8 +121,14 @@ export function evaluate(model: Model, filter: Filter, row: Row): boolean | null
         case 'lte': return compareValues(field, actual, expected) <= 0
         case 'gt': return compareValues(field, actual, expected) > 0
         case 'gte': return compareValues(field, actual, expected) >= 0
-        case 'in': return (expected as unknown[]).some((e) => e !== null && valuesEqual(field, actual, e))
-        case 'notIn': return !(expected as unknown[]).some((e) => e !== null && valuesEqual(field, actual, e))
+        case 'in': case 'notIn': {
+          // SQL: x IN (a, NULL) is true when x = a, else unknown; NOT IN is its negation
+          const list = expected as unknown[]
+          const found = list.some((e) => e !== null && valuesEqual(field, actual, e))
+          const unknown = !found && list.some((e) => e === null)
+          if (unknown) return null
+          return filter.op === 'in' ? found : !found
+        }
         case 'contains': return (actual as string).includes(expected as string)
         case 'startsWith': return (actual as string).startsWith(expected as string)
         case 'endsWith': return (actual as string).endsWith(expected as string)
@@ -161,9 +196,16 @@ function arithmetic(field: Field, op: UpdateOp['op'], a: unknown, b: unknown): u
     const y = BigInt(b as bigint)
     return op === 'increment' ? a + y : op === 'decrement' ? a - y : op === 'multiply' ? a * y : a / y
   }
+  if (field.kind === 'decimal' && op !== 'divide' && !/[eE]/.test(`${a}${b}`)) {
+    // exact decimal arithmetic, as numeric does
+    const [x, y, scale] = alignDecimals(String(a), String(b))
+    const r = op === 'increment' ? formatScaled(x + y, scale) : op === 'decrement' ? formatScaled(x - y, scale) : formatScaled(x * y, scale * 2)
+    return atScale(r.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''), field.scale)
+  }
   const x = Number(a)
   const y = Number(b)
   let r = op === 'increment' ? x + y : op === 'decrement' ? x - y : op === 'multiply' ? x * y : x / y
   if (field.kind === 'int' || field.kind === 'bigint') r = Math.trunc(r)
-  return field.kind === 'decimal' ? String(r) : r
+  if (field.kind === 'decimal') return atScale(String(r), field.scale)
+  return field.kind === 'float' && field.single ? float4(r) : r
 }

@@ -6,7 +6,7 @@ import {
   normalizeUniqueWhere, normalizeUpdateData, normalizeWhere,
 } from './normalize.js'
 import { andFilters, type Filter, type OrderTerm, type ReadQuery, type UpdateOps } from './query.js'
-import { project } from './values.js'
+import { project, sampleValue } from './values.js'
 
 /** Runs (or, for explain, records) backend operations. */
 type Runner = (operation: Operation) => Promise<Row[] | number>
@@ -96,7 +96,7 @@ export class ModelDelegate {
   async explain(method: ModelMethod, args?: unknown): Promise<{ backend: Backend['kind']; statements: Statement[] }> {
     if (!MODEL_METHODS.includes(method)) throw validationError(`${this.model.name}.explain`, `unknown method \`${String(method)}\``)
     const statements: Statement[] = []
-    const placeholderRow: Row = Object.fromEntries([...this.model.fields.keys()].map((k) => [k, null]))
+    const placeholderRow: Row = Object.fromEntries([...this.model.fields.values()].map((f) => [f.name, sampleValue(f)]))
     const recorder: Runner = async (op) => {
       statements.push(...this.backend.explain(this.model, op))
       if (op.op === 'count') return 0

@@ -67,10 +67,16 @@ export function normalizeWhere(model: Model, where: unknown, ctx: string): Filte
 }
 
 function fieldFilter(model: Model, field: Field, value: unknown, ctx: string): Filter {
-  if (!isPlainObject(value) || field.kind === 'json') {
-    if (field.kind === 'json' && isPlainObject(value) && 'equals' in value) return fieldFilter(model, { ...field, kind: 'string' }, value, ctx)
+  if (field.kind === 'json') {
+    // json fields filter by whole-value equality: `doc: { equals: v }`, `doc: { not: v }`
+    if (isPlainObject(value) && Object.keys(value).length === 1 && ('equals' in value || 'not' in value)) {
+      const op = 'equals' in value ? 'eq' : 'ne'
+      const operand = value.equals ?? value.not
+      return { kind: 'cmp', field: field.name, op, value: operand === undefined ? null : coerceValue(ctx, field, operand), insensitive: false }
+    }
     return { kind: 'cmp', field: field.name, op: 'eq', value: coerceValue(ctx, field, value) }
   }
+  if (!isPlainObject(value)) return { kind: 'cmp', field: field.name, op: 'eq', value: coerceValue(ctx, field, value) }
   const insensitive = value.mode === 'insensitive'
   if (value.mode !== undefined && value.mode !== 'insensitive' && value.mode !== 'default') {
     throw validationError(ctx, `\`${field.name}.mode\` must be "default" or "insensitive"`)

@@ -72,7 +72,7 @@ function parametrize(operation: Operation): { shape: string; params: unknown[]; 
       break
     }
     case 'insert':
-      template = { ...operation, rows: operation.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, slot(v)]))) }
+      template = { ...operation, rows: operation.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null ? null : slot(v)]))) }
       break
   }
   return { shape: JSON.stringify(template), params, template }

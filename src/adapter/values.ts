@@ -50,10 +50,10 @@ export function coerceValue(where: string, field: Field, value: unknown): unknow
       return value
     case 'float':
       if (typeof value !== 'number' || Number.isNaN(value)) throw fail('a number')
-      return value
+      return field.single ? float4(value) : value
     case 'decimal':
-      if (typeof value === 'number' && Number.isFinite(value)) return String(value)
-      if (typeof value === 'string' && DECIMAL_RE.test(value)) return value
+      if (typeof value === 'number' && Number.isFinite(value)) return atScale(String(value), field.scale)
+      if (typeof value === 'string' && DECIMAL_RE.test(value)) return atScale(value, field.scale)
       throw fail('a decimal (number or numeric string)')
     case 'timestamp': {
       const d = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined
@@ -63,7 +63,7 @@ export function coerceValue(where: string, field: Field, value: unknown): unknow
     case 'date': {
       let iso: string | undefined
       if (value instanceof Date && !Number.isNaN(value.getTime())) iso = value.toISOString().slice(0, 10)
-      else if (typeof value === 'string' && DATE_RE.test(value)) iso = value
+      else if (typeof value === 'string' && DATE_RE.test(value) && isCalendarDate(value)) iso = value
       if (!iso) throw fail('a date (Date or "YYYY-MM-DD")')
       return field.mode === 'date' ? new Date(`${iso}T00:00:00.000Z`) : iso
     }
@@ -73,6 +73,62 @@ export function coerceValue(where: string, field: Field, value: unknown): unknow
     case 'enum':
       if (typeof value !== 'string' || !field.enumValues?.includes(value)) throw fail(`one of ${field.enumValues?.map((v) => JSON.stringify(v)).join(', ')}`)
       return value
+  }
+}
+
+/**
+ * A real (float4) value as PostgreSQL prints it: the shortest decimal that rounds to the same float4
+ * (0.1, not 0.10000000149011612), which is also what postgres.js then parses.
+ */
+export function float4(value: number): number {
+  if (!Number.isFinite(value)) return value
+  const f = Math.fround(value)
+  for (let p = 1; p <= 9; p++) {
+    const candidate = Number(f.toPrecision(p))
+    if (Math.fround(candidate) === f) return candidate
+  }
+  return f
+}
+
+/** A decimal string at the column's scale (rounded half away from zero, as PostgreSQL's numeric does). */
+export function atScale(value: string, scale: number | undefined): string {
+  if (scale === undefined) return value
+  let text = value.trim()
+  if (/[eE]/.test(text)) text = expandExponent(text)
+  const negative = text.startsWith('-')
+  text = text.replace(/^[+-]/, '')
+  const [intPart = '0', frac = ''] = text.split('.')
+  let digits = BigInt((intPart || '0') + frac.padEnd(scale + 1, '0').slice(0, scale + 1))
+  digits = (digits + 5n) / 10n // round half away from zero on the magnitude
+  let out = digits.toString().padStart(scale + 1, '0')
+  out = scale > 0 ? `${out.slice(0, -scale)}.${out.slice(-scale)}` : out
+  return negative && /[1-9]/.test(out) ? `-${out}` : out
+}
+
+function expandExponent(text: string): string {
+  const n = Number(text)
+  return Math.abs(n) < 1e21 ? n.toFixed(20).replace(/0+$/, '').replace(/\.$/, '') : text
+}
+
+/** "2023-02-30" matches the pattern but is no day: PostgreSQL rejects it and CQL would shift it. */
+function isCalendarDate(iso: string): boolean {
+  const d = new Date(`${iso}T00:00:00.000Z`)
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === iso
+}
+
+/** A representative non-null value of a field's kind: `explain` uses it for rows it does not read. */
+export function sampleValue(field: Field): unknown {
+  switch (field.kind) {
+    case 'uuid': return '00000000-0000-0000-0000-000000000000'
+    case 'string': return ''
+    case 'int': case 'float': return 0
+    case 'bigint': return field.mode === 'bigint' ? 0n : 0
+    case 'boolean': return false
+    case 'decimal': return '0'
+    case 'timestamp': return new Date(0)
+    case 'date': return field.mode === 'date' ? new Date(0) : '1970-01-01'
+    case 'json': return {}
+    case 'enum': return field.enumValues?.[0] ?? ''
   }
 }
 
@@ -86,7 +142,8 @@ export function defaultFor(field: Field, now: Date): { value: unknown } | undefi
       case 'uuid':
         return { value: randomUUID() }
       case 'value':
-        return { value: d.value instanceof Date ? d.value : d.value }
+        // a Date default is copied: rows must not share (and mutate) the schema's object
+        return { value: d.value instanceof Date ? new Date(d.value.getTime()) : d.value }
       case 'fn':
         return { value: d.fn() }
       case 'sql':

@@ -19,6 +19,13 @@ export interface ExecutorOptions {
 }
 
 const PAGE = 1000
+const BATCH_BYTES_LIMIT = 40_000
+
+function approximateBytes(statements: readonly CqlStatement[]): number {
+  let n = 0
+  for (const s of statements) for (const p of s.params) n += typeof p === 'string' ? p.length * 3 : 16
+  return n
+}
 
 /**
  * The only place that talks to cassandra-driver: prepared statements always (token-aware routing),
@@ -87,6 +94,12 @@ export class CqlExecutor {
   async batch(statements: readonly CqlStatement[]): Promise<void> {
     if (statements.length === 0) return
     if (statements.length === 1) return this.write(statements[0]!.query, statements[0]!.params)
+    if (approximateBytes(statements) > BATCH_BYTES_LIMIT) {
+      // Cassandra refuses batches over batch_size_fail_threshold (50 KiB by default): run the statements
+      // one by one, in the caller's order (lookup entries before the base row they point at)
+      for (const s of statements) await this.write(s.query, s.params)
+      return
+    }
     await this.connect()
     await this.guard(() =>
       this.client.batch(statements.map((s) => ({ query: s.query, params: [...s.params] })), { prepare: true, logged: true, isIdempotent: true }),

@@ -1,14 +1,19 @@
-import type { Model, Row, SchemaInfo } from '../schema/model.js'
+import type { ForeignKey, Model, Row, SchemaInfo } from '../schema/model.js'
 import { createTableCql, cqlName, deriveAllTables, type CqlTable, type LayoutOptions, type ModelTables } from '../schema/scylla-layout.js'
 import type { Backend, Ledger, LedgerModels, Operation, Statement } from '../adapter/backend.js'
 import { ScyllaLedger } from './scylla-ledger.js'
-import { uniqueViolation, validationError } from '../adapter/errors.js'
+import { TandemError, uniqueViolation, validationError } from '../adapter/errors.js'
 import { applyUpdate, compareValues, evaluate, rowComparator } from '../adapter/evaluate.js'
-import type { ReadQuery, UpdateOps } from '../adapter/query.js'
+import { andFilters, type Filter, type ReadQuery, type UpdateOps } from '../adapter/query.js'
 import { CqlExecutor, type CqlStatement } from './cql-executor.js'
 import { deleteRow, insertRow, keyOf, selectBase, selectByKey, selectLookup, updateRow } from './cql-statements.js'
 import { planRead, type BaseRead, type ReadPlan } from './read-planner.js'
 import { rowFromCql, toCql } from './scylla-values.js'
+import { defaultFor } from '../adapter/values.js'
+
+function defaultOf(model: Model, field: string): unknown {
+  return defaultFor(model.fields.get(field)!, new Date())?.value ?? null
+}
 
 export interface ScyllaOptions {
   /** host[:port] list; default SCYLLA_HOSTS (or SCYLLA_HOST), comma separated */
@@ -30,6 +35,8 @@ export interface ScyllaOptions {
 }
 
 const MAX_CAS_RETRIES = 16
+/** a unique entry whose row is missing is taken over only once it is this old (its create may be in flight) */
+const ORPHAN_GRACE_MS = 30_000
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length)
@@ -106,8 +113,18 @@ export class ScyllaBackend implements Backend {
       case 'count':
         return (await this.read(t, { ...operation.query, take: undefined, skip: undefined, orderBy: [] }, `${model.name}.count`)).length
       case 'insert': {
-        const stored = await mapLimit(operation.rows, concurrency, (row) => this.insertOne(t, row, operation.skipDuplicates))
-        return stored.filter((r): r is Row => r !== null)
+        await this.checkReferences(t, operation.rows, `${model.name}.create`)
+        const settled = await mapLimit(operation.rows, concurrency, (row) =>
+          this.insertOne(t, row, operation.skipDuplicates).then((value) => ({ value }), (error: unknown) => ({ error })),
+        )
+        const failed = settled.find((r): r is { error: unknown } => 'error' in r)
+        const stored = settled.flatMap((r) => ('value' in r && r.value ? [r.value] : []))
+        if (failed) {
+          // createMany is one statement on PostgreSQL: all rows or none. Take back the rows this call wrote.
+          await mapLimit(stored, concurrency, (row) => this.deleteRow(t, row)).catch(() => {})
+          throw failed.error
+        }
+        return stored
       }
       case 'update': {
         const plan = planRead(t, operation.query, `${model.name}.update`) // refuse before any I/O
@@ -224,7 +241,7 @@ export class ScyllaBackend implements Backend {
         baseWritten = true
         await this.exec.batch(indexWrites)
       } else {
-        await this.exec.batch([this.insertStatement(t, t.base, stored), ...indexWrites])
+        await this.exec.batch([...indexWrites, this.insertStatement(t, t.base, stored)])
       }
       return stored
     } catch (e) {
@@ -251,6 +268,14 @@ export class ScyllaBackend implements Backend {
     if (base && u.keyFields.every((f) => same(model, f, base[f], row[f]))) return false
     const extra = u.fields.filter((f) => !u.keyFields.includes(f))
     if (extra.length === 0) return false
+    // a young entry may belong to a create still in flight (claimed, base row not yet written)
+    const col = cqlName(model.fields.get(extra[0]!)!.column)
+    const age = await this.exec.select(
+      this.text(`W:${u.name}`, () => `SELECT WRITETIME(${col}) AS w FROM ${cqlName(this.keyspace)}.${cqlName(u.name)} WHERE ${u.keyFields.map((f) => `${cqlName(model.fields.get(f)!.column)} = ?`).join(' AND ')}`),
+      this.bind(model, u.keyFields, row),
+    )
+    const writtenMs = Number(age[0]?.w ?? 0n) / 1000
+    if (Date.now() - writtenMs < ORPHAN_GRACE_MS) return false
     const text = this.text(`T:${u.name}`, () => updateRow(this.keyspace, model, u, u.keyFields, extra, extra))
     const taken = await this.exec.lwt(text, [...this.bind(model, extra, row), ...this.bind(model, u.keyFields, row), ...this.bind(model, extra, holder)])
     return taken.applied
@@ -283,6 +308,7 @@ export class ScyllaBackend implements Backend {
         if (field.kind === 'int' && typeof next[f] === 'number' && (next[f] as number) > 2147483647) throw validationError(`${model.name}.update`, `\`${f}\` would overflow a 32-bit integer`)
       }
       const changed = (f: string) => !same(model, f, current[f], next[f])
+      if (attempt === 0) await this.checkReferences(t, [next], `${model.name}.update`, model.foreignKeys.filter((fk) => fk.fields.some(changed)))
       const keyMoved = t.baseKey.some(changed)
       const newClaims = t.uniques.filter((u) => (u.fields.some(changed)) && this.hasKey(u, next))
       const claimed: CqlTable[] = []
@@ -295,7 +321,10 @@ export class ScyllaBackend implements Backend {
           claimed.push(u)
         }
       }
+      // statement order matters only if a batch is too large and runs split (see CqlExecutor.batch):
+      // new lookup entries first, then the base row, then removal of old entries
       const batch: CqlStatement[] = []
+      const removals: CqlStatement[] = []
       if (keyMoved) {
         batch.push(this.deleteStatement(t, t.base, current), this.insertStatement(t, t.base, next))
       } else if (arithmetic.length) {
@@ -320,12 +349,12 @@ export class ScyllaBackend implements Backend {
       }
       for (const ix of t.indexes) {
         if (!ix.fields.some(changed)) continue
-        if (this.hasKey(ix, current)) batch.push(this.deleteStatement(t, ix, current))
-        if (this.hasKey(ix, next)) batch.push(this.insertStatement(t, ix, next))
+        if (this.hasKey(ix, current)) removals.push(this.deleteStatement(t, ix, current))
+        if (this.hasKey(ix, next)) batch.unshift(this.insertStatement(t, ix, next))
       }
       // unique entries whose value stayed but whose base key moved get the new base key
-      for (const u of t.uniques) if (keyMoved && !u.keyFields.some(changed) && this.hasKey(u, next)) batch.push(this.insertStatement(t, u, next))
-      await this.exec.batch(batch)
+      for (const u of t.uniques) if (keyMoved && !u.keyFields.some(changed) && this.hasKey(u, next)) batch.unshift(this.insertStatement(t, u, next))
+      await this.exec.batch([...batch, ...removals])
       const stale = t.uniques.filter((u) => u.keyFields.some(changed) && this.hasKey(u, current))
       await this.releaseAll(t, stale, current)
       return next
@@ -333,10 +362,74 @@ export class ScyllaBackend implements Backend {
     throw new Error(`${model.name}.update: too much contention on one row (${MAX_CAS_RETRIES} compare-and-set retries); try again`)
   }
 
+  /**
+   * Deletes a row after applying the referential actions of the foreign keys that point at it, as
+   * PostgreSQL would: restrict / no action refuse with P2003 while referencing rows exist; cascade deletes
+   * them (transitively); set null clears their key fields.
+   */
   private async deleteOne(t: ModelTables, row: Row): Promise<void> {
-    const batch = [this.deleteStatement(t, t.base, row), ...t.indexes.filter((ix) => this.hasKey(ix, row)).map((ix) => this.deleteStatement(t, ix, row))]
-    await this.exec.batch(batch)
+    const referencing = this.referencing(t.model)
+    const children = await Promise.all(referencing.map(async (ref) => ({ ref, rows: await this.childrenOf(ref, row) })))
+    for (const { ref, rows } of children) {
+      if (rows.length && (ref.fk.onDelete === 'restrict' || ref.fk.onDelete === 'no action')) {
+        throw new TandemError('P2003', `Foreign key constraint violated on the constraint: \`${ref.fk.name}\` (${ref.tables.model.name} rows still reference this ${t.model.name})`, {
+          meta: { modelName: t.model.name, field_name: ref.fk.name },
+        })
+      }
+    }
+    for (const { ref, rows } of children) {
+      if (ref.fk.onDelete === 'cascade') await mapLimit(rows, 16, (child) => this.deleteOne(ref.tables, child))
+      else if (ref.fk.onDelete === 'set null' || ref.fk.onDelete === 'set default') {
+        const set: UpdateOps = Object.fromEntries(ref.fk.fields.map((f) => [f, { op: 'set' as const, value: ref.fk.onDelete === 'set null' ? null : defaultOf(ref.tables.model, f) }]))
+        await mapLimit(rows, 16, (child) => this.updateOne(ref.tables, child, set, { where: undefined, orderBy: [], take: undefined, skip: undefined, unique: true }))
+      }
+    }
+    await this.deleteRow(t, row)
+  }
+
+  /** Removes one row, its index entries (one LOGGED batch) and then its unique entries. */
+  private async deleteRow(t: ModelTables, row: Row): Promise<void> {
+    await this.exec.batch([this.deleteStatement(t, t.base, row), ...t.indexes.filter((ix) => this.hasKey(ix, row)).map((ix) => this.deleteStatement(t, ix, row))])
     await this.releaseAll(t, t.uniques.filter((u) => this.hasKey(u, row)), row)
+  }
+
+  /** Foreign keys of other models (or this one) that point at `model`. */
+  private referencing(model: Model): { fk: ForeignKey; tables: ModelTables }[] {
+    const out: { fk: ForeignKey; tables: ModelTables }[] = []
+    for (const tables of this.tables.values()) for (const fk of tables.model.foreignKeys) if (fk.targetModel === model.name) out.push({ fk, tables })
+    return out
+  }
+
+  private childrenOf(ref: { fk: ForeignKey; tables: ModelTables }, parent: Row): Promise<Row[]> {
+    if (ref.fk.targetFields.some((f) => parent[f] === null || parent[f] === undefined)) return Promise.resolve([])
+    const where = andFilters(...ref.fk.fields.map((f, i): Filter => ({ kind: 'cmp', field: f, op: 'eq', value: parent[ref.fk.targetFields[i]!] })))
+    return this.read(ref.tables, { where, orderBy: [], take: undefined, skip: undefined, unique: false }, `${ref.tables.model.name} (${ref.fk.name})`)
+  }
+
+  /**
+   * Foreign keys on ScyllaDB: before rows are written, every non-null reference must name an existing
+   * row (P2003 otherwise), as PostgreSQL's constraint would. One point read per distinct parent.
+   */
+  private async checkReferences(t: ModelTables, rows: readonly Row[], ctx: string, fks: readonly ForeignKey[] = t.model.foreignKeys): Promise<void> {
+    for (const fk of fks) {
+      const target = this.tables.get(fk.targetModel)!
+      const keys = new Map<string, Row>()
+      for (const row of rows) {
+        if (fk.fields.some((f) => row[f] === null || row[f] === undefined)) continue
+        const key: Row = Object.fromEntries(fk.targetFields.map((f, i) => [f, row[fk.fields[i]!]]))
+        keys.set(JSON.stringify(fk.targetFields.map((f) => String(key[f]))), key)
+      }
+      const missing = await mapLimit([...keys.values()], 32, async (key) => {
+        const where = andFilters(...fk.targetFields.map((f): Filter => ({ kind: 'cmp', field: f, op: 'eq', value: key[f] })))
+        const found = await this.read(target, { where, orderBy: [], take: 1, skip: undefined, unique: true }, ctx)
+        return found.length === 0
+      })
+      if (missing.some(Boolean)) {
+        throw new TandemError('P2003', `Foreign key constraint violated on the constraint: \`${fk.name}\` (no ${fk.targetModel} with that ${fk.targetFields.join(', ')})`, {
+          meta: { modelName: t.model.name, field_name: fk.name },
+        })
+      }
+    }
   }
 
   // ---- explain, DDL --------------------------------------------------------------------------

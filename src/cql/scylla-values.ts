@@ -1,5 +1,6 @@
 import cassandra from 'cassandra-driver'
 import type { Field, Model, Row } from '../schema/model.js'
+import { atScale, float4 } from '../adapter/values.js'
 
 const { types } = cassandra
 
@@ -21,13 +22,16 @@ export function fromCql(field: Field, value: unknown): unknown {
   switch (field.kind) {
     case 'uuid': return String(value)
     case 'bigint': return field.mode === 'bigint' ? BigInt(value as bigint) : Number(value as bigint)
-    case 'decimal': return (value as { toString(): string }).toString()
+    case 'decimal': return atScale((value as { toString(): string }).toString(), field.scale)
     case 'date': {
       const iso = (value as { toString(): string }).toString()
       return field.mode === 'date' ? new Date(`${iso}T00:00:00.000Z`) : iso
     }
     case 'json': return JSON.parse(value as string)
-    case 'float': return typeof value === 'number' ? value : Number(value)
+    case 'float': {
+      const n = typeof value === 'number' ? value : Number(value)
+      return field.single ? float4(n) : n
+    }
     default: return value
   }
 }

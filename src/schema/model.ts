@@ -21,6 +21,10 @@ export interface Field {
   readonly kind: FieldKind
   /** JS representation for bigint columns ('number' | 'bigint'), date/timestamp columns ('date' | 'string') */
   readonly mode: 'number' | 'bigint' | 'date' | 'string' | undefined
+  /** numeric columns: digits after the point, when the column declares them */
+  readonly scale: number | undefined
+  /** float columns: 32-bit (real) or 64-bit (double precision) */
+  readonly single: boolean
   readonly nullable: boolean
   readonly enumValues: readonly string[] | undefined
   readonly defaultValue: DefaultSpec | undefined

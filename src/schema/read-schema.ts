@@ -125,6 +125,8 @@ function readField(model: string, key: string, column: AnyColumn): Field {
     column: c.name,
     kind,
     mode,
+    scale: kind === 'decimal' ? (c as unknown as { scale?: number }).scale : undefined,
+    single: c.columnType === 'PgReal',
     nullable: !c.notNull,
     enumValues: kind === 'enum' ? c.enumValues : undefined,
     defaultValue: readDefault(c),

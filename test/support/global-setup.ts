@@ -6,6 +6,10 @@
 import { localEnv, up } from '../../scripts/db.mjs'
 
 export default async function setup(): Promise<void> {
+  // `vitest run test/unit` (npm run test:unit) needs no database
+  const filters = process.argv.slice(2).filter((a) => !a.startsWith('-') && a !== 'run')
+  if (filters.length > 0 && filters.every((f) => f.replace(/^\.\//, '').startsWith('test/unit'))) return
+
   const pg = process.env.DATABASE_URL
   const cql = process.env.SCYLLA_HOSTS || process.env.SCYLLA_HOST
   // Values equal to our own local servers (e.g. exported from `npm run -s db:up`) still go through up(), which
