@@ -179,7 +179,8 @@ export class ModelDelegate {
     if (a.cursor !== undefined) {
       if (!isPlainObject(a.cursor)) throw validationError(ctx, '`cursor` must name a unique key, like a `where` of findUnique')
       const { filter } = normalizeUniqueWhere(this.model, a.cursor, `${ctx} cursor`)
-      const found = rowsOf(await run({ op: 'findMany', query: { where: filter, orderBy: [], take: 1, skip: undefined, unique: true } }))[0]
+      // Prisma looks for the cursor among the rows the where selects: a cursor row it excludes gives no rows
+      const found = rowsOf(await run({ op: 'findMany', query: { where: andFilters(filter, where), orderBy: [], take: 1, skip: undefined, unique: true } }))[0]
       if (!found) return undefined
       after = { kind: 'after', fields: orderBy.map((t) => t.field), dirs: orderBy.map((t) => t.dir), values: orderBy.map((t) => found[t.field]) }
     }
@@ -283,11 +284,33 @@ export class ModelDelegate {
   private async countWith(run: Runner, args: unknown): Promise<number> {
     const ctx = this.ctx('count')
     const a = checkArgs(ctx, args, ['where', 'orderBy', 'take', 'skip', 'cursor', 'select'])
-    if (a.select !== undefined) throw validationError(ctx, '`select` in count is not supported yet; count the whole filter')
+    const select = this.countSelect(a.select, ctx)
     const read = await this.readQuery(run, a, ctx)
-    if (!read) return 0
-    const total = numberOf(await run({ op: 'count', query: { ...read.query, take: undefined, skip: undefined } }))
-    const afterSkip = Math.max(0, total - (read.query.skip ?? 0))
-    return read.query.take === undefined ? afterSkip : Math.min(afterSkip, read.query.take)
+    const window = (n: number) => {
+      const afterSkip = Math.max(0, n - (read?.query.skip ?? 0))
+      return read?.query.take === undefined ? afterSkip : Math.min(afterSkip, read.query.take)
+    }
+    if (!select) {
+      if (!read) return 0
+      return window(numberOf(await run({ op: 'count', query: { ...read.query, take: undefined, skip: undefined } })))
+    }
+    // count({ select: { _all: true, field: true } }): rows, and non-null values per field
+    const counts: Record<string, number> = Object.fromEntries(select.map((f) => [f, 0]))
+    if (read) {
+      const rows = rowsOf(await run({ op: 'findMany', query: read.query }))
+      for (const f of select) counts[f] = f === '_all' ? rows.length : rows.filter((r) => r[f] !== null && r[f] !== undefined).length
+    }
+    return counts as unknown as number
+  }
+
+  private countSelect(select: unknown, ctx: string): string[] | undefined {
+    if (select === undefined) return undefined
+    if (!isPlainObject(select)) throw validationError(ctx, '`select` of count takes { _all: true, <field>: true }')
+    const out: string[] = []
+    for (const [k, v] of Object.entries(select)) {
+      if (k !== '_all' && !this.model.fields.has(k)) throw validationError(ctx, `unknown field \`${k}\` in count select`)
+      if (v) out.push(k)
+    }
+    return out
   }
 }

@@ -256,7 +256,9 @@ export class PostgresBackend implements Backend {
         return new TandemError('P2003', `Foreign key constraint violated on the constraint: \`${err.constraint_name}\``, { meta: { modelName: model.name, field_name: err.constraint_name }, cause: e })
       case '23502':
         return new TandemError('P2011', `Null constraint violation on ${model.name}: ${err.message}`, { meta: { modelName: model.name }, cause: e })
-      case '22P02': case '22003': case '22007': case '22008':
+      case '22003':
+        return new TandemError('P2020', `Value out of range for the type: ${err.message}`, { meta: { details: err.message }, cause: e })
+      case '22P02': case '22007': case '22008':
         return validationError(model.name, `PostgreSQL rejected a value: ${err.message}`)
       case 'ECONNREFUSED': case 'CONNECT_TIMEOUT': case 'ENOTFOUND': case 'CONNECTION_CLOSED': case 'CONNECTION_ENDED': case 'CONNECTION_DESTROYED': case 'EHOSTUNREACH': case 'ETIMEDOUT': case '57P01': case '57P03':
         return new TandemError('BACKEND_UNAVAILABLE', `PostgreSQL is unavailable (${err.code}): ${err.message}. Is it running? (npm run db:up)`, { cause: e })

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Field, Model, Row } from '../schema/model.js'
-import { validationError } from './errors.js'
+import { TandemError, validationError } from './errors.js'
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/
@@ -35,14 +35,15 @@ export function coerceValue(where: string, field: Field, value: unknown): unknow
       if (typeof value !== 'string') throw fail('a string')
       return value
     case 'int':
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX) throw fail('a 32-bit integer')
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw fail('a 32-bit integer')
+      if (value < INT32_MIN || value > INT32_MAX) throw outOfRange(field, value)
       return value
     case 'bigint': {
       let big: bigint
       if (typeof value === 'bigint') big = value
       else if (typeof value === 'number' && Number.isSafeInteger(value)) big = BigInt(value)
       else throw fail(field.mode === 'bigint' ? 'a bigint' : 'a safe integer')
-      if (big < -(2n ** 63n) || big >= 2n ** 63n) throw fail('a 64-bit integer')
+      if (big < -(2n ** 63n) || big >= 2n ** 63n) throw outOfRange(field, value)
       return field.mode === 'bigint' ? big : Number(big)
     }
     case 'boolean':
@@ -108,6 +109,13 @@ export function atScale(value: string, scale: number | undefined): string {
 function expandExponent(text: string): string {
   const n = Number(text)
   return Math.abs(n) < 1e21 ? n.toFixed(20).replace(/0+$/, '').replace(/\.$/, '') : text
+}
+
+/** P2020, as Prisma reports a value the column type cannot hold. */
+export function outOfRange(field: Field, value: unknown): TandemError {
+  return new TandemError('P2020', `Value out of range for the type: ${String(value)} does not fit \`${field.name}\` (${field.kind === 'int' ? 'integer' : 'bigint'})`, {
+    meta: { details: `${field.name} out of range` },
+  })
 }
 
 /** "2023-02-30" matches the pattern but is no day: PostgreSQL rejects it and CQL would shift it. */

@@ -83,7 +83,12 @@ export function planRead(tables: ModelTables, query: ReadQuery, ctx: string): Re
   const base = tables.base
   const pushed = new Set<Filter>()
 
-  if (base.partitionKey.every((f) => eqs.has(f))) {
+  const lookups = [...tables.uniques, ...tables.indexes]
+  const uniqueLookup = tables.uniques.find((u) => u.keyFields.every((f) => eqs.has(f)))
+  const basePoint = base.partitionKey.every((f) => eqs.has(f)) && base.clustering.every((c) => eqs.get(c.field)?.values.length === 1)
+  // a unique value (one row) beats reading a whole partition to filter it in memory
+  const useBase = base.partitionKey.every((f) => eqs.has(f)) && (basePoint || !uniqueLookup)
+  if (useBase) {
     const lists = base.partitionKey.map((f) => eqs.get(f)!.values)
     const partitions = cartesian(lists)
     if (partitions.length > MAX_PARTITIONS) throw unservable(ctx, tables, `the filter names ${partitions.length} partitions; at most ${MAX_PARTITIONS} are read at once`)
@@ -119,7 +124,6 @@ export function planRead(tables: ModelTables, query: ReadQuery, ctx: string): Re
     return { path: 'base', table: base, partitions, clustering: { eq, slices }, order, limit, residual }
   }
 
-  const lookups = [...tables.uniques, ...tables.indexes]
   for (const table of lookups) {
     if (!table.keyFields.every((f) => eqs.has(f))) continue
     const keys = cartesian(table.keyFields.map((f) => eqs.get(f)!.values))

@@ -9,7 +9,7 @@ import { CqlExecutor, type CqlStatement } from './cql-executor.js'
 import { deleteRow, insertRow, keyOf, selectBase, selectByKey, selectLookup, updateRow } from './cql-statements.js'
 import { planRead, type BaseRead, type ReadPlan } from './read-planner.js'
 import { rowFromCql, toCql } from './scylla-values.js'
-import { defaultFor } from '../adapter/values.js'
+import { defaultFor, outOfRange } from '../adapter/values.js'
 
 function defaultOf(model: Model, field: string): unknown {
   return defaultFor(model.fields.get(field)!, new Date())?.value ?? null
@@ -129,8 +129,20 @@ export class ScyllaBackend implements Backend {
       case 'update': {
         const plan = planRead(t, operation.query, `${model.name}.update`) // refuse before any I/O
         const rows = await this.readPlanned(t, plan, operation.query)
-        const updated = await mapLimit(rows, concurrency, (row) => this.updateOne(t, row, operation.set, operation.query))
-        return updated.filter((r): r is Row => r !== null)
+        const settled = await mapLimit(rows, concurrency, (row) =>
+          this.updateOne(t, row, operation.set, operation.query).then((value) => ({ row, value }), (error: unknown) => ({ row, error })),
+        )
+        const failed = settled.find((r): r is { row: Row; error: unknown } => 'error' in r)
+        if (failed) {
+          // updateMany is one statement on PostgreSQL: all rows or none. Put back the rows this call changed.
+          const done = settled.flatMap((r) => ('value' in r && r.value ? [{ before: r.row, after: r.value }] : []))
+          await mapLimit(done, concurrency, ({ before, after }) => {
+            const restore: UpdateOps = Object.fromEntries(Object.keys(operation.set).map((f) => [f, { op: 'set' as const, value: before[f] }]))
+            return this.updateOne(t, after, restore, { where: undefined, orderBy: [], take: undefined, skip: undefined, unique: true })
+          }).catch(() => {})
+          throw failed.error
+        }
+        return settled.flatMap((r) => ('value' in r && r.value ? [r.value] : []))
       }
       case 'delete': {
         const plan = planRead(t, operation.query, `${model.name}.delete`)
@@ -305,7 +317,8 @@ export class ScyllaBackend implements Backend {
       for (const f of Object.keys(ops)) {
         const field = model.fields.get(f)!
         if (!field.nullable && (next[f] === null || next[f] === undefined)) throw validationError(`${model.name}.update`, `\`${f}\` must not be null`)
-        if (field.kind === 'int' && typeof next[f] === 'number' && (next[f] as number) > 2147483647) throw validationError(`${model.name}.update`, `\`${f}\` would overflow a 32-bit integer`)
+        if (field.kind === 'int' && typeof next[f] === 'number' && ((next[f] as number) > 2147483647 || (next[f] as number) < -2147483648)) throw outOfRange(field, next[f])
+        if (field.kind === 'bigint' && next[f] !== null && (BigInt(next[f] as number) >= 2n ** 63n || BigInt(next[f] as number) < -(2n ** 63n))) throw outOfRange(field, next[f])
       }
       const changed = (f: string) => !same(model, f, current[f], next[f])
       if (attempt === 0) await this.checkReferences(t, [next], `${model.name}.update`, model.foreignKeys.filter((fk) => fk.fields.some(changed)))
