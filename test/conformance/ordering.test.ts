@@ -234,4 +234,54 @@ describe.each(BACKENDS)('ordering and pagination on %s', (backend) => {
     const rows = await db.message.findMany({ where: { channelId: { in: [a.channel.id, b.channel.id] } }, orderBy: { createdAt: 'desc' }, take: 4 })
     expect(ids(rows)).toEqual(ids([mb[2]!, ma[2]!, mb[1]!, ma[1]!]))
   })
+
+  it('strings outside the BMP sort by code point (as PostgreSQL C.UTF-8 and CQL do), not by UTF-16 unit', async () => {
+    const group = uid('g')
+    for (const label of ['😀', 'z', '\uFFFD', 'é', 'Z']) await db.sample.create({ data: { group, label, at: AT } })
+    expect(labelsOf(await db.sample.findMany({ where: { group }, orderBy: { label: 'asc' } }))).toEqual(['Z', 'z', 'é', '\uFFFD', '😀'])
+    expect(labelsOf(await db.sample.findMany({ where: { group, label: { gt: '\uFFFD' } } }))).toEqual(['😀'])
+  })
+
+  it('event stream: newest first with cursor pages (against the clustering order)', async () => {
+    const stream = uid('st')
+    for (let seq = 1; seq <= 7; seq++) await db.event.create({ data: { stream, seq, kind: 'k' } })
+    const seen: number[] = []
+    let cursor: string | undefined
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await db.event.findMany({ where: { stream }, orderBy: { seq: 'desc' }, take: 3, ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}) })
+      if (page.length === 0) break
+      seen.push(...page.map((e) => e.seq))
+      cursor = page.at(-1)!.id
+    }
+    expect(seen).toEqual([7, 6, 5, 4, 3, 2, 1])
+  })
+
+  it('message feed: oldest first with cursor pages (against the clustering order)', async () => {
+    const ch = await makeChannel(db)
+    const msgs = await makeMessages(db, ch, 7)
+    const seen: string[] = []
+    let cursor: string | undefined
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await db.message.findMany({ where: { channelId: ch.channel.id }, orderBy: { createdAt: 'asc' }, take: 2, ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}) })
+      if (page.length === 0) break
+      seen.push(...ids(page))
+      cursor = page.at(-1)!.id
+    }
+    expect(seen).toEqual(ids(msgs))
+  })
+
+  it('more rows than one driver page (1200 events in one stream)', async () => {
+    const stream = uid('st')
+    const n = 1200
+    expect(await db.event.createMany({ data: Array.from({ length: n }, (_, i) => ({ stream, seq: i, kind: 'bulk', at: AT })) })).toEqual({ count: n })
+    const all = await db.event.findMany({ where: { stream }, orderBy: { seq: 'asc' }, select: { seq: true } })
+    expect(all.map((e) => e.seq)).toEqual(Array.from({ length: n }, (_, i) => i))
+    expect(await db.event.count({ where: { stream } })).toBe(n)
+    const tail = await db.event.findMany({ where: { stream }, orderBy: { seq: 'asc' }, skip: 1100, take: 50, select: { seq: true } })
+    expect(tail.map((e) => e.seq)).toEqual(Array.from({ length: 50 }, (_, i) => 1100 + i))
+    const last = await db.event.findMany({ where: { stream }, orderBy: { seq: 'desc' }, take: 1050, select: { seq: true } })
+    expect(last).toHaveLength(1050)
+    expect(last[1049]!.seq).toBe(150)
+    expect(await db.event.count({ where: { stream, seq: { gte: 1000 } } })).toBe(200)
+  }, 120_000)
 })

@@ -153,6 +153,17 @@ describe.each(BACKENDS)('types on %s', (backend) => {
     }
   })
 
+  it('json fields are replaced whole by update, and can be set back to null', async () => {
+    const s = await db.sample.create({ data: { group: uid('g'), doc: { a: 1, b: [1] }, docb: { keep: true }, at: new Date() } })
+    const u = await db.sample.update({ where: { id: s.id }, data: { doc: { c: 'new' }, docb: [3, 2, 1] } })
+    expect(u.doc).toEqual({ c: 'new' })
+    expect(u.docb).toEqual([3, 2, 1])
+    const n = await db.sample.update({ where: { id: s.id }, data: { doc: null } })
+    expect(n.doc).toBeNull()
+    expect(await db.sample.findUnique({ where: { id: s.id } })).toEqual(n)
+    expect((await db.sample.findMany({ where: { group: s.group, doc: null } })).map((r) => r.id)).toEqual([s.id])
+  })
+
   it('enum values round-trip and bad ones are refused', async () => {
     const group = uid('g')
     for (const role of ['ADMIN', 'MODERATOR', 'GUEST'] as const) {

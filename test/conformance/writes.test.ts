@@ -354,6 +354,28 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
     expect(await db.message.findUnique({ where: { id: msgs[0]!.id } })).toBeNull()
   })
 
+  it('onDelete cascade across several levels: deleting a profile deletes its servers, members, channels and messages', async () => {
+    const ch = await makeChannel(db)
+    const msgs = await makeMessages(db, ch, 2)
+    await db.profile.delete({ where: { id: ch.profile.id } })
+    expect(await db.server.findUnique({ where: { id: ch.server.id } })).toBeNull()
+    expect(await db.server.findUnique({ where: { inviteCode: ch.server.inviteCode } })).toBeNull()
+    expect(await db.member.findUnique({ where: { id: ch.member.id } })).toBeNull()
+    expect(await db.channel.findMany({ where: { serverId: ch.server.id } })).toEqual([])
+    expect(await db.message.findMany({ where: { channelId: ch.channel.id } })).toEqual([])
+    expect(await db.message.findUnique({ where: { id: msgs[1]!.id } })).toBeNull()
+  })
+
+  it('a deleted message id can be used again, in any channel', async () => {
+    const ch = await makeChannel(db)
+    const [m] = await makeMessages(db, ch, 1)
+    const other = await db.channel.create({ data: { name: 'b', serverId: ch.server.id } })
+    await db.message.delete({ where: { id: m!.id } })
+    const again = await db.message.create({ data: { id: m!.id, content: 'again', memberId: ch.member.id, channelId: other.id } })
+    expect(await db.message.findUnique({ where: { id: m!.id } })).toEqual(again)
+    expect(await db.message.findMany({ where: { channelId: ch.channel.id } })).toEqual([])
+  })
+
   // ---- errors of writes ------------------------------------------------------------------------
 
   it('update and delete of a missing row reject with P2025', async () => {
@@ -402,6 +424,41 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
     expect((await db.profile.findUnique({ where: { userId: a.userId } }))!.id).toBe(a.id)
   })
 
+  it('a primary key is unique across partitions (message id in another channel, event id in another stream)', async () => {
+    const ch = await makeChannel(db)
+    const other = await db.channel.create({ data: { name: 'b', serverId: ch.server.id } })
+    const [m] = await makeMessages(db, ch, 1)
+    await expectCode(db.message.create({ data: { id: m!.id, content: 'clash', memberId: ch.member.id, channelId: other.id } }), 'P2002')
+    expect(await db.message.findMany({ where: { channelId: other.id } })).toEqual([])
+    expect(await db.message.findUnique({ where: { id: m!.id } })).toEqual(m)
+    const e = await db.event.create({ data: { stream: uid('st'), seq: 1, kind: 'k' } })
+    const stream2 = uid('st')
+    await expectCode(db.event.create({ data: { id: e.id, stream: stream2, seq: 2, kind: 'k' } }), 'P2002')
+    expect(await db.event.findMany({ where: { stream: stream2 } })).toEqual([])
+  })
+
+  it('moving a message to a time where its id already exists elsewhere is impossible: ids stay unique after moves', async () => {
+    const ch = await makeChannel(db)
+    const msgs = await makeMessages(db, ch, 2)
+    await expectCode(db.message.update({ where: { id: msgs[0]!.id }, data: { id: msgs[1]!.id } }), 'P2002')
+    expect(await db.message.findUnique({ where: { id: msgs[0]!.id } })).toEqual(msgs[0])
+    expect(await db.message.findUnique({ where: { id: msgs[1]!.id } })).toEqual(msgs[1])
+    expect(await db.message.count({ where: { channelId: ch.channel.id } })).toBe(2)
+  })
+
+  it('NULL unique values do not collide; setting a unique value to NULL frees it', async () => {
+    const group = uid('g')
+    const a = await db.sample.create({ data: { group, label: null, code: null, at: new Date() } })
+    const b = await db.sample.create({ data: { group, label: null, code: null, at: new Date() } })
+    expect(sortedIds(await db.sample.findMany({ where: { group, label: null } }))).toEqual(sortedIds([a, b]))
+    const code = uid('c')
+    await db.sample.update({ where: { id: a.id }, data: { code } })
+    await expectCode(db.sample.update({ where: { id: b.id }, data: { code } }), 'P2002')
+    await db.sample.update({ where: { id: a.id }, data: { code: null } })
+    await db.sample.update({ where: { id: b.id }, data: { code } })
+    expect((await db.sample.findUnique({ where: { code } }))!.id).toBe(b.id)
+  })
+
   it('create with a foreign key to a missing row rejects with P2003', async () => {
     const ch = await makeChannel(db)
     const channelId = randomUUID()
@@ -426,6 +483,56 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
     expect(won).toHaveLength(1)
     expect(lost.map((r) => (r.reason as { code?: string }).code)).toEqual(Array(7).fill('P2002'))
     expect(await db.profile.count({ where: { userId } })).toBe(1)
+  })
+
+  it('concurrent updates of two rows to one new unique value: one wins, the other gets P2002', async () => {
+    const a = await db.profile.create({ data: { userId: uid('u'), name: 'A' } })
+    const b = await db.profile.create({ data: { userId: uid('u'), name: 'B' } })
+    const target = uid('u')
+    const settled = await Promise.allSettled([a, b].map((p) => db.profile.update({ where: { id: p.id }, data: { userId: target } })))
+    const won = settled.flatMap((r, i) => (r.status === 'fulfilled' ? [[a, b][i]!] : []))
+    const lost = settled.flatMap((r, i) => (r.status === 'rejected' ? [{ row: [a, b][i]!, code: (r.reason as { code?: string }).code }] : []))
+    expect(won).toHaveLength(1)
+    expect(lost.map((l) => l.code)).toEqual(['P2002'])
+    expect((await db.profile.findUnique({ where: { userId: target } }))!.id).toBe(won[0]!.id)
+    expect((await db.profile.findUnique({ where: { userId: lost[0]!.row.userId } }))!.id).toBe(lost[0]!.row.id)
+  })
+
+  it('concurrent increments of a clustering column (event seq) all apply and keep one row', async () => {
+    const stream = uid('st')
+    const e = await db.event.create({ data: { stream, seq: 1, kind: 'k' } })
+    await Promise.all(Array.from({ length: 5 }, () => db.event.update({ where: { id: e.id }, data: { seq: { increment: 1 } } })))
+    const rows = await db.event.findMany({ where: { stream } })
+    expect(rows.map((r) => [r.id, r.seq])).toEqual([[e.id, 6]])
+    expect((await db.event.findUnique({ where: { id: e.id } }))!.seq).toBe(6)
+  })
+
+  it('concurrent moves of one message (createdAt) leave it in the feed exactly once', async () => {
+    const ch = await makeChannel(db)
+    const base = Date.UTC(2024, 9, 1)
+    const [m] = await makeMessages(db, ch, 1, base)
+    const targets = [1, 2, 3, 4].map((i) => new Date(base + i * 60_000))
+    await Promise.all(targets.map((createdAt) => db.message.update({ where: { id: m!.id }, data: { createdAt } })))
+    const feed = await db.message.findMany({ where: { channelId: ch.channel.id } })
+    expect(feed.map((r) => r.id)).toEqual([m!.id])
+    const found = await db.message.findUnique({ where: { id: m!.id } })
+    expect(targets.map((t) => t.getTime())).toContain(found!.createdAt.getTime())
+    expect(feed[0]!.createdAt).toEqual(found!.createdAt)
+  })
+
+  it('a delete racing updates of the same row never leaves a row behind', async () => {
+    for (let round = 0; round < 8; round++) {
+      const p = await db.profile.create({ data: { userId: uid('u'), name: 'race', email: 'r@x' } })
+      const settled = await Promise.allSettled([
+        db.profile.update({ where: { id: p.id }, data: { name: 'updated' } }),
+        db.profile.delete({ where: { id: p.id } }),
+        db.profile.update({ where: { id: p.id }, data: { email: 'e@x' } }),
+      ])
+      expect(settled[1]!.status).toBe('fulfilled')
+      for (const r of [settled[0]!, settled[2]!]) if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toBe('P2025')
+      expect(await db.profile.findUnique({ where: { id: p.id } }), `round ${round}`).toBeNull()
+      expect(await db.profile.findUnique({ where: { userId: p.userId } }), `round ${round}`).toBeNull()
+    }
   })
 
   it('concurrent upserts of one key create one row and apply every update', async () => {
