@@ -68,8 +68,15 @@ export function compareStrings(a: string, b: string): number {
 }
 
 function valuesEqual(field: Field | undefined, a: unknown, b: unknown): boolean {
-  if (field?.kind === 'json') return JSON.stringify(a) === JSON.stringify(b)
+  if (field?.kind === 'json') return canonicalJson(a) === canonicalJson(b)
   return compareValues(field, a, b) === 0
+}
+
+/** JSON with object keys sorted: jsonb equality ignores key order. */
+function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0))) : x,
+  )
 }
 
 const lower = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v)

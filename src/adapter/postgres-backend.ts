@@ -49,7 +49,7 @@ function parametrize(operation: Operation): { shape: string; params: unknown[]; 
       case 'after': return { ...f, values: f.values.map(slot) }
       case 'cmp':
         if (f.value === null) return f
-        if (Array.isArray(f.value)) return { ...f, value: f.value.map(slot) }
+        if (f.op === 'in' || f.op === 'notIn') return { ...f, value: (f.value as unknown[]).map(slot) }
         if (f.op === 'contains' || f.op === 'startsWith' || f.op === 'endsWith') return { ...f, value: slot(likePattern(f.op, f.value as string)) }
         return { ...f, value: slot(f.value) }
     }
@@ -167,6 +167,10 @@ export class PostgresBackend implements Backend {
               case 'notIn': return sql`${lc} not in (${sql.join((f.value as P[]).map(lv), sql`, `)})`
               default: return sql`${lc} ${sql.raw(SQL_OPS[f.op] ?? '=')} ${lv(f.value)}`
             }
+          }
+          if (model.fields.get(f.field)!.kind === 'json' && (f.op === 'eq' || f.op === 'ne')) {
+            // json has no equality operator (jsonb does): compare both sides as jsonb
+            return sql`${column}::jsonb ${sql.raw(f.op === 'eq' ? '=' : '<>')} ${bind(f.field, f.value)}::jsonb`
           }
           switch (f.op) {
             case 'eq': return eq(column, bind(f.field, f.value))

@@ -15,8 +15,7 @@
 // 'VALIDATION' (tandem's code for arguments that do not fit the schema).
 //
 // Run: npx vitest run test/oracle   or   npm run oracle   (generates the client first if missing or stale)
-// Under `npm test` (the suite CI runs) this file is skipped unless TANDEM_ORACLE=1: it is a dev-only oracle, and
-// its failures are findings about tandem to act on, not a gate. Every other way of running it runs it.
+// It runs in `npm test` (and so in CI). Deliberate differences are listed in KNOWN_DIFFERENCES with the reason.
 import { execFileSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -93,8 +92,38 @@ function placeholders(v: unknown, known: Set<string>, since: number, seen: Map<s
 const show = (v: unknown) => inspect(v, { depth: 6, breakLength: 160, compact: 4 })
 const strip = ({ message: _m, ...o }: Outcome & { message?: string }): Outcome => o
 
-/** Asserts equality; records a readable difference first (printed after the run). */
+const RELATIONS = 'relations (include, relation filters, nested writes) are not implemented yet'
+const TIES = "rows tied in orderBy: Prisma keeps the database's order of the tie, tandem breaks it by the primary key (order of ties is unspecified)"
+const LIKE = 'tandem matches % and _ literally; Prisma passes them to LIKE/ILIKE as wildcards (prisma/prisma#19506, #10810)'
+/**
+ * Calls where tandem knowingly differs from Prisma 7. They still run, and must still differ: when either
+ * side changes, the entry has to be looked at again (and removed once they agree).
+ */
+const KNOWN_DIFFERENCES: Record<string, string> = {
+  'profile.findMany: contains/endsWith with _ and % in the operand': LIKE,
+  "profile.findMany: contains with a backslash-escaped _ (Prisma docs' way to match it literally)": LIKE,
+  'profile.findMany: equals, mode insensitive, with _ in the operand': LIKE,
+  'sample.findMany: varchar contains %': LIKE,
+  'setting.findMany: cursor, orderBy with ties at the cursor (desc)': TIES,
+  'profile.findMany: relation filter: some': RELATIONS,
+  'profile.findMany: relation filter: every (vacuous for none)': RELATIONS,
+  'profile.findMany: relation filter: none': RELATIONS,
+  'member.findMany: relation filter: to-one': RELATIONS,
+  'profile.findUnique: include to-many with orderBy': RELATIONS,
+  'server.findMany: include _count': RELATIONS,
+  'message.findMany: nested select through relations': RELATIONS,
+  'profile.create: nested create (to-many), no include': RELATIONS,
+  'server.create: nested create (to-one connect)': RELATIONS,
+  'profile.create: nested create with include': RELATIONS,
+}
+
+/** Asserts equality (or, for a known difference, that it persists); records a readable difference first. */
 function same(name: string, call: string, tandem: Outcome & { message?: string }, oracle: Outcome & { message?: string }, what = 'result') {
+  const known = KNOWN_DIFFERENCES[name]
+  if (known) {
+    expect(strip(tandem), `known difference no longer differs, remove it from KNOWN_DIFFERENCES: ${name}`).not.toEqual(strip(oracle))
+    return
+  }
   try {
     expect(strip(tandem)).toEqual(strip(oracle))
   } catch (err) {
@@ -469,9 +498,8 @@ function expectedUdt(f: PslField, enums: Map<string, string>): string {
 
 // ---------------------------------------------------------------------------------------------- the suite
 
-const skipped = process.env.npm_lifecycle_event === 'test' && !process.env.TANDEM_ORACLE
 
-describe.skipIf(skipped)('differential oracle: tandem vs Prisma 7 on PostgreSQL', () => {
+describe('differential oracle: tandem vs Prisma 7 on PostgreSQL', () => {
   beforeAll(async () => {
     // Generates ./generated (offline) when missing or stale; see generate.mjs.
     execFileSync(process.execPath, [fileURLToPath(new URL('./generate.mjs', import.meta.url)), '--if-stale'], { stdio: 'inherit' })
