@@ -161,4 +161,21 @@ describe.each(BACKENDS)('reads on %s', (backend) => {
     expect(found).toEqual(created)
     expect(found!.id).toBe(created.id.toLowerCase())
   })
+
+  it('repeated keys in an `in` list return each row once', async () => {
+    const p = await db.profile.create({ data: { userId: uid('u'), name: 'Once' } })
+    expect(sortedIds(await db.profile.findMany({ where: { id: { in: [p.id, p.id, p.id.toUpperCase()] } } }))).toEqual([p.id])
+    expect(sortedIds(await db.profile.findMany({ where: { userId: { in: [p.userId, p.userId] } } }))).toEqual([p.id])
+    expect(await db.profile.count({ where: { id: { in: [p.id, p.id] } } })).toBe(1)
+  })
+
+  it('where with a partition key and the primary key together (message id + channelId)', async () => {
+    const { makeChannel } = await import('../support/conformance-helpers.js')
+    const ch = await makeChannel(db)
+    const other = await makeChannel(db)
+    const m = await db.message.create({ data: { content: 'x', memberId: ch.member.id, channelId: ch.channel.id } })
+    expect(await db.message.findUnique({ where: { id: m.id, channelId: ch.channel.id } })).toEqual(m)
+    expect(await db.message.findUnique({ where: { id: m.id, channelId: other.channel.id } })).toBeNull()
+    expect(sortedIds(await db.message.findMany({ where: { channelId: ch.channel.id, id: m.id } }))).toEqual([m.id])
+  })
 })

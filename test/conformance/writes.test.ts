@@ -210,6 +210,36 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
     expect(await db.message.count({ where: { channelId: ch.channel.id } })).toBe(5)
   })
 
+  it('after a move, every lookup finds the row once, with its new values (message by memberId, event by kind)', async () => {
+    const ch = await makeChannel(db)
+    const base = Date.UTC(2024, 10, 1)
+    const msgs = await makeMessages(db, ch, 3, base)
+    await db.message.update({ where: { id: msgs[0]!.id }, data: { createdAt: new Date(base + 99_000) } })
+    const byMember = await db.message.findMany({ where: { memberId: ch.member.id } })
+    expect(sortedIds(byMember)).toEqual(sortedIds(msgs))
+    expect(byMember.find((m) => m.id === msgs[0]!.id)!.createdAt).toEqual(new Date(base + 99_000))
+    expect(await db.message.count({ where: { memberId: ch.member.id, createdAt: { gt: new Date(base + 50_000) } } })).toBe(1)
+    const kind = uid('k')
+    const stream = uid('st')
+    const e = await db.event.create({ data: { stream, seq: 1, kind } })
+    await db.event.update({ where: { id: e.id }, data: { seq: 5 } })
+    expect((await db.event.findMany({ where: { kind } })).map((r) => [r.id, r.seq])).toEqual([[e.id, 5]])
+    await db.event.update({ where: { id: e.id }, data: { stream: `${stream}-b` } })
+    expect((await db.event.findMany({ where: { kind } })).map((r) => [r.id, r.stream])).toEqual([[e.id, `${stream}-b`]])
+    expect(await db.event.findMany({ where: { stream } })).toEqual([])
+  })
+
+  it('after an index value changes, the compound unique key and the index agree', async () => {
+    const g1 = uid('g')
+    const g2 = uid('g')
+    const s = await db.sample.create({ data: { group: g1, label: 'same', at: new Date() } })
+    await db.sample.update({ where: { id: s.id }, data: { group: g2 } })
+    expect(await db.sample.findUnique({ where: { group_label: { group: g1, label: 'same' } } })).toBeNull()
+    expect((await db.sample.findUnique({ where: { group_label: { group: g2, label: 'same' } } }))!.id).toBe(s.id)
+    const again = await db.sample.create({ data: { group: g1, label: 'same', at: new Date() } })
+    expect(ids(await db.sample.findMany({ where: { group: g1 } }))).toEqual([again.id])
+  })
+
   it('update of a clustering column (event seq) reorders the stream', async () => {
     const stream = uid('st')
     const evs = []
