@@ -551,17 +551,20 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
   })
 
   it('a delete racing updates of the same row never leaves a row behind', async () => {
-    for (let round = 0; round < 8; round++) {
-      const p = await db.profile.create({ data: { userId: uid('u'), name: 'race', email: 'r@x' } })
+    for (let round = 0; round < 20; round++) {
+      const scope = uid('s')
+      const where = { scope_key: { scope, key: 'k' } }
+      await db.setting.create({ data: { scope, key: 'k', value: 'v' } })
       const settled = await Promise.allSettled([
-        db.profile.update({ where: { id: p.id }, data: { name: 'updated' } }),
-        db.profile.delete({ where: { id: p.id } }),
-        db.profile.update({ where: { id: p.id }, data: { email: 'e@x' } }),
+        db.setting.delete({ where }),
+        db.setting.update({ where, data: { value: 'a' } }),
+        db.setting.update({ where, data: { version: 7 } }),
+        db.setting.update({ where, data: { value: 'b', version: 8 } }),
       ])
-      expect(settled[1]!.status).toBe('fulfilled')
-      for (const r of [settled[0]!, settled[2]!]) if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toBe('P2025')
-      expect(await db.profile.findUnique({ where: { id: p.id } }), `round ${round}`).toBeNull()
-      expect(await db.profile.findUnique({ where: { userId: p.userId } }), `round ${round}`).toBeNull()
+      expect(settled[0]!.status).toBe('fulfilled')
+      for (const r of settled) if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toBe('P2025')
+      expect(await db.setting.findUnique({ where }), `round ${round}`).toBeNull()
+      expect(await db.setting.findMany({ where: { scope, key: 'k' } }), `round ${round}`).toEqual([])
     }
   })
 
