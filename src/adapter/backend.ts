@@ -30,6 +30,11 @@ export interface Backend {
   push(): Promise<void>
   ping(): Promise<void>
   close(): Promise<void>
+  /**
+   * Runs `fn` so that its writes happen all or not at all: a transaction on PostgreSQL; on ScyllaDB the
+   * writes done so far are undone when `fn` fails (see README: not isolated from concurrent writers).
+   */
+  transaction<T>(fn: (tx: Backend) => Promise<T>): Promise<T>
   /** the credits ledger over the given account/entries models */
   ledger(models: LedgerModels): Ledger
 }

@@ -81,10 +81,14 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
       }
     },
   }
+  const delegates = new Map<string, ModelDelegate>()
   for (const model of info.models.values()) {
     if (model.name in db) throw new TandemError('VALIDATION', `createDb: model name \`${model.name}\` clashes with a client method`)
-    db[model.name] = new ModelDelegate(model, backend)
+    const delegate = new ModelDelegate(model, backend)
+    delegates.set(model.name, delegate)
+    db[model.name] = delegate
   }
+  for (const delegate of delegates.values()) delegate.delegates = delegates
   backends.set(db, backend)
   return db as unknown as TandemDb<S>
 }

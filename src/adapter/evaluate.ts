@@ -81,15 +81,21 @@ function canonicalJson(v: unknown): string {
 
 const lower = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v)
 
+/** Answers a relation filter for one row (the backend reads the related rows it needs first). */
+export type RelationResolver = (node: Extract<Filter, { kind: 'relation' }>, row: Row) => boolean
+
 /** Evaluates a filter on a row: true, false, or null (unknown), as SQL does. */
-export function evaluate(model: Model, filter: Filter, row: Row): boolean | null {
+export function evaluate(model: Model, filter: Filter, row: Row, relations?: RelationResolver): boolean | null {
   switch (filter.kind) {
+    case 'relation':
+      if (!relations) throw new Error('internal: a relation filter reached evaluate() without its related rows')
+      return relations(filter, row)
     case 'const':
       return filter.value
     case 'and': {
       let result: boolean | null = true
       for (const item of filter.items) {
-        const v = evaluate(model, item, row)
+        const v = evaluate(model, item, row, relations)
         if (v === false) return false
         if (v === null) result = null
       }
@@ -98,14 +104,14 @@ export function evaluate(model: Model, filter: Filter, row: Row): boolean | null
     case 'or': {
       let result: boolean | null = false
       for (const item of filter.items) {
-        const v = evaluate(model, item, row)
+        const v = evaluate(model, item, row, relations)
         if (v === true) return true
         if (v === null) result = null
       }
       return result
     }
     case 'not': {
-      const v = evaluate(model, filter.item, row)
+      const v = evaluate(model, filter.item, row, relations)
       return v === null ? null : !v
     }
     case 'after':

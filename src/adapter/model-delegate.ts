@@ -1,18 +1,20 @@
-import type { Model, Row } from '../schema/model.js'
+import type { Model, RelationInfo, Row } from '../schema/model.js'
 import type { Backend, Operation, Statement } from './backend.js'
 import { notFoundError, TandemError, validationError } from './errors.js'
 import {
-  checkArgs, isPlainObject, normalizeCount, normalizeCreateData, normalizeOrderBy, normalizeSelect,
+  checkArgs, isPlainObject, normalizeCount, normalizeCreateData, normalizeOrderBy,
   normalizeUniqueWhere, normalizeUpdateData, normalizeWhere,
 } from './normalize.js'
+import { isPlainProjection, normalizeProjection, type Projection } from './projection.js'
 import { andFilters, type Filter, type OrderTerm, type ReadQuery, type UpdateOps } from './query.js'
+import { createNested, hasRelationData, updateNested } from './nested-writes.js'
 import { project, sampleValue } from './values.js'
+import { keyOf, rowsOf, whereKeys, type Runner } from './runner.js'
 
-/** Runs (or, for explain, records) backend operations. */
-type Runner = (operation: Operation) => Promise<Row[] | number>
+export type { Runner } from './runner.js'
 
 const READ_ARGS = ['where', 'select', 'omit', 'include', 'orderBy', 'take', 'skip', 'cursor', 'distinct'] as const
-const UNSUPPORTED = new Set(['include', 'distinct'])
+const UNIQUE_READ_ARGS = ['where', 'select', 'omit', 'include'] as const
 
 export const MODEL_METHODS = [
   'findUnique', 'findUniqueOrThrow', 'findFirst', 'findFirstOrThrow', 'findMany', 'create', 'createMany',
@@ -20,26 +22,29 @@ export const MODEL_METHODS = [
 ] as const
 export type ModelMethod = (typeof MODEL_METHODS)[number]
 
-function rejectUnsupported(ctx: string, args: Record<string, unknown>): void {
-  for (const key of Object.keys(args)) {
-    if (UNSUPPORTED.has(key) && args[key] !== undefined) throw validationError(ctx, `\`${key}\` is not supported yet (see README, "Not supported")`)
-  }
-}
-
-const rowsOf = (r: Row[] | number): Row[] => (typeof r === 'number' ? [] : r)
 const numberOf = (r: Row[] | number): number => (typeof r === 'number' ? r : r.length)
+const uniqueQuery = (where: Filter | undefined, take?: number): ReadQuery => ({ where, orderBy: [], take, skip: undefined, unique: true })
+const manyQuery = (where: Filter | undefined): ReadQuery => ({ where, orderBy: [], take: undefined, skip: undefined, unique: false })
+
+function rejectDistinct(ctx: string, a: Record<string, unknown>): void {
+  if (a.distinct !== undefined) throw validationError(ctx, '`distinct` is not supported yet (see README, "Not supported")')
+}
 
 /**
  * The Prisma-style methods of one model, written once over the backend interface: both backends get
- * the same argument checks, defaults, cursor and `take < 0` handling, error codes and result shapes.
+ * the same argument checks, defaults, cursor and `take < 0` handling, relation loading, nested writes,
+ * error codes and result shapes.
  */
 export class ModelDelegate {
+  /** every model's delegate, for relations; set by createDb */
+  delegates: ReadonlyMap<string, ModelDelegate> = new Map()
+
   constructor(
-    private readonly model: Model,
+    readonly model: Model,
     private readonly backend: Backend,
   ) {}
 
-  private readonly runner: Runner = (op) => this.backend.run(this.model, op)
+  private readonly runner: Runner = (model, op) => this.backend.run(model, op)
 
   findUnique(args: unknown): Promise<Row | null> {
     return this.findUniqueWith(this.runner, args, 'findUnique')
@@ -61,7 +66,7 @@ export class ModelDelegate {
     return this.findManyWith(this.runner, args, 'findMany')
   }
   create(args: unknown): Promise<Row> {
-    return this.createWith(this.runner, args)
+    return this.writing(args, (run) => this.createWith(run, args))
   }
   createMany(args: unknown): Promise<{ count: number }> {
     return this.createManyWith(this.runner, args, 'createMany').then((rows) => ({ count: rows.length }))
@@ -70,13 +75,13 @@ export class ModelDelegate {
     return this.createManyWith(this.runner, args, 'createManyAndReturn')
   }
   update(args: unknown): Promise<Row> {
-    return this.updateWith(this.runner, args)
+    return this.writing(args, (run) => this.updateWith(run, args))
   }
   updateMany(args: unknown): Promise<{ count: number }> {
     return this.updateManyWith(this.runner, args)
   }
   upsert(args: unknown): Promise<Row> {
-    return this.upsertWith(this.runner, args)
+    return this.writing(args, (run) => this.upsertWith(run, args))
   }
   delete(args: unknown): Promise<Row> {
     return this.deleteWith(this.runner, args)
@@ -90,18 +95,17 @@ export class ModelDelegate {
 
   /**
    * The statements a call would run, in order, without running anything. Steps that depend on data
-   * (a cursor row, upsert's existing row) are shown for the path where the row exists.
+   * (a cursor row, upsert's existing row, related rows) are shown for the path where rows exist.
    * @example db.message.explain('findMany', { where: { channelId }, take: 50 })
    */
   async explain(method: ModelMethod, args?: unknown): Promise<{ backend: Backend['kind']; statements: Statement[] }> {
     if (!MODEL_METHODS.includes(method)) throw validationError(`${this.model.name}.explain`, `unknown method \`${String(method)}\``)
     const statements: Statement[] = []
-    const placeholderRow: Row = Object.fromEntries([...this.model.fields.values()].map((f) => [f.name, sampleValue(f)]))
-    const recorder: Runner = async (op) => {
-      statements.push(...this.backend.explain(this.model, op))
+    const recorder: Runner = async (model, op) => {
+      statements.push(...this.backend.explain(model, op))
       if (op.op === 'count') return 0
       if (op.op === 'insert') return op.rows.map((r) => ({ ...r }))
-      return [placeholderRow]
+      return [Object.fromEntries([...model.fields.values()].map((f) => [f.name, sampleValue(f)]))]
     }
     const run = {
       findUnique: () => this.findUniqueWith(recorder, args, method),
@@ -123,18 +127,28 @@ export class ModelDelegate {
     return { backend: this.backend.kind, statements }
   }
 
+  /** A write whose data touches relations runs all-or-nothing (backend.transaction); others run directly. */
+  private writing<T>(args: unknown, fn: (run: Runner) => Promise<T>): Promise<T> {
+    const a = isPlainObject(args) ? args : {}
+    const nested = [a.data, a.create, a.update].some((d) => hasRelationData(this.model, d))
+    if (!nested) return fn(this.runner)
+    return this.backend.transaction((tx) => fn((model, op) => tx.run(model, op)))
+  }
+
   private ctx(method: string): string {
     return `${this.model.name}.${method}`
   }
 
-  private async findUniqueWith(run: Runner, args: unknown, method: string): Promise<Row | null> {
+  // ---- reads -------------------------------------------------------------------------------
+
+  /** @internal */
+  async findUniqueWith(run: Runner, args: unknown, method: string): Promise<Row | null> {
     const ctx = this.ctx(method)
-    const a = checkArgs(ctx, args, ['where', 'select', 'omit', 'include'])
-    rejectUnsupported(ctx, a)
-    const fields = normalizeSelect(this.model, a.select, a.omit, ctx)
+    const a = checkArgs(ctx, args, UNIQUE_READ_ARGS)
+    const projection = normalizeProjection(this.model, a, ctx)
     const { filter } = normalizeUniqueWhere(this.model, a.where, ctx)
-    const rows = rowsOf(await run({ op: 'findMany', query: { where: filter, orderBy: [], take: 1, skip: undefined, unique: true } }))
-    return rows[0] ? project(rows[0], fields) : null
+    const rows = rowsOf(await run(this.model, { op: 'findMany', query: uniqueQuery(filter, 1) }))
+    return (await this.shape(run, rows, projection, ctx))[0] ?? null
   }
 
   private async findFirstWith(run: Runner, args: unknown, method: string): Promise<Row | null> {
@@ -143,16 +157,17 @@ export class ModelDelegate {
     return rows[0] ?? null
   }
 
-  private async findManyWith(run: Runner, args: unknown, method: string): Promise<Row[]> {
+  /** @internal */
+  async findManyWith(run: Runner, args: unknown, method: string): Promise<Row[]> {
     const ctx = this.ctx(method)
     const a = checkArgs(ctx, args, READ_ARGS)
-    rejectUnsupported(ctx, a)
-    const fields = normalizeSelect(this.model, a.select, a.omit, ctx)
+    rejectDistinct(ctx, a)
+    const projection = normalizeProjection(this.model, a, ctx)
     const read = await this.readQuery(run, a, ctx)
     if (!read) return []
-    const rows = rowsOf(await run({ op: 'findMany', query: read.query }))
+    const rows = rowsOf(await run(this.model, { op: 'findMany', query: read.query }))
     if (read.reversed) rows.reverse()
-    return fields ? rows.map((r) => project(r, fields)) : rows
+    return this.shape(run, rows, projection, ctx)
   }
 
   /**
@@ -168,7 +183,6 @@ export class ModelDelegate {
     const reversed = take !== undefined && take < 0
     let after: Filter | undefined
     if (a.cursor !== undefined || reversed) {
-      // a stable total order: the requested one, then the primary key
       // ties broken by the primary key, in the direction of the last term (so a time-series layout
       // clustered (createdAt desc, id desc) serves `orderBy: { createdAt: 'desc' }` natively)
       const named = new Set(orderBy.map((t) => t.field))
@@ -180,7 +194,7 @@ export class ModelDelegate {
       if (!isPlainObject(a.cursor)) throw validationError(ctx, '`cursor` must name a unique key, like a `where` of findUnique')
       const { filter } = normalizeUniqueWhere(this.model, a.cursor, `${ctx} cursor`)
       // Prisma looks for the cursor among the rows the where selects: a cursor row it excludes gives no rows
-      const found = rowsOf(await run({ op: 'findMany', query: { where: andFilters(filter, where), orderBy: [], take: 1, skip: undefined, unique: true } }))[0]
+      const found = rowsOf(await run(this.model, { op: 'findMany', query: uniqueQuery(andFilters(filter, where), 1) }))[0]
       if (!found) return undefined
       after = { kind: 'after', fields: orderBy.map((t) => t.field), dirs: orderBy.map((t) => t.dir), values: orderBy.map((t) => found[t.field]) }
     }
@@ -190,66 +204,189 @@ export class ModelDelegate {
     }
   }
 
+  /**
+   * Loads what the projection asks for and projects the rows. Each relation is one read for all the
+   * rows (an `in` on the related key), issued together; a relation with take/skip/cursor reads once per
+   * row, all at once. Nested includes recurse through the related model's delegate.
+   */
+  private async shape(run: Runner, rows: Row[], projection: Projection, ctx: string): Promise<Row[]> {
+    if (isPlainProjection(projection)) return projection.scalars ? rows.map((r) => project(r, projection.scalars)) : rows
+    const extras = rows.map((): Row => ({}))
+    await Promise.all([
+      ...projection.relations.map((r) => this.loadRelation(run, rows, extras, r.relation, r.args, ctx)),
+      ...(projection.counts ? [this.loadCounts(run, rows, extras, projection.counts, ctx)] : []),
+    ])
+    return rows.map((row, i) => ({ ...(projection.scalars ? project(row, projection.scalars) : row), ...extras[i] }))
+  }
+
+  private related(relation: RelationInfo): ModelDelegate {
+    const d = this.delegates.get(relation.target)
+    if (!d) throw new Error(`internal: no delegate for ${relation.target}`)
+    return d
+  }
+
+  private async loadRelation(run: Runner, rows: Row[], extras: Row[], relation: RelationInfo, args: Record<string, unknown>, ctx: string): Promise<void> {
+    const target = this.related(relation)
+    const name = relation.name
+    const empty = relation.kind === 'many' ? () => [] : () => null
+    const keys = new Map<string, unknown[]>()
+    for (const row of rows) {
+      const k = keyOf(row, relation.fields)
+      if (k !== undefined) keys.set(k, relation.fields.map((f) => row[f]))
+    }
+    extras.forEach((e) => (e[name] = empty()))
+    if (keys.size === 0) return
+    // the join needs the related key fields even when the nested select leaves them out
+    let childArgs = args
+    let added: string[] = []
+    if (isPlainObject(args.select)) {
+      const select = args.select
+      added = relation.references.filter((f) => !select[f])
+      childArgs = { ...args, select: { ...select, ...Object.fromEntries(added.map((f) => [f, true])) } }
+    }
+    const strip = (r: Row) => {
+      if (added.length === 0) return r
+      const out = { ...r }
+      for (const f of added) delete out[f]
+      return out
+    }
+    const userWhere = (args.where as Record<string, unknown> | undefined) ?? {}
+    const groups = new Map<string, Row[]>()
+    const windowed = relation.kind === 'many' && (args.take !== undefined || args.skip !== undefined || args.cursor !== undefined)
+    if (windowed) {
+      await Promise.all(
+        [...keys.entries()].map(async ([k, tuple]) => {
+          const where = { AND: [userWhere, Object.fromEntries(relation.references.map((f, i) => [f, tuple[i]]))] }
+          groups.set(k, await target.findManyWith(run, { ...childArgs, where }, `${ctx}.${name}`))
+        }),
+      )
+    } else {
+      const where = { AND: [userWhere, whereKeys(relation.references, [...keys.values()])] }
+      const children = await target.findManyWith(run, { ...childArgs, where }, `${ctx}.${name}`)
+      for (const child of children) {
+        const k = keyOf(child, relation.references)
+        if (k === undefined) continue
+        const list = groups.get(k)
+        if (list) list.push(child)
+        else groups.set(k, [child])
+      }
+    }
+    rows.forEach((row, i) => {
+      const k = keyOf(row, relation.fields)
+      const found = (k !== undefined && groups.get(k)) || []
+      extras[i]![name] = relation.kind === 'many' ? found.map(strip) : found[0] ? strip(found[0]) : null
+    })
+  }
+
+  private async loadCounts(run: Runner, rows: Row[], extras: Row[], counts: NonNullable<Projection['counts']>, ctx: string): Promise<void> {
+    const results = await Promise.all(
+      counts.map(async ({ relation, where }) => {
+        const keys = new Map<string, unknown[]>()
+        for (const row of rows) {
+          const k = keyOf(row, relation.fields)
+          if (k !== undefined) keys.set(k, relation.fields.map((f) => row[f]))
+        }
+        const tally = new Map<string, number>()
+        if (keys.size > 0) {
+          const children = await this.related(relation).findManyWith(
+            run,
+            { where: { AND: [where ?? {}, whereKeys(relation.references, [...keys.values()])] }, select: Object.fromEntries(relation.references.map((f) => [f, true])) },
+            `${ctx}._count.${relation.name}`,
+          )
+          for (const c of children) {
+            const k = keyOf(c, relation.references)
+            if (k !== undefined) tally.set(k, (tally.get(k) ?? 0) + 1)
+          }
+        }
+        return { relation, tally }
+      }),
+    )
+    rows.forEach((row, i) => {
+      const out: Row = {}
+      for (const { relation, tally } of results) out[relation.name] = tally.get(keyOf(row, relation.fields) ?? '') ?? 0
+      extras[i]!._count = out
+    })
+  }
+
+  // ---- writes ------------------------------------------------------------------------------
+
+  /** @internal Creates one row (nested relation writes included) and returns it whole. */
+  async createRow(run: Runner, data: unknown, ctx: string, fixed?: Row): Promise<Row> {
+    if (hasRelationData(this.model, data) || fixed) return createNested(this, run, data, ctx, fixed)
+    const row = normalizeCreateData(this.model, data, ctx)
+    const stored = rowsOf(await run(this.model, { op: 'insert', rows: [row], skipDuplicates: false }))[0]
+    if (!stored) throw new TandemError('P2002', `${ctx}: the row was not stored`)
+    return stored
+  }
+
   private async createWith(run: Runner, args: unknown): Promise<Row> {
     const ctx = this.ctx('create')
     const a = checkArgs(ctx, args, ['data', 'select', 'omit', 'include'])
-    rejectUnsupported(ctx, a)
-    const fields = normalizeSelect(this.model, a.select, a.omit, ctx)
-    const row = normalizeCreateData(this.model, a.data, ctx)
-    const stored = rowsOf(await run({ op: 'insert', rows: [row], skipDuplicates: false }))[0]
-    if (!stored) throw new TandemError('P2002', `${ctx}: the row was not stored`)
-    return project(stored, fields)
+    const projection = normalizeProjection(this.model, a, ctx)
+    const stored = await this.createRow(run, a.data, ctx)
+    return (await this.shape(run, [stored], projection, ctx))[0]!
+  }
+
+  /** @internal Inserts already normalized rows (createMany, nested createMany). */
+  async insertRows(run: Runner, data: unknown, skipDuplicates: boolean, ctx: string, fixed?: Row): Promise<Row[]> {
+    const list = Array.isArray(data) ? data : [data]
+    const now = new Date()
+    const rows = list.map((d, i) => {
+      if (hasRelationData(this.model, d)) throw validationError(`${ctx} data[${i}]`, 'createMany takes no relation fields; set the foreign key fields')
+      return normalizeCreateData(this.model, fixed ? { ...(d as Row), ...fixed } : d, `${ctx} data[${i}]`, now)
+    })
+    return rowsOf(await run(this.model, { op: 'insert', rows, skipDuplicates }))
   }
 
   private async createManyWith(run: Runner, args: unknown, method: string): Promise<Row[]> {
     const ctx = this.ctx(method)
-    const a = checkArgs(ctx, args, ['data', 'skipDuplicates', 'select', 'omit'])
-    const fields = normalizeSelect(this.model, a.select, a.omit, ctx)
+    const a = checkArgs(ctx, args, ['data', 'skipDuplicates', 'select', 'omit', 'include'])
+    const projection = normalizeProjection(this.model, a, ctx)
     if (a.skipDuplicates !== undefined && typeof a.skipDuplicates !== 'boolean') throw validationError(ctx, '`skipDuplicates` must be a boolean')
-    const list = Array.isArray(a.data) ? a.data : [a.data]
-    const now = new Date()
-    const rows = list.map((d, i) => normalizeCreateData(this.model, d, `${ctx} data[${i}]`, now))
-    const stored = rowsOf(await run({ op: 'insert', rows, skipDuplicates: a.skipDuplicates === true }))
-    return fields ? stored.map((r) => project(r, fields)) : stored
+    const stored = await this.insertRows(run, a.data, a.skipDuplicates === true, ctx)
+    return this.shape(run, stored, projection, ctx)
+  }
+
+  /** @internal Updates the row a unique filter names (nested relation writes included); undefined if none. */
+  async updateRow(run: Runner, filter: Filter, data: unknown, ctx: string): Promise<Row | undefined> {
+    if (hasRelationData(this.model, data)) return updateNested(this, run, filter, data, ctx)
+    const set = normalizeUpdateData(this.model, data, ctx)
+    return rowsOf(await this.runUpdate(run, uniqueQuery(filter), set))[0]
   }
 
   private async updateWith(run: Runner, args: unknown): Promise<Row> {
     const ctx = this.ctx('update')
     const a = checkArgs(ctx, args, ['where', 'data', 'select', 'omit', 'include'])
-    rejectUnsupported(ctx, a)
-    const fields = normalizeSelect(this.model, a.select, a.omit, ctx)
+    const projection = normalizeProjection(this.model, a, ctx)
     const { filter } = normalizeUniqueWhere(this.model, a.where, ctx)
-    const set = normalizeUpdateData(this.model, a.data, ctx)
-    const rows = rowsOf(await this.runUpdate(run, { where: filter, orderBy: [], take: undefined, skip: undefined, unique: true }, set))
-    if (!rows[0]) throw notFoundError(this.model.name, 'update', 'Record to update not found.')
-    return project(rows[0], fields)
+    const row = await this.updateRow(run, filter, a.data, ctx)
+    if (!row) throw notFoundError(this.model.name, 'update', 'Record to update not found.')
+    return (await this.shape(run, [row], projection, ctx))[0]!
   }
 
-  private async updateManyWith(run: Runner, args: unknown): Promise<{ count: number }> {
+  /** @internal */
+  async updateManyWith(run: Runner, args: unknown): Promise<{ count: number }> {
     const ctx = this.ctx('updateMany')
     const a = checkArgs(ctx, args, ['where', 'data'])
     const where = normalizeWhere(this.model, a.where, ctx)
+    if (hasRelationData(this.model, a.data)) throw validationError(ctx, 'updateMany takes no relation fields')
     const set = normalizeUpdateData(this.model, a.data, ctx)
-    const result = await this.runUpdate(run, { where, orderBy: [], take: undefined, skip: undefined, unique: false }, set)
-    return { count: numberOf(result) }
+    return { count: numberOf(await this.runUpdate(run, manyQuery(where), set)) }
   }
 
   private async upsertWith(run: Runner, args: unknown): Promise<Row> {
     const ctx = this.ctx('upsert')
     const a = checkArgs(ctx, args, ['where', 'create', 'update', 'select', 'omit', 'include'])
-    rejectUnsupported(ctx, a)
-    const fields = normalizeSelect(this.model, a.select, a.omit, ctx)
+    const projection = normalizeProjection(this.model, a, ctx)
     const { filter } = normalizeUniqueWhere(this.model, a.where, ctx)
-    const set = normalizeUpdateData(this.model, a.update ?? {}, ctx)
-    const createRow = normalizeCreateData(this.model, a.create, ctx)
-    const query: ReadQuery = { where: filter, orderBy: [], take: undefined, skip: undefined, unique: true }
+    if (!isPlainObject(a.create)) throw validationError(ctx, '`create` must be an object')
     // Try the update first; if no row matched, create; if a concurrent create won the race, update it.
     for (let attempt = 0; attempt < 2; attempt++) {
-      const updated = rowsOf(await this.runUpdate(run, query, set))[0]
-      if (updated) return project(updated, fields)
+      const updated = await this.updateRow(run, filter, a.update ?? {}, ctx)
+      if (updated) return (await this.shape(run, [updated], projection, ctx))[0]!
       try {
-        const created = rowsOf(await run({ op: 'insert', rows: [createRow], skipDuplicates: false }))[0]
-        if (created) return project(created, fields)
+        const created = await this.createRow(run, a.create, ctx)
+        return (await this.shape(run, [created], projection, ctx))[0]!
       } catch (e) {
         if (!(e instanceof TandemError && e.code === 'P2002') || attempt === 1) throw e
       }
@@ -259,26 +396,31 @@ export class ModelDelegate {
 
   /** An update with nothing to set still matches rows (Prisma returns them unchanged). */
   private runUpdate(run: Runner, query: ReadQuery, set: UpdateOps): Promise<Row[] | number> {
-    return Object.keys(set).length === 0 ? run({ op: 'findMany', query }) : run({ op: 'update', query, set })
+    return Object.keys(set).length === 0 ? run(this.model, { op: 'findMany', query }) : run(this.model, { op: 'update', query, set })
+  }
+
+  /** @internal Deletes the rows a filter selects and returns them. */
+  async deleteRows(run: Runner, filter: Filter | undefined, unique: boolean): Promise<Row[]> {
+    return rowsOf(await run(this.model, { op: 'delete', query: unique ? uniqueQuery(filter) : manyQuery(filter) }))
   }
 
   private async deleteWith(run: Runner, args: unknown): Promise<Row> {
     const ctx = this.ctx('delete')
     const a = checkArgs(ctx, args, ['where', 'select', 'omit', 'include'])
-    rejectUnsupported(ctx, a)
-    const fields = normalizeSelect(this.model, a.select, a.omit, ctx)
+    const projection = normalizeProjection(this.model, a, ctx)
     const { filter } = normalizeUniqueWhere(this.model, a.where, ctx)
-    const rows = rowsOf(await run({ op: 'delete', query: { where: filter, orderBy: [], take: undefined, skip: undefined, unique: true } }))
+    // related rows are read before the row goes (a cascade may take them with it)
+    const before = isPlainProjection(projection) ? undefined : rowsOf(await run(this.model, { op: 'findMany', query: uniqueQuery(filter, 1) }))
+    const shaped = before?.[0] ? (await this.shape(run, before, projection, ctx))[0] : undefined
+    const rows = await this.deleteRows(run, filter, true)
     if (!rows[0]) throw notFoundError(this.model.name, 'delete', 'Record to delete does not exist.')
-    return project(rows[0], fields)
+    return shaped ?? (await this.shape(run, rows, projection, ctx))[0]!
   }
 
   private async deleteManyWith(run: Runner, args: unknown): Promise<{ count: number }> {
     const ctx = this.ctx('deleteMany')
     const a = checkArgs(ctx, args, ['where'])
-    const where = normalizeWhere(this.model, a.where, ctx)
-    const result = await run({ op: 'delete', query: { where, orderBy: [], take: undefined, skip: undefined, unique: false } })
-    return { count: numberOf(result) }
+    return { count: (await this.deleteRows(run, normalizeWhere(this.model, a.where, ctx), false)).length }
   }
 
   private async countWith(run: Runner, args: unknown): Promise<number> {
@@ -292,12 +434,12 @@ export class ModelDelegate {
     }
     if (!select) {
       if (!read) return 0
-      return window(numberOf(await run({ op: 'count', query: { ...read.query, take: undefined, skip: undefined } })))
+      return window(numberOf(await run(this.model, { op: 'count', query: { ...read.query, take: undefined, skip: undefined } })))
     }
     // count({ select: { _all: true, field: true } }): rows, and non-null values per field
     const counts: Record<string, number> = Object.fromEntries(select.map((f) => [f, 0]))
     if (read) {
-      const rows = rowsOf(await run({ op: 'findMany', query: read.query }))
+      const rows = rowsOf(await run(this.model, { op: 'findMany', query: read.query }))
       for (const f of select) counts[f] = f === '_all' ? rows.length : rows.filter((r) => r[f] !== null && r[f] !== undefined).length
     }
     return counts as unknown as number

@@ -1,4 +1,5 @@
-import type { Field, Model, Row } from '../schema/model.js'
+import type { Field, Model, RelationInfo, Row } from '../schema/model.js'
+import { relatedModel } from '../schema/read-schema.js'
 import { validationError } from './errors.js'
 import { andFilters, FALSE, TRUE, type CmpOp, type Filter, type OrderTerm, type UpdateOp, type UpdateOps } from './query.js'
 import { coerceValue, defaultFor } from './values.js'
@@ -61,9 +62,42 @@ export function normalizeWhere(model: Model, where: unknown, ctx: string): Filte
       }
       continue
     }
+    const relation = model.relations.get(key)
+    if (relation) {
+      parts.push(relationFilter(model, relation, value, ctx))
+      continue
+    }
     parts.push(fieldFilter(model, fieldOrFail(model, key, ctx), value, ctx))
   }
   return parts.length === 0 ? undefined : andFilters(...parts) ?? TRUE
+}
+
+/** `members: { some: W }`, `profile: { is: W }`, `profile: W`, `profile: null` → a relation filter. */
+function relationFilter(model: Model, relation: RelationInfo, value: unknown, ctx: string): Filter {
+  const target = relatedModel(model, relation.target)
+  const inner = (w: unknown) => (w === undefined ? undefined : normalizeWhere(target, w, ctx))
+  const node = (mode: 'some' | 'every' | 'none', filter: Filter | undefined): Filter => ({ kind: 'relation', relation: relation.name, mode, filter })
+  if (relation.kind === 'many') {
+    if (!isPlainObject(value)) throw validationError(ctx, `\`${relation.name}\` is a list relation: filter it with { some | every | none: { … } }`)
+    const parts: Filter[] = []
+    for (const [op, w] of Object.entries(value)) {
+      if (w === undefined) continue
+      if (op !== 'some' && op !== 'every' && op !== 'none') throw validationError(ctx, `unknown relation filter \`${op}\` on \`${relation.name}\`; use some, every, none`)
+      if (w !== null && !isPlainObject(w)) throw validationError(ctx, `\`${relation.name}.${op}\` expects a where object`)
+      parts.push(node(op, inner(w ?? undefined)))
+    }
+    return andFilters(...parts) ?? TRUE
+  }
+  if (value === null) return node('none', undefined)
+  if (!isPlainObject(value)) throw validationError(ctx, `\`${relation.name}\` expects a where object, { is }, { isNot } or null`)
+  const keys = Object.keys(value).filter((k) => value[k] !== undefined)
+  if (keys.length > 0 && keys.every((k) => k === 'is' || k === 'isNot')) {
+    const parts: Filter[] = []
+    if (value.is !== undefined) parts.push(value.is === null ? node('none', undefined) : node('some', inner(value.is)))
+    if (value.isNot !== undefined) parts.push(value.isNot === null ? node('some', undefined) : node('none', inner(value.isNot)))
+    return andFilters(...parts) ?? TRUE
+  }
+  return node('some', inner(value))
 }
 
 function fieldFilter(model: Model, field: Field, value: unknown, ctx: string): Filter {

@@ -2,8 +2,9 @@ import postgres from 'postgres'
 import { and, asc, count as countFn, desc, eq, gt, gte, ilike, inArray, isNotNull, isNull, like, lt, lte, ne, not, notInArray, or, Param, sql } from 'drizzle-orm'
 import type { AnyColumn, SQL } from 'drizzle-orm'
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
-import type { PgTable } from 'drizzle-orm/pg-core'
+import { alias, type PgTable } from 'drizzle-orm/pg-core'
 import type { Model, Row, SchemaInfo } from '../schema/model.js'
+import { relatedModel } from '../schema/read-schema.js'
 import { postgresDdl } from '../schema/postgres-ddl.js'
 import { PlanCache } from '../cache/plan-cache.js'
 import type { Backend, Ledger, LedgerModels, Operation, Statement } from './backend.js'
@@ -46,6 +47,7 @@ function parametrize(operation: Operation): { shape: string; params: unknown[]; 
       case 'and': case 'or': return { kind: f.kind, items: f.items.map(filter) }
       case 'not': return { kind: 'not', item: filter(f.item) }
       case 'const': return f
+      case 'relation': return { ...f, filter: f.filter && filter(f.filter) }
       case 'after': return { ...f, values: f.values.map(slot) }
       case 'cmp':
         if (f.value === null) return f
@@ -88,15 +90,33 @@ export class PostgresBackend implements Backend {
   private readonly db: PostgresJsDatabase
   private readonly plans = new PlanCache<Compiled>(2000)
 
-  constructor(private readonly schema: SchemaInfo, options: PostgresOptions = {}) {
-    const url = options.url ?? process.env.DATABASE_URL
-    if (!url) throw validationError('createDb', 'no PostgreSQL URL: pass postgres.url or set DATABASE_URL (npm run db:up prints one)')
-    this.client = postgres(url, {
-      max: options.max ?? 10,
-      connect_timeout: Math.ceil((options.connectTimeoutMs ?? 5000) / 1000),
-      onnotice: () => {},
-    })
+  /** `transactionClient`: run on one transaction's connection (see `transaction`), not a new pool */
+  constructor(private readonly schema: SchemaInfo, options: PostgresOptions = {}, transactionClient?: postgres.Sql) {
+    if (transactionClient) {
+      this.client = transactionClient
+    } else {
+      const url = options.url ?? process.env.DATABASE_URL
+      if (!url) throw validationError('createDb', 'no PostgreSQL URL: pass postgres.url or set DATABASE_URL (npm run db:up prints one)')
+      this.client = postgres(url, {
+        max: options.max ?? 10,
+        connect_timeout: Math.ceil((options.connectTimeoutMs ?? 5000) / 1000),
+        onnotice: () => {},
+      })
+    }
     this.db = drizzle(this.client)
+  }
+
+  /** Runs `fn` in one transaction: everything or nothing (nested writes). */
+  async transaction<T>(fn: (tx: Backend) => Promise<T>): Promise<T> {
+    const first = [...this.schema.models.values()][0]!
+    return (await this.guard(first, () =>
+      this.client.begin((tx) => {
+        // drizzle's postgres.js driver configures type parsers on `client.options`, which a transaction
+        // handle lacks: it shares the pool's (already configured) options
+        const txClient = Object.assign(tx, { options: (tx as unknown as { options?: unknown }).options ?? this.client.options }) as unknown as postgres.Sql
+        return fn(new PostgresBackend(this.schema, {}, txClient))
+      }),
+    )) as T
   }
 
   async run(model: Model, operation: Operation): Promise<Row[] | number> {
@@ -142,21 +162,31 @@ export class PostgresBackend implements Backend {
   private compile(model: Model, operation: Operation): Compiled {
     const table = model.drizzle
     const columns = table as unknown as Record<string, AnyColumn>
-    const bind = (field: string, p: unknown): SQL | Param => {
-      if (p === null) return sql`null`
-      return new Param(sql.placeholder(`p${(p as P).$p}`), columns[field]!)
-    }
     const rawBind = (p: unknown) => sql.placeholder(`p${(p as P).$p}`)
-    const where = (f: Filter | undefined): SQL | undefined => (f ? compileFilter(f) : undefined)
-    const compileFilter = (f: Filter): SQL => {
+    let aliases = 0
+    /** A filter on `m`, whose columns are `cols` (the table itself, or an alias inside EXISTS). */
+    const compileFilter = (m: Model, cols: Record<string, AnyColumn>, f: Filter): SQL => {
+      const bind = (field: string, p: unknown): SQL | Param => (p === null ? sql`null` : new Param(sql.placeholder(`p${(p as P).$p}`), cols[field]!))
+      const sub = (g: Filter) => compileFilter(m, cols, g)
       switch (f.kind) {
         case 'const': return f.value ? sql`true` : sql`false`
-        case 'and': return f.items.length ? and(...f.items.map(compileFilter))! : sql`true`
-        case 'or': return f.items.length ? or(...f.items.map(compileFilter))! : sql`false`
-        case 'not': return not(compileFilter(f.item))
-        case 'after': return afterSql(f.fields.map((n) => columns[n]!), f.dirs, f.values.map((v, i) => bind(f.fields[i]!, v)))
+        case 'and': return f.items.length ? and(...f.items.map(sub))! : sql`true`
+        case 'or': return f.items.length ? or(...f.items.map(sub))! : sql`false`
+        case 'not': return not(sub(f.item))
+        case 'after': return afterSql(f.fields.map((n) => cols[n]!), f.dirs, f.values.map((v, i) => bind(f.fields[i]!, v)))
+        case 'relation': {
+          // EXISTS over the related table (aliased: a relation may point at its own table)
+          const rel = m.relations.get(f.relation)!
+          const target = relatedModel(m, rel.target)
+          const name = `r${++aliases}`
+          const t = alias(target.drizzle, name) as unknown as Record<string, AnyColumn>
+          const link = rel.fields.map((field, i) => eq(t[rel.references[i]!]!, cols[field]!))
+          const inner = f.filter && compileFilter(target, t, f.mode === 'every' ? { kind: 'not', item: f.filter } : f.filter)
+          const exists = sql`exists (select 1 from ${sql.identifier(target.table)} as ${sql.identifier(name)} where ${and(...link, ...(inner ? [inner] : []))})`
+          return f.mode === 'some' ? exists : sql`not ${exists}`
+        }
         case 'cmp': {
-          const column = columns[f.field]!
+          const column = cols[f.field]!
           if (f.value === null) return f.op === 'eq' ? isNull(column) : isNotNull(column)
           if (f.insensitive) {
             const lc = sql`lower(${column})`
@@ -168,7 +198,7 @@ export class PostgresBackend implements Backend {
               default: return sql`${lc} ${sql.raw(SQL_OPS[f.op] ?? '=')} ${lv(f.value)}`
             }
           }
-          if (model.fields.get(f.field)!.kind === 'json' && (f.op === 'eq' || f.op === 'ne')) {
+          if (m.fields.get(f.field)!.kind === 'json' && (f.op === 'eq' || f.op === 'ne')) {
             // json has no equality operator (jsonb does): compare both sides as jsonb
             return sql`${column}::jsonb ${sql.raw(f.op === 'eq' ? '=' : '<>')} ${bind(f.field, f.value)}::jsonb`
           }
@@ -186,6 +216,8 @@ export class PostgresBackend implements Backend {
         }
       }
     }
+    const bind = (field: string, p: unknown): SQL | Param => (p === null ? sql`null` : new Param(sql.placeholder(`p${(p as P).$p}`), columns[field]!))
+    const where = (f: Filter | undefined): SQL | undefined => (f ? compileFilter(model, columns, f) : undefined)
     const order = (terms: readonly OrderTerm[]) =>
       terms.map((t) => {
         const c = columns[t.field]!

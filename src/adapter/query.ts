@@ -18,6 +18,12 @@ export type Filter =
    */
   | { readonly kind: 'after'; readonly fields: readonly string[]; readonly dirs: readonly SortDir[]; readonly values: readonly unknown[] }
   | { readonly kind: 'const'; readonly value: boolean }
+  /**
+   * A relation filter: `some` related row matches `filter`, `none` does, or `every` one does (none fails
+   * it). To-one filters map onto these: `is: W` → some, `isNot: W` → none, `is: null` → none of any.
+   * `filter` is on the related model; undefined means "any related row".
+   */
+  | { readonly kind: 'relation'; readonly relation: string; readonly mode: 'some' | 'every' | 'none'; readonly filter: Filter | undefined }
 
 export type SortDir = 'asc' | 'desc'
 

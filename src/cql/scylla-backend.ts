@@ -2,14 +2,33 @@ import type { ForeignKey, Model, Row, SchemaInfo } from '../schema/model.js'
 import { createTableCql, cqlName, deriveAllTables, type CqlTable, type LayoutOptions, type ModelTables } from '../schema/scylla-layout.js'
 import type { Backend, Ledger, LedgerModels, Operation, Statement } from '../adapter/backend.js'
 import { ScyllaLedger } from './scylla-ledger.js'
+import { ScyllaUndoLog } from './scylla-undo.js'
 import { TandemError, uniqueViolation, validationError } from '../adapter/errors.js'
-import { applyUpdate, compareValues, evaluate, rowComparator } from '../adapter/evaluate.js'
-import { andFilters, type Filter, type ReadQuery, type UpdateOps } from '../adapter/query.js'
+import { applyUpdate, compareValues, evaluate, rowComparator, type RelationResolver } from '../adapter/evaluate.js'
+import { keyOf as rowKey } from '../adapter/runner.js'
+import { andFilters, FALSE, type Filter, type ReadQuery, type UpdateOps } from '../adapter/query.js'
 import { CqlExecutor, type CqlStatement } from './cql-executor.js'
 import { deleteRow, insertRow, keyOf, selectBase, selectByKey, selectLookup, updateRow } from './cql-statements.js'
 import { planRead, type BaseRead, type ReadPlan } from './read-planner.js'
 import { rowFromCql, toCql } from './scylla-values.js'
 import { defaultFor, outOfRange } from '../adapter/values.js'
+
+/** Distinct non-null value tuples of some fields. */
+function keyTuples(rows: readonly Row[], fields: readonly string[]): unknown[][] {
+  const out = new Map<string, unknown[]>()
+  for (const r of rows) {
+    const k = rowKey(r, fields)
+    if (k !== undefined) out.set(k, fields.map((f) => r[f]))
+  }
+  return [...out.values()]
+}
+
+/** Rows whose `fields` equal one of the tuples (an `in` for one field; several fields: one branch each). */
+function keysFilter(fields: readonly string[], tuples: readonly unknown[][]): Filter {
+  if (tuples.length === 0) return FALSE
+  if (fields.length === 1) return { kind: 'cmp', field: fields[0]!, op: 'in', value: tuples.map((t) => t[0]) }
+  return { kind: 'or', items: tuples.map((t) => andFilters(...fields.map((f, i): Filter => ({ kind: 'cmp', field: f, op: 'eq', value: t[i] })))!) }
+}
 
 function defaultOf(model: Model, field: string): unknown {
   return defaultFor(model.fields.get(field)!, new Date())?.value ?? null
@@ -127,8 +146,7 @@ export class ScyllaBackend implements Backend {
         return stored
       }
       case 'update': {
-        const plan = planRead(t, operation.query, `${model.name}.update`) // refuse before any I/O
-        const rows = await this.readPlanned(t, plan, operation.query)
+        const rows = await this.read(t, operation.query, `${model.name}.update`)
         const settled = await mapLimit(rows, concurrency, (row) =>
           this.updateOne(t, row, operation.set, operation.query).then((value) => ({ row, value }), (error: unknown) => ({ row, error })),
         )
@@ -145,8 +163,7 @@ export class ScyllaBackend implements Backend {
         return settled.flatMap((r) => ('value' in r && r.value ? [r.value] : []))
       }
       case 'delete': {
-        const plan = planRead(t, operation.query, `${model.name}.delete`)
-        const rows = await this.readPlanned(t, plan, operation.query)
+        const rows = await this.read(t, operation.query, `${model.name}.delete`)
         await mapLimit(rows, concurrency, (row) => this.deleteOne(t, row))
         return rows
       }
@@ -155,8 +172,71 @@ export class ScyllaBackend implements Backend {
 
   // ---- reads ---------------------------------------------------------------------------------
 
-  private read(t: ModelTables, query: ReadQuery, ctx: string): Promise<Row[]> {
-    return this.readPlanned(t, planRead(t, query, ctx), query)
+  /** Plans (refusing before any I/O when no key serves the filter), reads, filters, orders, slices. */
+  private async read(t: ModelTables, query: ReadQuery, ctx: string): Promise<Row[]> {
+    const planned = await this.planWithRelations(t, query, ctx)
+    return this.readPlanned(t, planned.plan, planned.query)
+  }
+
+  /**
+   * A filter whose only key is through a relation (`members: { some: { profileId } }`) is served by
+   * reading the related rows first (through their own key) and turning their keys into an `in` on this
+   * model. Planning of both sides happens before any I/O, so an unservable filter is still refused early.
+   */
+  private async planWithRelations(t: ModelTables, query: ReadQuery, ctx: string): Promise<{ plan: ReadPlan; query: ReadQuery }> {
+    try {
+      return { plan: planRead(t, query, ctx), query }
+    } catch (refusal) {
+      const parts = query.where?.kind === 'and' ? query.where.items : query.where ? [query.where] : []
+      for (const node of parts) {
+        if (node.kind !== 'relation' || node.mode !== 'some' || !node.filter) continue
+        const relation = t.model.relations.get(node.relation)!
+        const target = this.tables.get(relation.target)!
+        const childQuery: ReadQuery = { where: node.filter, orderBy: [], take: undefined, skip: undefined, unique: false }
+        try {
+          planRead(target, childQuery, ctx)
+        } catch {
+          continue
+        }
+        const children = await this.read(target, childQuery, ctx)
+        const keys = keyTuples(children, relation.references)
+        const narrowed: ReadQuery = { ...query, where: andFilters(query.where, keysFilter(relation.fields, keys)) }
+        return { plan: planRead(t, narrowed, ctx), query: narrowed }
+      }
+      throw refusal
+    }
+  }
+
+  /**
+   * Relation filters are answered per row from the related rows of all the rows read, fetched at once
+   * per relation (an `in` on the related key): some / none look for a related row matching the filter,
+   * every for one that fails it.
+   */
+  private async relationResolver(t: ModelTables, where: Filter, rows: Row[], ctx: string): Promise<RelationResolver | undefined> {
+    const nodes: Extract<Filter, { kind: 'relation' }>[] = []
+    const collect = (f: Filter) => {
+      if (f.kind === 'relation') nodes.push(f)
+      else if (f.kind === 'and' || f.kind === 'or') f.items.forEach(collect)
+      else if (f.kind === 'not') collect(f.item)
+    }
+    collect(where)
+    if (nodes.length === 0) return undefined
+    const matched = new Map<Filter, Set<string>>()
+    await Promise.all(
+      nodes.map(async (node) => {
+        const relation = t.model.relations.get(node.relation)!
+        const keys = keyTuples(rows, relation.fields)
+        const inner = node.mode === 'every' ? (node.filter ? ({ kind: 'not', item: node.filter } as Filter) : FALSE) : node.filter
+        const children = keys.length === 0 ? [] : await this.read(this.tables.get(relation.target)!, { where: andFilters(keysFilter(relation.references, keys), inner), orderBy: [], take: undefined, skip: undefined, unique: false }, ctx)
+        matched.set(node, new Set(children.map((c) => rowKey(c, relation.references)!)))
+      }),
+    )
+    return (node, row) => {
+      const relation = t.model.relations.get(node.relation)!
+      const k = rowKey(row, relation.fields)
+      const has = k !== undefined && matched.get(node)!.has(k)
+      return node.mode === 'some' ? has : !has
+    }
   }
 
   private async readPlanned(t: ModelTables, plan: ReadPlan, query: ReadQuery): Promise<Row[]> {
@@ -172,7 +252,10 @@ export class ScyllaBackend implements Backend {
       rows = await this.readByBaseKeys(t, keyRows.map((r) => rowFromCql(model, r, plan.table.fields.map((f) => model.fields.get(f)!))))
     }
     // The whole filter is checked in memory too: parts CQL already applied pass again, cheaply.
-    if (query.where) rows = rows.filter((r) => evaluate(model, query.where!, r) === true)
+    if (query.where) {
+      const relations = await this.relationResolver(t, query.where, rows, model.name)
+      rows = rows.filter((r) => evaluate(model, query.where!, r, relations) === true)
+    }
     const ordered = plan.path === 'base' && plan.partitions.length <= 1 && (plan.order === 'native' || plan.order === 'reversed')
     if (query.orderBy.length && !ordered) rows.sort(rowComparator(model, query.orderBy))
     const skip = query.skip ?? 0
@@ -505,6 +588,16 @@ export class ScyllaBackend implements Backend {
 
   async ping(): Promise<void> {
     await this.exec.select('SELECT release_version FROM system.local', [])
+  }
+
+  async transaction<T>(fn: (tx: Backend) => Promise<T>): Promise<T> {
+    const log = new ScyllaUndoLog(this)
+    try {
+      return await fn(log)
+    } catch (e) {
+      await log.rollback()
+      throw e
+    }
   }
 
   ledger(models: LedgerModels): Ledger {

@@ -54,6 +54,21 @@ export interface ForeignKey {
   readonly onDelete: ReferentialAction
 }
 
+/**
+ * A relation declared with Drizzle `relations()`: `source[fields[i]] = target[references[i]]`.
+ * `owner` is true when the foreign key lives on this side (a `one` with fields/references).
+ */
+export interface RelationInfo {
+  readonly name: string
+  readonly kind: 'one' | 'many'
+  readonly target: string
+  readonly fields: readonly string[]
+  readonly references: readonly string[]
+  readonly owner: boolean
+  /** a to-one relation that may be absent (nullable foreign key, or the side without the key) */
+  readonly optional: boolean
+}
+
 export interface Model {
   /** export name in the schema module: db.<name> */
   readonly name: string
@@ -65,6 +80,7 @@ export interface Model {
   readonly uniqueKeys: readonly UniqueKey[]
   readonly indexes: readonly IndexKey[]
   readonly foreignKeys: readonly ForeignKey[]
+  readonly relations: ReadonlyMap<string, RelationInfo>
   readonly drizzle: PgTable
 }
 

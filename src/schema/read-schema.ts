@@ -1,7 +1,7 @@
-import { is, getTableColumns, SQL } from 'drizzle-orm'
+import { is, getTableColumns, SQL, One, createTableRelationsHelpers, extractTablesRelationalConfig, normalizeRelation } from 'drizzle-orm'
 import { PgTable, getTableConfig, isPgEnum } from 'drizzle-orm/pg-core'
 import type { AnyColumn } from 'drizzle-orm'
-import type { DefaultSpec, EnumInfo, Field, FieldKind, ForeignKey, IndexKey, Model, SchemaInfo, UniqueKey } from './model.js'
+import type { DefaultSpec, EnumInfo, Field, FieldKind, ForeignKey, IndexKey, Model, RelationInfo, SchemaInfo, UniqueKey } from './model.js'
 import { validationError } from '../adapter/errors.js'
 
 const KIND_BY_COLUMN_TYPE: Record<string, FieldKind> = {
@@ -47,7 +47,58 @@ export function readSchema(module: Record<string, unknown>): SchemaInfo {
       ;(fk as { targetModel: string }).targetModel = target
     }
   }
+  readRelations(module, models)
+  for (const model of models.values()) schemaOfModel.set(model, models)
   return { models, enums, byTable }
+}
+
+const schemaOfModel = new WeakMap<Model, ReadonlyMap<string, Model>>()
+
+/** The model a relation of `model` points at. */
+export function relatedModel(model: Model, target: string): Model {
+  const found = schemaOfModel.get(model)?.get(target)
+  if (!found) throw new Error(`internal: ${model.name} has no related model ${target}`)
+  return found
+}
+
+/** Reads `relations()` exports through Drizzle's own resolution (named relations included). */
+function readRelations(module: Record<string, unknown>, models: Map<string, Model>): void {
+  const { tables, tableNamesMap } = extractTablesRelationalConfig(module, createTableRelationsHelpers)
+  for (const [tsName, config] of Object.entries(tables)) {
+    const model = models.get(tsName)
+    if (!model) continue
+    const out = model.relations as Map<string, RelationInfo>
+    for (const [name, relation] of Object.entries(config.relations)) {
+      if (model.fields.has(name)) throw validationError('schema', `${tsName}: relation \`${name}\` has the name of a field`)
+      let normalized: ReturnType<typeof normalizeRelation>
+      try {
+        normalized = normalizeRelation(tables, tableNamesMap, relation)
+      } catch (e) {
+        throw validationError('schema', `${tsName}.${name}: ${(e as Error).message}`)
+      }
+      const targetName = tableNameToModel(models, relation.referencedTableName)
+      const target = targetName ? models.get(targetName) : undefined
+      if (!target) throw validationError('schema', `${tsName}.${name} points at table "${relation.referencedTableName}", which the schema does not export`)
+      const keyOf = (m: Model, column: string) => [...m.fields.values()].find((f) => f.column === column)?.name ?? column
+      const fields = normalized.fields.map((c) => keyOf(model, c.name))
+      const references = normalized.references.map((c) => keyOf(target, c.name))
+      const isOne = is(relation, One)
+      const owner = isOne && !!(relation as One).config
+      out.set(name, {
+        name,
+        kind: isOne ? 'one' : 'many',
+        target: target.name,
+        fields,
+        references,
+        owner,
+        optional: isOne && (!owner || fields.some((f) => model.fields.get(f)?.nullable)),
+      })
+    }
+  }
+}
+
+function tableNameToModel(models: Map<string, Model>, table: string): string | undefined {
+  return [...models.values()].find((m) => m.table === table)?.name
 }
 
 function readTable(name: string, table: PgTable): Model {
@@ -102,7 +153,7 @@ function readTable(name: string, table: PgTable): Model {
     }
   })
 
-  return { name, table: config.name, fields, primaryKey, uniqueKeys, indexes, foreignKeys, drizzle: table }
+  return { name, table: config.name, fields, primaryKey, uniqueKeys, indexes, foreignKeys, relations: new Map(), drizzle: table }
 }
 
 function readField(model: string, key: string, column: AnyColumn): Field {

@@ -105,16 +105,6 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
   'profile.findMany: equals, mode insensitive, with _ in the operand': LIKE,
   'sample.findMany: varchar contains %': LIKE,
   'setting.findMany: cursor, orderBy with ties at the cursor (desc)': TIES,
-  'profile.findMany: relation filter: some': RELATIONS,
-  'profile.findMany: relation filter: every (vacuous for none)': RELATIONS,
-  'profile.findMany: relation filter: none': RELATIONS,
-  'member.findMany: relation filter: to-one': RELATIONS,
-  'profile.findUnique: include to-many with orderBy': RELATIONS,
-  'server.findMany: include _count': RELATIONS,
-  'message.findMany: nested select through relations': RELATIONS,
-  'profile.create: nested create (to-many), no include': RELATIONS,
-  'server.create: nested create (to-one connect)': RELATIONS,
-  'profile.create: nested create with include': RELATIONS,
 }
 
 /** Asserts equality (or, for a known difference, that it persists); records a readable difference first. */

@@ -1,5 +1,6 @@
 // The conformance schema: a chat application (profiles, servers, members, channels, a message feed)
 // plus a model with every supported column type and a model with a composite primary key.
+import { relations } from 'drizzle-orm'
 import { bigint, boolean, date, doublePrecision, index, integer, json, jsonb, numeric, pgEnum, pgTable, primaryKey, real, text, timestamp, unique, uuid, varchar } from 'drizzle-orm/pg-core'
 
 export const memberRole = pgEnum('member_role', ['ADMIN', 'MODERATOR', 'GUEST'])
@@ -88,6 +89,26 @@ export const event = pgTable('event', {
   payload: jsonb('payload'),
   at: timestamp('at').notNull().defaultNow(),
 }, (t) => [index('event_kind_idx').on(t.kind)])
+
+export const profileRelations = relations(profile, ({ many }) => ({ servers: many(server), members: many(member) }))
+export const serverRelations = relations(server, ({ one, many }) => ({
+  profile: one(profile, { fields: [server.profileId], references: [profile.id] }),
+  members: many(member),
+  channels: many(channel),
+}))
+export const memberRelations = relations(member, ({ one, many }) => ({
+  profile: one(profile, { fields: [member.profileId], references: [profile.id] }),
+  server: one(server, { fields: [member.serverId], references: [server.id] }),
+  messages: many(message),
+}))
+export const channelRelations = relations(channel, ({ one, many }) => ({
+  server: one(server, { fields: [channel.serverId], references: [server.id] }),
+  messages: many(message),
+}))
+export const messageRelations = relations(message, ({ one }) => ({
+  member: one(member, { fields: [message.memberId], references: [member.id] }),
+  channel: one(channel, { fields: [message.channelId], references: [channel.id] }),
+}))
 
 export const layout = {
   message: { partitionKey: ['channelId'], clusteringKey: [['createdAt', 'desc'], ['id', 'desc']] },
