@@ -46,14 +46,14 @@ export function insertRow(keyspace: string, model: Model, table: CqlTable, ifNot
 }
 
 /** DELETE one row by key, optionally only if the listed columns still hold the given values (LWT). */
-export function deleteRow(keyspace: string, model: Model, table: CqlTable, key: readonly string[], ifFields: readonly string[] = []): string {
-  const cond = ifFields.length ? ` IF ${ifFields.map((f) => `${col(model, f)} = ?`).join(' AND ')}` : ''
+export function deleteRow(keyspace: string, model: Model, table: CqlTable, key: readonly string[], ifFields: readonly string[] = [], ifExists = false): string {
+  const cond = ifFields.length ? ` IF ${ifFields.map((f) => `${col(model, f)} = ?`).join(' AND ')}` : ifExists ? ' IF EXISTS' : ''
   return `DELETE FROM ${qualified(keyspace, table)} WHERE ${key.map((f) => `${col(model, f)} = ?`).join(' AND ')}${cond}`
 }
 
 /** UPDATE columns of one row, optionally conditional on current values (compare-and-set). */
-export function updateRow(keyspace: string, model: Model, table: CqlTable, key: readonly string[], set: readonly string[], ifFields: readonly string[] = []): string {
-  const cond = ifFields.length ? ` IF ${ifFields.map((f) => `${col(model, f)} = ?`).join(' AND ')}` : ''
+export function updateRow(keyspace: string, model: Model, table: CqlTable, key: readonly string[], set: readonly string[], ifFields: readonly string[] = [], ifExists = false): string {
+  const cond = ifFields.length ? ` IF ${ifFields.map((f) => `${col(model, f)} = ?`).join(' AND ')}` : ifExists ? ' IF EXISTS' : ''
   return `UPDATE ${qualified(keyspace, table)} SET ${set.map((f) => `${col(model, f)} = ?`).join(', ')} WHERE ${key.map((f) => `${col(model, f)} = ?`).join(' AND ')}${cond}`
 }
 

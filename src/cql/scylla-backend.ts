@@ -2,7 +2,7 @@ import type { ForeignKey, Model, Row, SchemaInfo } from '../schema/model.js'
 import { createTableCql, cqlName, deriveAllTables, type CqlTable, type LayoutOptions, type ModelTables } from '../schema/scylla-layout.js'
 import type { Backend, Ledger, LedgerModels, Operation, Statement } from '../adapter/backend.js'
 import { ScyllaLedger } from './scylla-ledger.js'
-import { ScyllaUndoLog } from './scylla-undo.js'
+import { byPrimaryKey, ScyllaUndoLog } from './scylla-undo.js'
 import { TandemError, uniqueViolation, validationError } from '../adapter/errors.js'
 import { applyUpdate, compareValues, evaluate, rowComparator, type RelationResolver } from '../adapter/evaluate.js'
 import { keyOf as rowKey } from '../adapter/runner.js'
@@ -56,6 +56,8 @@ export interface ScyllaOptions {
 const MAX_CAS_RETRIES = 16
 /** a unique entry whose row is missing is taken over only once it is this old (its create may be in flight) */
 const ORPHAN_GRACE_MS = 30_000
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length)
@@ -164,8 +166,8 @@ export class ScyllaBackend implements Backend {
       }
       case 'delete': {
         const rows = await this.read(t, operation.query, `${model.name}.delete`)
-        await mapLimit(rows, concurrency, (row) => this.deleteOne(t, row))
-        return rows
+        const removed = await mapLimit(rows, concurrency, (row) => this.deleteOne(t, row))
+        return rows.filter((_, i) => removed[i])
       }
     }
   }
@@ -303,11 +305,11 @@ export class ScyllaBackend implements Backend {
     return { query: this.text(`I:${table.name}:${ifNotExists}`, () => insertRow(this.keyspace, model, table, ifNotExists)), params: this.bind(model, table.fields, row) }
   }
 
-  /** @internal */ deleteStatement(t: ModelTables, table: CqlTable, row: Row, ifFields: readonly string[] = []): CqlStatement {
+  /** @internal */ deleteStatement(t: ModelTables, table: CqlTable, row: Row, ifFields: readonly string[] = [], ifExists = false): CqlStatement {
     const model = t.model
     const key = keyOf(table)
     return {
-      query: this.text(`D:${table.name}:${ifFields.join(',')}`, () => deleteRow(this.keyspace, model, table, key, ifFields)),
+      query: this.text(`D:${table.name}:${ifFields.join(',')}:${ifExists}`, () => deleteRow(this.keyspace, model, table, key, ifFields, ifExists)),
       params: [...this.bind(model, key, row), ...this.bind(model, ifFields, row)],
     }
   }
@@ -417,40 +419,41 @@ export class ScyllaBackend implements Backend {
           claimed.push(u)
         }
       }
-      // statement order matters only if a batch is too large and runs split (see CqlExecutor.batch):
-      // new lookup entries first, then the base row, then removal of old entries
-      const batch: CqlStatement[] = []
+      // Every base-row write is a lightweight transaction, so concurrent writers of one row are
+      // linearized: a plain UPDATE could recreate a row a concurrent delete just removed. New index
+      // entries go first (a stale one is harmless: reads re-check the row), old ones after.
+      const additions: CqlStatement[] = []
       const removals: CqlStatement[] = []
-      if (keyMoved) {
-        batch.push(this.deleteStatement(t, t.base, current), this.insertStatement(t, t.base, next))
-      } else if (arithmetic.length) {
-        const set = Object.keys(ops).filter((f) => !t.baseKey.includes(f))
-        const text = this.text(`U:${t.base.name}:${set.join(',')}:${arithmetic.join(',')}`, () => updateRow(this.keyspace, model, t.base, t.baseKey, set, arithmetic))
-        const r = await this.exec.lwt(text, [...this.bind(model, set, next), ...this.bind(model, t.baseKey, current), ...this.bind(model, arithmetic, current)])
-        if (!r.applied) {
-          await this.releaseAll(t, claimed, next)
-          const [fresh] = await this.readByBaseKeys(t, [current])
-          if (!fresh || (query.where && evaluate(model, query.where, fresh) !== true)) return null
-          current = fresh
-          continue
-        }
-      } else {
-        const set = Object.keys(ops).filter((f) => !t.baseKey.includes(f))
-        if (set.length) {
-          batch.push({
-            query: this.text(`U:${t.base.name}:${set.join(',')}:`, () => updateRow(this.keyspace, model, t.base, t.baseKey, set)),
-            params: [...this.bind(model, set, next), ...this.bind(model, t.baseKey, current)],
-          })
-        }
-      }
       for (const ix of t.indexes) {
         if (!ix.fields.some(changed)) continue
         if (this.hasKey(ix, current)) removals.push(this.deleteStatement(t, ix, current))
-        if (this.hasKey(ix, next)) batch.unshift(this.insertStatement(t, ix, next))
+        if (this.hasKey(ix, next)) additions.push(this.insertStatement(t, ix, next))
+      }
+      await this.exec.batch(additions)
+      let applied: boolean
+      if (keyMoved) {
+        // a move takes the old row only if it still holds every value read, then writes it at its new key
+        const others = t.base.fields.filter((f) => !t.baseKey.includes(f))
+        const take = this.deleteStatement(t, t.base, current, others)
+        applied = (await this.exec.lwt(take.query, take.params)).applied
+        if (applied) await this.exec.write(this.insertStatement(t, t.base, next).query, this.insertStatement(t, t.base, next).params)
+      } else {
+        const set = Object.keys(ops).filter((f) => !t.baseKey.includes(f))
+        const text = this.text(`U:${t.base.name}:${set.join(',')}:${arithmetic.join(',')}`, () => updateRow(this.keyspace, model, t.base, t.baseKey, set, arithmetic, true))
+        applied = set.length === 0 || (await this.exec.lwt(text, [...this.bind(model, set, next), ...this.bind(model, t.baseKey, current), ...this.bind(model, arithmetic, current)])).applied
+      }
+      if (!applied) {
+        // someone else changed, moved or deleted the row: undo our claims and start again from it
+        await this.exec.batch(additions.map((_, i) => this.deleteStatement(t, t.indexes.filter((ix) => ix.fields.some(changed) && this.hasKey(ix, next))[i]!, next))).catch(() => {})
+        await this.releaseAll(t, claimed, next)
+        const fresh = await this.reread(t, current)
+        if (!fresh || (query.where && !(await this.stillMatches(t, query.where, fresh)))) return null
+        current = fresh
+        continue
       }
       // unique entries whose value stayed but whose base key moved get the new base key
-      for (const u of t.uniques) if (keyMoved && !u.keyFields.some(changed) && this.hasKey(u, next)) batch.unshift(this.insertStatement(t, u, next))
-      await this.exec.batch([...batch, ...removals])
+      for (const u of t.uniques) if (keyMoved && !u.keyFields.some(changed) && this.hasKey(u, next)) removals.unshift(this.insertStatement(t, u, next))
+      await this.exec.batch(removals)
       const stale = t.uniques.filter((u) => u.keyFields.some(changed) && this.hasKey(u, current))
       await this.releaseAll(t, stale, current)
       return next
@@ -463,7 +466,7 @@ export class ScyllaBackend implements Backend {
    * PostgreSQL would: restrict / no action refuse with P2003 while referencing rows exist; cascade deletes
    * them (transitively); set null clears their key fields.
    */
-  private async deleteOne(t: ModelTables, row: Row): Promise<void> {
+  private async deleteOne(t: ModelTables, row: Row): Promise<boolean> {
     const referencing = this.referencing(t.model)
     const children = await Promise.all(referencing.map(async (ref) => ({ ref, rows: await this.childrenOf(ref, row) })))
     for (const { ref, rows } of children) {
@@ -480,13 +483,42 @@ export class ScyllaBackend implements Backend {
         await mapLimit(rows, 16, (child) => this.updateOne(ref.tables, child, set, { where: undefined, orderBy: [], take: undefined, skip: undefined, unique: true }))
       }
     }
-    await this.deleteRow(t, row)
+    return this.deleteRow(t, row)
   }
 
-  /** Removes one row, its index entries (one LOGGED batch) and then its unique entries. */
-  private async deleteRow(t: ModelTables, row: Row): Promise<void> {
-    await this.exec.batch([this.deleteStatement(t, t.base, row), ...t.indexes.filter((ix) => this.hasKey(ix, row)).map((ix) => this.deleteStatement(t, ix, row))])
-    await this.releaseAll(t, t.uniques.filter((u) => this.hasKey(u, row)), row)
+  /** The row as it is now, by primary key; a row being moved is briefly absent, so look a few times. */
+  private async reread(t: ModelTables, row: Row): Promise<Row | undefined> {
+    for (let i = 0; i < 8; i++) {
+      const [fresh] = await this.read(t, byPrimaryKey(t.model, row), `${t.model.name} (re-read)`)
+      if (fresh) return fresh
+      await sleep(5 * (i + 1))
+    }
+    return undefined
+  }
+
+  private async stillMatches(t: ModelTables, where: Filter, row: Row): Promise<boolean> {
+    const relations = await this.relationResolver(t, where, [row], t.model.name)
+    return evaluate(t.model, where, row, relations) === true
+  }
+
+  /**
+   * Removes one row (`DELETE … IF EXISTS`: it linearizes with updates), then its index entries and unique
+   * entries. A row moved meanwhile is followed to its new key. Returns whether this call removed it.
+   */
+  private async deleteRow(t: ModelTables, row: Row): Promise<boolean> {
+    let current: Row | undefined = row
+    for (let attempt = 0; current && attempt < 4; attempt++) {
+      const s = this.deleteStatement(t, t.base, current, [], true)
+      if ((await this.exec.lwt(s.query, s.params)).applied) {
+        const gone = current
+        await this.exec.batch(t.indexes.filter((ix) => this.hasKey(ix, gone)).map((ix) => this.deleteStatement(t, ix, gone)))
+        await this.releaseAll(t, t.uniques.filter((u) => this.hasKey(u, gone)), gone)
+        return true
+      }
+      const [moved]: Row[] = await this.read(t, byPrimaryKey(t.model, current), `${t.model.name} (re-read)`)
+      current = moved && t.baseKey.some((f) => !same(t.model, f, moved[f], current![f])) ? moved : undefined
+    }
+    return false
   }
 
   /** Foreign keys of other models (or this one) that point at `model`. */
