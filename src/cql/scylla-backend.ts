@@ -11,7 +11,7 @@ import { CqlExecutor, type CqlStatement } from './cql-executor.js'
 import { deleteRow, insertRow, keyOf, selectBase, selectByKey, selectLookup, updateRow } from './cql-statements.js'
 import { planRead, type BaseRead, type ReadPlan } from './read-planner.js'
 import { rowFromCql, toCql } from './scylla-values.js'
-import { defaultFor, outOfRange } from '../adapter/values.js'
+import { defaultFor, outOfRange, sampleValue } from '../adapter/values.js'
 
 /** Distinct non-null value tuples of some fields. */
 function keyTuples(rows: readonly Row[], fields: readonly string[]): unknown[][] {
@@ -565,17 +565,7 @@ export class ScyllaBackend implements Backend {
   explain(model: Model, operation: Operation): Statement[] {
     const t = this.tablesOf(model)
     const out: Statement[] = []
-    const readStatements = (query: ReadQuery, ctx: string) => {
-      const plan = planRead(t, query, ctx)
-      if (plan.path === 'base') {
-        const texts = this.baseStatements(t, plan)
-        const note = `${plan.partitions.length} partition read(s), order ${plan.order}${plan.residual ? ', filter partly in memory' : ''}`
-        if (texts[0]) out.push({ text: texts[0].query, table: t.base.name, note })
-      } else {
-        out.push({ text: selectLookup(this.keyspace, model, plan.table), table: plan.table.name, note: `${plan.keys.length} lookup partition(s)` })
-        out.push({ text: selectByKey(this.keyspace, model, t.base, t.baseKey), table: t.base.name, note: 'one point read per key found, issued together' })
-      }
-    }
+    const readStatements = (query: ReadQuery, ctx: string) => out.push(...this.explainRead(t, query, ctx))
     switch (operation.op) {
       case 'findMany': case 'count':
         readStatements(operation.query, `${model.name}.${operation.op}`)
@@ -589,17 +579,62 @@ export class ScyllaBackend implements Backend {
         readStatements(operation.query, `${model.name}.update`)
         const arithmetic = Object.entries(operation.set).filter(([, op]) => op.op !== 'set').map(([f]) => f)
         const set = Object.keys(operation.set).filter((f) => !t.baseKey.includes(f))
-        if (set.length) out.push({ text: updateRow(this.keyspace, model, t.base, t.baseKey, set, arithmetic), table: t.base.name, note: arithmetic.length ? 'compare-and-set (LWT), retried on contention' : 'per matched row' })
+        if (set.length) out.push({ text: updateRow(this.keyspace, model, t.base, t.baseKey, set, arithmetic, true), table: t.base.name, note: arithmetic.length ? 'per matched row: compare-and-set (LWT), retried on contention' : 'per matched row (LWT)' })
         for (const ix of t.indexes.filter((ix) => ix.fields.some((f) => f in operation.set))) out.push({ text: insertRow(this.keyspace, model, ix, false), table: ix.name, note: 'index entry moved (delete + insert, LOGGED batch)' })
         for (const u of t.uniques.filter((u) => u.keyFields.some((f) => f in operation.set))) out.push({ text: insertRow(this.keyspace, model, u, true), table: u.name, note: 'claims the new unique value (LWT); the old entry is released after' })
         break
       }
       case 'delete':
         readStatements(operation.query, `${model.name}.delete`)
-        out.push({ text: deleteRow(this.keyspace, model, t.base, t.baseKey), table: t.base.name, note: 'per matched row, LOGGED batch with index entries' })
+        out.push({ text: deleteRow(this.keyspace, model, t.base, t.baseKey, [], true), table: t.base.name, note: 'per matched row (LWT), then its index entries in one LOGGED batch' })
         for (const ix of t.indexes) out.push({ text: deleteRow(this.keyspace, model, ix, keyOf(ix)), table: ix.name })
         for (const u of t.uniques) out.push({ text: deleteRow(this.keyspace, model, u, u.keyFields, u.fields.filter((f) => !u.keyFields.includes(f))), table: u.name, note: 'released by LWT' })
         break
+    }
+    return out
+  }
+
+  /** The reads `read()` would issue for a query, relation filters included, as explain shows them. */
+  private explainRead(t: ModelTables, query: ReadQuery, ctx: string): Statement[] {
+    const model = t.model
+    const out: Statement[] = []
+    let plan: ReadPlan
+    try {
+      plan = planRead(t, query, ctx)
+    } catch (refusal) {
+      // served through a relation: the related rows first, then this model by the keys they give
+      const parts = query.where?.kind === 'and' ? query.where.items : query.where ? [query.where] : []
+      const via = parts.find((n): n is Extract<Filter, { kind: 'relation' }> => n.kind === 'relation' && n.mode === 'some' && !!n.filter)
+      if (!via) throw refusal
+      const relation = model.relations.get(via.relation)!
+      const target = this.tables.get(relation.target)!
+      out.push(...this.explainRead(target, { where: via.filter, orderBy: [], take: undefined, skip: undefined, unique: false }, ctx))
+      const sample = [relation.fields.map((f) => sampleValue(model.fields.get(f)!))]
+      plan = planRead(t, { ...query, where: andFilters(query.where, keysFilter(relation.fields, sample)) }, ctx)
+    }
+    if (plan.path === 'base') {
+      const texts = this.baseStatements(t, plan)
+      const note = `${plan.partitions.length} partition read(s), issued together; order ${plan.order}${plan.residual ? '; filter partly in memory' : ''}`
+      if (texts[0]) out.push({ text: texts[0].query, table: t.base.name, note })
+    } else {
+      out.push({ text: selectLookup(this.keyspace, model, plan.table), table: plan.table.name, note: `${plan.keys.length} lookup partition(s), issued together` })
+      out.push({ text: selectByKey(this.keyspace, model, t.base, t.baseKey), table: t.base.name, note: 'one point read per key found, issued together' })
+    }
+    // relation filters left for memory read the related rows of all rows at once, per relation
+    const nodes: Extract<Filter, { kind: 'relation' }>[] = []
+    const collect = (f: Filter | undefined) => {
+      if (!f) return
+      if (f.kind === 'relation') nodes.push(f)
+      else if (f.kind === 'and' || f.kind === 'or') f.items.forEach(collect)
+      else if (f.kind === 'not') collect(f.item)
+    }
+    collect(query.where)
+    for (const node of nodes) {
+      const relation = model.relations.get(node.relation)!
+      const target = this.tables.get(relation.target)!
+      const sample = [relation.references.map((f) => sampleValue(target.model.fields.get(f)!))]
+      const inner = node.mode === 'every' ? (node.filter ? ({ kind: 'not', item: node.filter } as Filter) : FALSE) : node.filter
+      out.push(...this.explainRead(target, { where: andFilters(keysFilter(relation.references, sample), inner), orderBy: [], take: undefined, skip: undefined, unique: false }, ctx).map((st) => ({ ...st, note: `${st.note ?? ''} (relation filter ${node.relation}: ${node.mode})`.trim() })))
     }
     return out
   }
