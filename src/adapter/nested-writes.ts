@@ -66,6 +66,21 @@ async function findOne(target: ModelDelegate, run: Runner, where: unknown, ctx: 
   return rowsOf(await run(target.model, { op: 'findMany', query: { where: andFilters(filter, extra), orderBy: [], take: 1, skip: undefined, unique: true } }))[0]
 }
 
+/** The row a to-one relation is pointed at by `connect`, `connectOrCreate` or `create`; undefined for other operations. */
+async function linkTarget(d: ModelDelegate, target: ModelDelegate, run: Runner, relation: RelationInfo, ops: Record<string, unknown>, c: string): Promise<Row | undefined> {
+  if (ops.connect !== undefined) {
+    const row = await findOne(target, run, ops.connect, c)
+    if (!row) throw connectMissing(d.model.name, relation, 'connect')
+    return row
+  }
+  if (ops.connectOrCreate !== undefined) {
+    const oc = ops.connectOrCreate as Record<string, unknown>
+    return (await findOne(target, run, oc.where, c)) ?? (await target.createRow(run, oc.create, c))
+  }
+  if (ops.create !== undefined) return target.createRow(run, ops.create, c)
+  return undefined
+}
+
 /** create with nested relation data; `fixed` are foreign key values set by a parent create. */
 export async function createNested(d: ModelDelegate, run: Runner, data: unknown, ctx: string, fixed?: Row): Promise<Row> {
   const { scalars, relations } = split(d.model, data, ctx)
@@ -73,16 +88,8 @@ export async function createNested(d: ModelDelegate, run: Runner, data: unknown,
   for (const [relation, ops] of relations.filter(([r]) => r.owner)) {
     const target = d.delegates.get(relation.target)!
     const c = `${ctx}.${relation.name}`
-    let row: Row | undefined
-    if (ops.connect !== undefined) {
-      row = await findOne(target, run, ops.connect, c)
-      if (!row) throw connectMissing(d.model.name, relation, 'connect')
-    } else if (ops.connectOrCreate !== undefined) {
-      const oc = ops.connectOrCreate as Record<string, unknown>
-      row = (await findOne(target, run, oc.where, c)) ?? (await target.createRow(run, oc.create, c))
-    } else if (ops.create !== undefined) {
-      row = await target.createRow(run, ops.create, c)
-    } else throw validationError(c, 'a nested create takes create, connect or connectOrCreate for this relation')
+    const row = await linkTarget(d, target, run, relation, ops, c)
+    if (!row) throw validationError(c, 'a nested create takes create, connect or connectOrCreate for this relation')
     Object.assign(scalars, keyFrom(relation, row))
   }
   const stored = await d.createRow(run, { ...scalars, ...fixed }, ctx)
@@ -100,16 +107,13 @@ export async function updateNested(d: ModelDelegate, run: Runner, filter: Filter
     const c = `${ctx}.${relation.name}`
     const linked = linkFilter(Object.fromEntries(relation.references.map((r, i) => [r, current[relation.fields[i]!]])))
     const hasLink = relation.fields.every((f) => current[f] !== null && current[f] !== undefined)
-    let row: Row | undefined
-    if (ops.connect !== undefined) {
-      row = await findOne(target, run, ops.connect, c)
-      if (!row) throw connectMissing(d.model.name, relation, 'connect')
-    } else if (ops.connectOrCreate !== undefined) {
-      const oc = ops.connectOrCreate as Record<string, unknown>
-      row = (await findOne(target, run, oc.where, c)) ?? (await target.createRow(run, oc.create, c))
-    } else if (ops.create !== undefined) {
-      row = await target.createRow(run, ops.create, c)
-    } else if (ops.upsert !== undefined) {
+    // connect / connectOrCreate / create point the relation at a row; the others act on the linked row
+    let row = await linkTarget(d, target, run, relation, ops, c)
+    if (row) {
+      Object.assign(scalars, keyFrom(relation, row))
+      continue
+    }
+    if (ops.upsert !== undefined) {
       const up = ops.upsert as Record<string, unknown>
       const existing = hasLink ? await target.updateRow(run, linked!, up.update ?? {}, c) : undefined
       row = existing ?? (await target.createRow(run, up.create, c))
