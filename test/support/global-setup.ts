@@ -35,7 +35,6 @@ export default async function setup(): Promise<void> {
  */
 export async function resetTestDatabases(): Promise<void> {
   const { createHash } = await import('node:crypto')
-  const fs = await import('node:fs')
   const { createDb } = await import('../../src/index.js')
   const { creditsSchema } = await import('../../src/credits/index.js')
   const { layout, ...models } = await import('./schema.js')
@@ -43,18 +42,23 @@ export async function resetTestDatabases(): Promise<void> {
     createDb({ schema: { ...models, ...creditsSchema }, backend, postgres: { url: process.env.DATABASE_URL! }, scylla: { keyspace: 'tandem_test' }, layout: layout as never }).$ddl(),
   )
   const fingerprint = createHash('sha1').update(JSON.stringify(ddl)).digest('hex')
-  const marker = new URL('../../.local/test-schema.sha1', import.meta.url)
-  const unchanged = fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === fingerprint
-  await recreateTestDatabases(!unchanged)
-  fs.mkdirSync(new URL('.', marker), { recursive: true })
-  fs.writeFileSync(marker, fingerprint)
+  await recreateTestDatabases(fingerprint)
 }
 
-async function recreateTestDatabases(drop: boolean): Promise<void> {
+/** The fingerprint of the schema the test databases were made for lives beside them (any checkout sees it). */
+async function recreateTestDatabases(fingerprint: string): Promise<void> {
   const { default: postgres } = await import('postgres')
   const admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+  let drop = false
   try {
-    if (drop) await admin.unsafe('DROP DATABASE IF EXISTS tandem_test WITH (FORCE)')
+    await admin.unsafe('CREATE TABLE IF NOT EXISTS tandem_test_schema (fingerprint text NOT NULL)')
+    const known = await admin.unsafe('SELECT fingerprint FROM tandem_test_schema')
+    drop = known[0]?.fingerprint !== fingerprint
+    if (drop) {
+      await admin.unsafe('DROP DATABASE IF EXISTS tandem_test WITH (FORCE)')
+      await admin.unsafe('DELETE FROM tandem_test_schema')
+      await admin.unsafe('INSERT INTO tandem_test_schema (fingerprint) VALUES ($1)', [fingerprint])
+    }
     const exists = await admin.unsafe(`SELECT 1 FROM pg_database WHERE datname = 'tandem_test'`)
     if (exists.length === 0) {
       await admin.unsafe(`CREATE DATABASE tandem_test TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`)
