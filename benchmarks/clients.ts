@@ -1,0 +1,113 @@
+// Every client the benchmark compares, opened on the benchmark's own database (`tandem_bench`) and keyspace.
+// PostgreSQL: tandem, raw postgres.js, drizzle (prepared and dynamic, one postgres.js pool), Prisma 7 on
+// @prisma/adapter-pg. ScyllaDB: tandem and raw cassandra-driver. Every PostgreSQL client gets the same pool
+// size, and the raw cassandra-driver client the same options tandem's executor uses.
+import { pathToFileURL } from 'node:url'
+import cassandra from 'cassandra-driver'
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import postgres from 'postgres'
+import { PrismaPg } from '@prisma/adapter-pg'
+import { createDb, type TandemDb } from '../src/index.js'
+import { createCredits, creditsSchema, type Credits } from '../src/credits/index.js'
+import { generate, generatedDir } from './prisma/generate.mjs'
+import { chatSchema, layout } from './schema.js'
+
+export const benchSchema = { ...chatSchema, ...creditsSchema }
+export type BenchDb = TandemDb<typeof benchSchema>
+
+/** Arguments and results of the Prisma calls the workloads make (the generated client is loaded at run time). */
+type PrismaArgs = Record<string, unknown>
+interface PrismaDelegate {
+  findUnique(args: PrismaArgs): Promise<unknown>
+  findMany(args: PrismaArgs): Promise<unknown[]>
+  create(args: PrismaArgs): Promise<unknown>
+  update(args: PrismaArgs): Promise<unknown>
+}
+export interface PrismaLike {
+  profile: PrismaDelegate
+  message: PrismaDelegate
+  $connect(): Promise<void>
+  $disconnect(): Promise<void>
+}
+
+export interface PgClients {
+  url: string
+  tandem: BenchDb
+  /** balances cached (ttl 60 s) */
+  credits: Credits
+  /** the same ledger with the cache off: every balance() reads PostgreSQL */
+  creditsUncached: Credits
+  sql: postgres.Sql
+  drizzle: PostgresJsDatabase<typeof chatSchema>
+  drizzleSql: postgres.Sql
+  prisma: PrismaLike
+}
+
+export interface ScyllaClients {
+  keyspace: string
+  tandem: BenchDb
+  credits: Credits
+  cql: cassandra.Client
+}
+
+/** DATABASE_URL with the database name replaced. */
+export function databaseUrl(base: string, database: string): string {
+  const u = new URL(base)
+  u.pathname = `/${database}`
+  return u.toString()
+}
+
+/** Generates the Prisma client when missing or stale, then loads its PrismaClient class. */
+export async function loadPrisma(log: (line: string) => void): Promise<new (options: { adapter: PrismaPg }) => PrismaLike> {
+  if (generate({ ifStale: true, quiet: true })) log('generated the Prisma 7 client (benchmarks/prisma/generated)')
+  const mod = (await import(pathToFileURL(`${generatedDir}/client.ts`).href)) as { PrismaClient: new (options: { adapter: PrismaPg }) => PrismaLike }
+  return mod.PrismaClient
+}
+
+export async function openPostgres(url: string, poolSize: number, log: (line: string) => void): Promise<PgClients> {
+  const tandem = createDb({ schema: benchSchema, backend: 'postgres', postgres: { url, max: poolSize } })
+  const sql = postgres(url, { max: poolSize, onnotice: () => {} })
+  const drizzleSql = postgres(url, { max: poolSize, onnotice: () => {} })
+  const PrismaClient = await loadPrisma(log)
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) })
+  await prisma.$connect()
+  return {
+    url,
+    tandem,
+    credits: createCredits(tandem, { ttlMs: 60_000, max: 100_000 }),
+    creditsUncached: createCredits(tandem, { ttlMs: 0 }),
+    sql,
+    drizzle: drizzle(drizzleSql, { schema: chatSchema }),
+    drizzleSql,
+    prisma,
+  }
+}
+
+export function openScylla(hosts: string[], dataCenter: string, keyspace: string): ScyllaClients {
+  const tandem = createDb({
+    schema: benchSchema,
+    backend: 'scylla',
+    scylla: { contactPoints: hosts, localDataCenter: dataCenter, keyspace },
+    layout: layout as never,
+  })
+  // the options tandem's CqlExecutor uses: prepared statements (token-aware routing), LOCAL_QUORUM, bigint as BigInt
+  const cql = new cassandra.Client({
+    contactPoints: hosts,
+    localDataCenter: dataCenter,
+    encoding: { useBigIntAsLong: true, useBigIntAsVarint: true },
+    socketOptions: { connectTimeout: 5000, readTimeout: 12000 },
+    queryOptions: { consistency: cassandra.types.consistencies.localQuorum, serialConsistency: cassandra.types.consistencies.localSerial, prepare: true },
+    pooling: { warmup: true },
+  })
+  return { keyspace, tandem, credits: createCredits(tandem, { ttlMs: 60_000, max: 100_000 }), cql }
+}
+
+export async function closePostgres(c: PgClients | undefined): Promise<void> {
+  if (!c) return
+  await Promise.allSettled([c.tandem.$disconnect(), c.sql.end({ timeout: 5 }), c.drizzleSql.end({ timeout: 5 }), c.prisma.$disconnect()])
+}
+
+export async function closeScylla(c: ScyllaClients | undefined): Promise<void> {
+  if (!c) return
+  await Promise.allSettled([c.tandem.$disconnect(), c.cql.shutdown()])
+}

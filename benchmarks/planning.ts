@@ -1,0 +1,110 @@
+// Micro-benchmark of tandem's own per-call CPU, without I/O: what the front end (argument checks, normalization)
+// and the planner (parametrize + plan cache on PostgreSQL; access-path planning + statement cache on ScyllaDB)
+// add to every call. Three modes:
+//   explain     the public `db.<model>.explain(method, args)`: front end + plan, statements as text, runs nothing
+//   stubbed-io  the real call (`db.profile.findUnique(...)`) with the database driver replaced by a stub that
+//               answers at once: everything tandem does per call except the driver and the network
+//   plan-miss   the first call of a shape on a fresh client (plan cache miss: the statement is compiled)
+// Clients here never connect: the PostgreSQL pool is lazy and the ScyllaDB executor is replaced.
+import { randomUUID } from 'node:crypto'
+import { backendOf } from '../src/adapter/create-db.js'
+import { createDb } from '../src/index.js'
+import { benchSchema, type BenchDb } from './clients.js'
+import { microBench } from './harness.js'
+import { layout } from './schema.js'
+import type { PlanningRow } from './types.js'
+
+const PROFILE_ID = randomUUID()
+const CHANNEL_ID = randomUUID()
+const NOW = new Date()
+
+const profileRow = { id: PROFILE_ID, userId: 'user-1', name: 'Person 1', email: 'p1@example.com', createdAt: NOW, updatedAt: NOW }
+const messageRow = (i: number) => ({ id: randomUUID(), channelId: CHANNEL_ID, authorId: randomUUID(), content: 'hello', createdAt: new Date(NOW.getTime() - i) })
+const MESSAGES = Array.from({ length: 50 }, (_, i) => messageRow(i))
+
+/** A PostgreSQL client whose statements return canned rows instead of running. */
+function stubbedPostgres(): BenchDb {
+  const db = createDb({ schema: benchSchema, backend: 'postgres', postgres: { url: 'postgres://stub:stub@127.0.0.1:1/stub' } })
+  const backend = backendOf(db) as unknown as { guard: (model: { name: string }, fn: () => Promise<unknown>) => Promise<unknown> }
+  // guard(model, execute) wraps every statement: answer without calling execute (no driver, no socket)
+  backend.guard = async (model) => (model.name === 'message' ? MESSAGES : [profileRow])
+  return db
+}
+
+/** A ScyllaDB client whose executor answers at once with rows keyed by CQL column names. */
+function stubbedScylla(): BenchDb {
+  const db = createDb({ schema: benchSchema, backend: 'scylla', scylla: { contactPoints: ['127.0.0.1:1'], keyspace: 'tandem_stub' }, layout: layout as never })
+  const cqlProfile = { id: PROFILE_ID, user_id: 'user-1', name: 'Person 1', email: 'p1@example.com', created_at: NOW, updated_at: NOW }
+  const cqlMessages = MESSAGES.map((m) => ({ id: m.id, channel_id: m.channelId, author_id: m.authorId, content: m.content, created_at: m.createdAt }))
+  const executor = {
+    connect: async () => {},
+    select: async (query: string) => (query.includes('"message"') ? cqlMessages : query.includes('profile__by_user_id') ? [{ user_id: 'user-1', id: PROFILE_ID }] : [cqlProfile]),
+    write: async () => {},
+    lwt: async () => ({ applied: true, current: undefined }),
+    batch: async () => {},
+    ddl: async () => {},
+    close: async () => {},
+  }
+  Object.defineProperty(backendOf(db), 'executor', { value: executor, writable: true })
+  return db
+}
+
+interface Call {
+  name: string
+  method: 'findUnique' | 'findMany' | 'create' | 'update'
+  run: (db: BenchDb) => Promise<unknown>
+  args: () => unknown
+  model: 'profile' | 'message'
+}
+
+let n = 0
+const CALLS: Call[] = [
+  { name: 'findUnique by id', method: 'findUnique', model: 'profile', args: () => ({ where: { id: PROFILE_ID } }), run: (db) => db.profile.findUnique({ where: { id: PROFILE_ID } }) },
+  { name: 'findUnique by userId', method: 'findUnique', model: 'profile', args: () => ({ where: { userId: 'user-1' } }), run: (db) => db.profile.findUnique({ where: { userId: 'user-1' } }) },
+  {
+    name: 'findMany page of 50',
+    method: 'findMany',
+    model: 'message',
+    args: () => ({ where: { channelId: CHANNEL_ID }, orderBy: { createdAt: 'desc' }, take: 50 }),
+    run: (db) => db.message.findMany({ where: { channelId: CHANNEL_ID }, orderBy: { createdAt: 'desc' }, take: 50 }),
+  },
+  {
+    name: 'create profile',
+    method: 'create',
+    model: 'profile',
+    args: () => ({ data: { userId: `u-${++n}`, name: 'New', email: 'n@example.com' } }),
+    run: (db) => db.profile.create({ data: { userId: `u-${++n}`, name: 'New', email: 'n@example.com' } }),
+  },
+  {
+    name: 'update by id',
+    method: 'update',
+    model: 'profile',
+    args: () => ({ where: { id: PROFILE_ID }, data: { name: 'Renamed' } }),
+    run: (db) => db.profile.update({ where: { id: PROFILE_ID }, data: { name: 'Renamed' } }),
+  },
+]
+
+/** Runs every call shape in every mode on both backends. `calls` per measurement (after as many to warm up). */
+export async function runPlanning(backends: readonly ('postgres' | 'scylla')[], calls: number, log: (line: string) => void): Promise<PlanningRow[]> {
+  const rows: PlanningRow[] = []
+  for (const backend of backends) {
+    const db = backend === 'postgres' ? stubbedPostgres() : stubbedScylla()
+    for (const call of CALLS) {
+      const model = db[call.model]
+      const explain = () => model.explain(call.method, call.args())
+      const stubbed = () => call.run(db)
+      await microBench(explain, calls)
+      rows.push({ backend, call: call.name, mode: 'explain', ...(await microBench(explain, calls)) })
+      await microBench(stubbed, calls)
+      rows.push({ backend, call: call.name, mode: 'stubbed-io', ...(await microBench(stubbed, calls)) })
+    }
+    // plan cache misses: the first call of a shape on a fresh client (created outside the timing)
+    const fresh = Array.from({ length: Math.min(200, calls) }, () => (backend === 'postgres' ? stubbedPostgres() : stubbedScylla()))
+    let i = 0
+    await CALLS[0]!.run(backend === 'postgres' ? stubbedPostgres() : stubbedScylla())
+    rows.push({ backend, call: CALLS[0]!.name, mode: 'plan-miss', ...(await microBench(() => CALLS[0]!.run(fresh[i++]!), fresh.length)) })
+    const mine = rows.filter((r) => r.backend === backend)
+    log(`  planning ${backend}: ${mine.filter((r) => r.mode === 'stubbed-io').map((r) => `${r.call} ${r.meanUs} µs`).join(' · ')}`)
+  }
+  return rows
+}

@@ -1,0 +1,248 @@
+// The whole benchmark, callable from the CLI (run.ts) and from the CI smoke test: start (or reuse) the local
+// databases, re-create the benchmark's own database and keyspace, seed, run every workload on every backend
+// and implementation at every concurrency (interleaved, see harness.ts), the scale series, the planning
+// micro-benchmark, and check the issue's targets.
+import os from 'node:os'
+import { createRequire } from 'node:module'
+import cassandra from 'cassandra-driver'
+import { up } from '../scripts/db.mjs'
+import { closePostgres, closeScylla, databaseUrl, openPostgres, openScylla, type PgClients, type ScyllaClients } from './clients.js'
+import { measureInterleaved, probeAll, skippedRow } from './harness.js'
+import { runPlanning } from './planning.js'
+import { dropKeyspace, growMessages, resetPostgresDatabase, seedBase, type SeedTargets } from './seed.js'
+import type { BackendName, BenchResult, Impl, MachineInfo, ResultRow, RunOptions, TargetCheck } from './types.js'
+import { findManyPage, WORKLOADS, type WorkloadEnv } from './workloads/index.js'
+
+const require = createRequire(import.meta.url)
+const versionOf = (pkg: string): string => {
+  try {
+    return (require(`${pkg}/package.json`) as { version: string }).version
+  } catch {
+    return 'unknown'
+  }
+}
+
+export const ALL_BACKENDS: readonly BackendName[] = ['postgres', 'scylla', 'memory']
+export const WORKLOAD_NAMES: readonly string[] = WORKLOADS.map((w) => w.name)
+
+/** Defaults of a full run; `quick` shortens rounds and the scale series. */
+export function defaultOptions(quick: boolean, log: (line: string) => void = () => {}): RunOptions {
+  return {
+    workloads: [...WORKLOAD_NAMES],
+    backends: [...ALL_BACKENDS],
+    concurrency: [1, 32],
+    impls: [],
+    durationMs: quick ? 300 : 1500,
+    maxOps: undefined,
+    warmupMs: quick ? 200 : 500,
+    warmupOps: undefined,
+    rounds: 3,
+    scale: quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000],
+    scaleImpls: ['tandem', 'postgres.js', 'cassandra-driver'],
+    planning: true,
+    profiles: 20_000,
+    members: 1_000,
+    creditUsers: 1_000,
+    messagesPerChannel: 500,
+    messages: 10_000,
+    database: 'tandem_bench',
+    keyspace: 'tandem_bench',
+    poolSize: 10,
+    quick,
+    log,
+  }
+}
+
+async function machineInfo(pg: PgClients | undefined, scylla: ScyllaClients | undefined): Promise<MachineInfo> {
+  let postgresVersion: string | null = null
+  let cassandraVersion: string | null = null
+  if (pg) postgresVersion = ((await pg.sql`show server_version`)[0]?.server_version as string | undefined) ?? null
+  if (scylla) cassandraVersion = ((await scylla.cql.execute('SELECT release_version FROM system.local')).first()?.['release_version'] as string | undefined) ?? null
+  return {
+    cores: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    postgres: postgresVersion,
+    cassandra: cassandraVersion,
+    drizzle: versionOf('drizzle-orm'),
+    prisma: versionOf('@prisma/client'),
+    postgresJs: versionOf('postgres'),
+    cassandraDriver: versionOf('cassandra-driver'),
+  }
+}
+
+/** The issue's targets, checked on the rows measured (concurrency 1 and 32 only). */
+export function checkTargets(rows: readonly ResultRow[]): TargetCheck[] {
+  const rate = (workload: string, backend: BackendName, impl: string, c: number) => {
+    const r = rows.find((x) => x.workload === workload && x.backend === backend && x.impl === impl && x.concurrency === c)
+    return r && !r.skipped ? r.opsPerSec : undefined
+  }
+  const out: TargetCheck[] = []
+  const ratio = (target: string, workload: string, backend: BackendName, c: number, other: string, required: number) => {
+    const a = rate(workload, backend, 'tandem', c)
+    const b = rate(workload, backend, other, c)
+    if (a === undefined && b === undefined) return
+    const measured = a !== undefined && b !== undefined && b > 0 ? Math.round((a / b) * 100) / 100 : null
+    out.push({ target, workload, backend, concurrency: c, measured, required, met: measured === null ? null : measured >= required })
+  }
+  for (const c of [1, 32]) {
+    for (const w of ['find-unique-pk', 'find-unique-key']) {
+      ratio(`tandem ≥ 0.9× postgres.js`, w, 'postgres', c, 'postgres.js', 0.9)
+      ratio(`tandem ≥ ${c === 1 ? 3 : 1.2}× prisma`, w, 'postgres', c, 'prisma', c === 1 ? 3 : 1.2)
+    }
+    ratio('tandem ≥ 0.9× cassandra-driver', 'find-unique-pk', 'scylla', c, 'cassandra-driver', 0.9)
+    const cached = rate('credits-balance-cached', 'memory', 'tandem', c)
+    if (cached !== undefined) out.push({ target: 'cached balance ≥ 1M reads/s', workload: 'credits-balance-cached', backend: 'memory', concurrency: c, measured: Math.round(cached), required: 1_000_000, met: cached >= 1_000_000 })
+  }
+  return out
+}
+
+/** Probes, then measures one workload's implementations on one backend at every concurrency. */
+async function measureWorkload(name: string, impls: Impl[], o: RunOptions, extra?: Partial<ResultRow>): Promise<ResultRow[]> {
+  const rows: ResultRow[] = []
+  const probes = await probeAll(impls)
+  for (const [impl, p] of probes) {
+    o.log(`  ${impl.backend} ${name} ${impl.impl}: ${p.error ? 'FAILED' : 'skipped'}: ${p.reason}`)
+  }
+  const live = impls.filter((i) => !probes.has(i))
+  for (const c of o.concurrency) {
+    const measured = live.length
+      ? await measureInterleaved(live, { workload: name, concurrency: c, rounds: o.rounds, durationMs: o.durationMs, maxOps: o.maxOps, warmupMs: o.warmupMs, warmupOps: o.warmupOps, log: o.log, ...(extra ? { extra } : {}) })
+      : []
+    // rows in the workload's own implementation order, skipped ones included
+    for (const impl of impls) {
+      const p = probes.get(impl)
+      rows.push(p ? { ...skippedRow(name, impl, c, p.reason, p.error), ...extra } : measured.find((r) => r.impl === impl.impl)!)
+    }
+  }
+  return rows
+}
+
+export async function runBenchmarks(o: RunOptions, command = 'npm run bench'): Promise<BenchResult> {
+  const started = performance.now()
+  const unknownWorkloads = o.workloads.filter((w) => !WORKLOAD_NAMES.includes(w))
+  if (unknownWorkloads.length) throw new Error(`unknown workload(s) ${unknownWorkloads.join(', ')}; workloads are ${WORKLOAD_NAMES.join(', ')}`)
+  const unknownBackends = o.backends.filter((b) => !ALL_BACKENDS.includes(b))
+  if (unknownBackends.length) throw new Error(`unknown backend(s) ${unknownBackends.join(', ')}; backends are ${ALL_BACKENDS.join(', ')}`)
+
+  const env = await up()
+  const usePg = o.backends.includes('postgres') || o.backends.includes('memory')
+  const useScylla = o.backends.includes('scylla')
+  const hosts = env.SCYLLA_HOSTS.split(',').map((h) => h.trim()).filter(Boolean)
+  const seconds: Record<string, number> = {}
+  const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
+    const t = performance.now()
+    const r = await fn()
+    seconds[label] = Math.round((performance.now() - t) / 100) / 10
+    return r
+  }
+
+  let pg: PgClients | undefined
+  let scylla: ScyllaClients | undefined
+  try {
+    await timed('reset', async () => {
+      if (usePg) {
+        o.log(`PostgreSQL: re-creating database ${o.database}`)
+        await resetPostgresDatabase(env.DATABASE_URL, o.database)
+      }
+      if (useScylla) {
+        o.log(`Cassandra: re-creating keyspace ${o.keyspace}`)
+        const admin = new cassandra.Client({ contactPoints: hosts, localDataCenter: env.SCYLLA_DATACENTER })
+        try {
+          await dropKeyspace(admin, o.keyspace)
+        } finally {
+          await admin.shutdown()
+        }
+      }
+      if (usePg) {
+        pg = await openPostgres(databaseUrl(env.DATABASE_URL, o.database), o.poolSize, o.log)
+        await pg.tandem.$push()
+      }
+      if (useScylla) {
+        scylla = openScylla(hosts, env.SCYLLA_DATACENTER, o.keyspace)
+        await scylla.tandem.$push()
+        await scylla.cql.connect()
+      }
+    })
+    const analyze = async () => {
+      if (pg) await pg.sql.unsafe('VACUUM ANALYZE')
+    }
+    const targets: SeedTargets = { sql: pg?.sql, cql: scylla ? { client: scylla.cql, keyspace: o.keyspace } : undefined, log: o.log }
+    const sizes = { profiles: o.profiles, members: o.members, creditUsers: o.creditUsers, messagesPerChannel: o.messagesPerChannel }
+    const firstMessages = o.scale.length ? Math.min(...o.scale) : o.messages
+    o.log(`seeding: ${o.profiles} profiles, ${o.members} members, ${o.creditUsers} credit accounts, ${firstMessages} messages`)
+    const data = await timed('seed', async () => {
+      const d = await seedBase(targets, sizes, firstMessages)
+      await analyze()
+      return d
+    })
+    o.log(`seeded in ${seconds.seed} s`)
+    const machine = await machineInfo(pg, scylla)
+    const wenv: WorkloadEnv = { pg, scylla, data, runTag: Date.now().toString(36) }
+    const keep = (impls: Impl[], names: readonly string[]) => (names.length ? impls.filter((i) => names.includes(i.impl)) : impls)
+
+    const rows: ResultRow[] = []
+    for (const w of WORKLOADS) {
+      if (!o.workloads.includes(w.name)) continue
+      for (const backend of w.backends) {
+        if (!o.backends.includes(backend)) continue
+        const impls = keep(w.impls(backend, wenv), o.impls)
+        if (!impls.length) continue
+        o.log(`${backend} ${w.name}: ${impls.map((i) => i.impl).join(', ')}`)
+        rows.push(...(await measureWorkload(w.name, impls, o)))
+      }
+    }
+
+    const scale: ResultRow[] = []
+    for (const total of [...o.scale].sort((a, b) => a - b)) {
+      const scaleBackends = (['postgres', 'scylla'] as const).filter((b) => o.backends.includes(b))
+      if (!scaleBackends.length) break
+      if (total > data.messages) {
+        o.log(`scale: growing to ${total.toLocaleString('en-US')} messages`)
+        await timed(`grow-${total}`, async () => {
+          await growMessages(targets, data, sizes, total)
+          await analyze()
+        })
+      }
+      for (const backend of scaleBackends) {
+        const impls = keep(findManyPage.impls(backend, wenv), o.scaleImpls)
+        o.log(`scale ${backend} find-many-page at ${total.toLocaleString('en-US')} messages (${data.channelIds.length} channels)`)
+        scale.push(...(await measureWorkload('find-many-page', impls, o, { messages: data.messages })))
+      }
+    }
+
+    const planningBackends = (['postgres', 'scylla'] as const).filter((b) => o.backends.includes(b))
+    let planning: BenchResult['planning'] = []
+    if (o.planning && planningBackends.length) {
+      o.log('planning micro-benchmark (no I/O)')
+      planning = await runPlanning(planningBackends, o.quick ? 5_000 : 20_000, o.log)
+    }
+
+    return {
+      generatedAt: new Date().toISOString(),
+      command,
+      quick: o.quick,
+      machine,
+      method: {
+        throughput: `best of ${o.rounds} interleaved rounds (round-robin over the implementations, starting implementation rotated each round); the reported round's ops and percentiles`,
+        latency: 'every operation timed (performance.now) into an HDR histogram (hdr-histogram-js, 3 significant digits); p50/p95/p99 of the reported round',
+        warmup: o.warmupOps !== undefined ? `${o.warmupOps} operations per implementation and concurrency` : `${o.warmupMs} ms per implementation and concurrency`,
+        rounds: o.rounds,
+        durationMsPerRound: o.durationMs,
+        maxOpsPerRound: o.maxOps ?? null,
+        poolSize: o.poolSize,
+      },
+      seed: { profiles: o.profiles, members: o.members, channels: data.channelIds.length, messages: data.messages, creditUsers: o.creditUsers, seconds },
+      rows,
+      scale,
+      planning,
+      targets: checkTargets(rows),
+      elapsedSeconds: Math.round((performance.now() - started) / 100) / 10,
+    }
+  } finally {
+    await closePostgres(pg)
+    await closeScylla(scylla)
+  }
+}

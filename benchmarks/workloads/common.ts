@@ -1,0 +1,56 @@
+// What a workload is: a name, what it does, and its implementations per backend, all doing the same logical work.
+import type { PgClients, ScyllaClients } from '../clients.js'
+import type { SeedData } from '../seed.js'
+import type { BackendName, Impl, OpContext } from '../types.js'
+
+export interface WorkloadEnv {
+  pg: PgClients | undefined
+  scylla: ScyllaClients | undefined
+  data: SeedData
+  /** a tag unique to this run, for keys that must not collide with earlier runs' rows */
+  runTag: string
+}
+
+export interface Workload {
+  readonly name: string
+  /** one line for the report */
+  readonly description: string
+  readonly backends: readonly BackendName[]
+  impls(backend: BackendName, env: WorkloadEnv): Impl[]
+}
+
+/** A uniformly random element. */
+export const pick = <T>(list: readonly T[], c: OpContext): T => list[c.rand(list.length)]!
+
+/** The loosely typed view of a tandem model used for arguments its types do not describe yet (include). */
+export interface LooseDelegate {
+  findMany(args: Record<string, unknown>): Promise<unknown[]>
+}
+
+/** tandem's answer while relations are pending: VALIDATION "… is not supported yet …" */
+export function notSupportedYet(e: unknown): string | undefined {
+  const err = e as { code?: string; message?: string }
+  if (err?.code === 'VALIDATION' && /not supported yet/i.test(err.message ?? '')) return `tandem: ${err.message}`
+  return undefined
+}
+
+export function needPg(env: WorkloadEnv): PgClients {
+  if (!env.pg) throw new Error('internal: PostgreSQL clients are not open')
+  return env.pg
+}
+
+export function needScylla(env: WorkloadEnv): ScyllaClients {
+  if (!env.scylla) throw new Error('internal: ScyllaDB clients are not open')
+  return env.scylla
+}
+
+/** cassandra-driver options for an idempotent read or write, as tandem sends them. */
+export const IDEMPOTENT = { prepare: true, isIdempotent: true } as const
+/** LWTs are never idempotent. */
+export const LWT = { prepare: true, isIdempotent: false } as const
+
+export const ks = (keyspace: string, table: string) => `"${keyspace}"."${table}"`
+
+export const PROFILE_CQL_COLUMNS = 'id, user_id, name, email, created_at, updated_at'
+export const MESSAGE_CQL_COLUMNS = 'channel_id, created_at, id, author_id, content'
+export const MEMBER_CQL_COLUMNS = 'id, profile_id, role, created_at'
