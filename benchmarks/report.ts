@@ -136,7 +136,7 @@ export function renderSvg(res: BenchResult): string {
     concurrencies.forEach((c, i) => {
       parts.push(`<rect x="${lx}" y="${y}" width="12" height="12" fill="${i === 0 ? light : dark}"/>`)
       text(lx + 16, y + 10, `${backend} c=${c}`, 'font-size="12"')
-      lx += 24 + `${backend} c=${c}`.length * 7
+      lx += 34 + `${backend} c=${c}`.length * 7.5
     })
   }
   y += 22
@@ -164,7 +164,8 @@ export function renderSvg(res: BenchResult): string {
         }
         const wpx = Math.max(1, (r.opsPerSec / max) * chartW)
         parts.push(`<rect x="${labelW}" y="${by}" width="${wpx.toFixed(1)}" height="${barH}" fill="${i === 0 ? light : dark}"><title>${esc(`${w} ${r.backend} ${r.impl} c=${r.concurrency}: ${fmtInt(r.opsPerSec)} ops/s, p50 ${fmtMs(r.p50Ms)} ms, p99 ${fmtMs(r.p99Ms)} ms`)}</title></rect>`)
-        text(labelW + wpx + 4, by + barH - 2, `${shortRate(r.opsPerSec)}  c=${r.concurrency}`, 'font-size="10" fill="#333"')
+        const ratio = r.impl === 'tandem' ? vsRaw(res.rows, r) : ''
+        text(labelW + wpx + 4, by + barH - 2, `${shortRate(r.opsPerSec)}  c=${r.concurrency}${ratio ? `  (${ratio} ${RAW[r.backend]})` : ''}`, 'font-size="10" fill="#333"')
       })
       y += groupH + gap
     }

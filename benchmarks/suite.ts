@@ -2,8 +2,8 @@
 // databases, re-create the benchmark's own database and keyspace, seed, run every workload on every backend
 // and implementation at every concurrency (interleaved, see harness.ts), the scale series, the planning
 // micro-benchmark, and check the issue's targets.
+import { readFileSync } from 'node:fs'
 import os from 'node:os'
-import { createRequire } from 'node:module'
 import cassandra from 'cassandra-driver'
 import { up } from '../scripts/db.mjs'
 import { closePostgres, closeScylla, databaseUrl, openPostgres, openScylla, type PgClients, type ScyllaClients } from './clients.js'
@@ -13,10 +13,10 @@ import { dropKeyspace, growMessages, resetPostgresDatabase, seedBase, type SeedT
 import type { BackendName, BenchResult, Impl, MachineInfo, ResultRow, RunOptions, TargetCheck } from './types.js'
 import { findManyPage, WORKLOADS, type WorkloadEnv } from './workloads/index.js'
 
-const require = createRequire(import.meta.url)
 const versionOf = (pkg: string): string => {
   try {
-    return (require(`${pkg}/package.json`) as { version: string }).version
+    // read the file directly: some packages (drizzle-orm, postgres) do not export their package.json
+    return (JSON.parse(readFileSync(new URL(`../node_modules/${pkg}/package.json`, import.meta.url), 'utf8')) as { version: string }).version
   } catch {
     return 'unknown'
   }
@@ -40,6 +40,7 @@ export function defaultOptions(quick: boolean, log: (line: string) => void = () 
     scale: quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000],
     scaleImpls: ['tandem', 'postgres.js', 'cassandra-driver'],
     planning: true,
+    planningCalls: quick ? 5_000 : 20_000,
     profiles: 20_000,
     members: 1_000,
     creditUsers: 1_000,
@@ -217,7 +218,7 @@ export async function runBenchmarks(o: RunOptions, command = 'npm run bench'): P
     let planning: BenchResult['planning'] = []
     if (o.planning && planningBackends.length) {
       o.log('planning micro-benchmark (no I/O)')
-      planning = await runPlanning(planningBackends, o.quick ? 5_000 : 20_000, o.log)
+      planning = await runPlanning(planningBackends, o.planningCalls, o.log)
     }
 
     return {

@@ -76,6 +76,8 @@ export interface RunOptions {
   /** implementations measured in the scale series */
   scaleImpls: string[]
   planning: boolean
+  /** calls per planning measurement */
+  planningCalls: number
   /** seed sizes */
   profiles: number
   members: number

@@ -1,0 +1,100 @@
+// CI smoke version of the benchmark harness (benchmarks/): every workload, implementation and backend runs a few
+// hundred operations at concurrency 1 and 4 on tiny seeds in its own database and keyspace (tandem_bench_smoke),
+// so a change that breaks the harness, a workload, or one of the compared clients fails CI instead of the next
+// `npm run bench`.
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { writeReports } from '../../benchmarks/report.js'
+import { defaultOptions, runBenchmarks } from '../../benchmarks/suite.js'
+import type { BenchResult, ResultRow } from '../../benchmarks/types.js'
+import { WORKLOADS } from '../../benchmarks/workloads/index.js'
+
+const CONCURRENCY = [1, 4]
+
+function expectMeasured(row: ResultRow): void {
+  const label = `${row.backend} ${row.workload} ${row.impl} c=${row.concurrency}${row.messages ? ` @${row.messages}` : ''}`
+  if (row.skipped !== undefined) {
+    // only tandem's include may be skipped, and only with its "not supported yet" answer, while relations are pending
+    expect({ label, workload: row.workload, impl: row.impl, error: row.error ?? false }).toEqual({ label, workload: 'include-page', impl: 'tandem', error: false })
+    expect(row.skipped, label).toMatch(/not supported yet/i)
+    return
+  }
+  expect(row.ops, label).toBeGreaterThan(0)
+  expect(row.opsPerSec, label).toBeGreaterThan(0)
+  for (const p of [row.p50Ms, row.p95Ms, row.p99Ms]) {
+    expect(typeof p === 'number' && Number.isFinite(p) && p > 0, `${label}: percentile ${p}`).toBe(true)
+  }
+  expect(row.p50Ms!, label).toBeLessThanOrEqual(row.p95Ms!)
+  expect(row.p95Ms!, label).toBeLessThanOrEqual(row.p99Ms!)
+}
+
+describe('benchmark harness (smoke)', () => {
+  let result: BenchResult
+
+  it('runs every workload on PostgreSQL, ScyllaDB and the in-memory cache', async () => {
+    result = await runBenchmarks(
+      {
+        ...defaultOptions(true),
+        concurrency: CONCURRENCY,
+        rounds: 1,
+        durationMs: 20_000,
+        maxOps: 200,
+        warmupMs: 20_000,
+        warmupOps: 20,
+        scale: [1_000, 2_000],
+        planningCalls: 500,
+        profiles: 300,
+        members: 50,
+        creditUsers: 50,
+        messagesPerChannel: 100,
+        messages: 1_000,
+        database: 'tandem_bench_smoke',
+        keyspace: 'tandem_bench_smoke',
+      },
+      'vitest run test/bench',
+    )
+    for (const w of WORKLOADS) {
+      for (const backend of w.backends) {
+        for (const c of CONCURRENCY) {
+          const rows = result.rows.filter((r) => r.workload === w.name && r.backend === backend && r.concurrency === c)
+          expect(rows.map((r) => r.impl), `${backend} ${w.name} c=${c}`).toContain('tandem')
+          expect(rows.length, `${backend} ${w.name} c=${c}`).toBeGreaterThanOrEqual(2)
+        }
+      }
+    }
+    for (const impl of ['tandem', 'postgres.js', 'drizzle-prepared', 'drizzle', 'prisma']) {
+      expect(result.rows.filter((r) => r.backend === 'postgres' && r.impl === impl).length, impl).toBeGreaterThan(0)
+    }
+    for (const row of result.rows) expectMeasured(row)
+  }, 150_000)
+
+  it('measures the scale series at every size', () => {
+    expect([...new Set(result.scale.map((r) => r.messages))]).toEqual([1_000, 2_000])
+    expect(result.scale.every((r) => r.workload === 'find-many-page')).toBe(true)
+    for (const row of result.scale) expectMeasured(row)
+  })
+
+  it('measures the planning overhead without I/O', () => {
+    for (const backend of ['postgres', 'scylla'] as const) {
+      const rows = result.planning.filter((r) => r.backend === backend)
+      expect(new Set(rows.map((r) => r.mode))).toEqual(new Set(['explain', 'stubbed-io', 'plan-miss']))
+      for (const r of rows) expect(Number.isFinite(r.meanUs) && r.meanUs > 0, `${backend} ${r.call} ${r.mode}`).toBe(true)
+    }
+  })
+
+  it('writes the json, markdown and svg reports', () => {
+    expect(result.machine.cores).toBeGreaterThan(0)
+    expect(result.machine.postgres).toBeTruthy()
+    expect(result.machine.cassandra).toBeTruthy()
+    expect(result.targets.some((t) => t.workload === 'find-unique-pk' && t.backend === 'postgres' && t.concurrency === 1)).toBe(true)
+    const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-'))
+    const [json, md, svg] = writeReports(result, dir)
+    expect((JSON.parse(readFileSync(json!, 'utf8')) as BenchResult).rows.length).toBe(result.rows.length)
+    expect(readFileSync(md!, 'utf8')).toContain('| find-unique-pk | postgres | **tandem** | 1 |')
+    const picture = readFileSync(svg!, 'utf8')
+    expect(picture.startsWith('<svg')).toBe(true)
+    expect(picture).toContain('credits-balance-cached')
+  })
+})
