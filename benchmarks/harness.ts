@@ -18,7 +18,7 @@ const nsToMs = (ns: number) => Math.round(ns / 1e3) / 1e3
 
 let seqCounter = 0
 /** xorshift32: a cheap per-worker random source (the keys read are uniform over the seeded rows). */
-function context(worker: number, seed: number): OpContext {
+export function context(worker: number, seed: number): OpContext {
   let s = (seed * 2654435761 + worker * 40503 + 1) >>> 0 || 1
   return {
     worker,

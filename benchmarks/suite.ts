@@ -7,7 +7,7 @@ import os from 'node:os'
 import cassandra from 'cassandra-driver'
 import { up } from '../scripts/db.mjs'
 import { closePostgres, closeScylla, databaseUrl, openPostgres, openScylla, type PgClients, type ScyllaClients } from './clients.js'
-import { measureInterleaved, probeAll, skippedRow } from './harness.js'
+import { context, measureInterleaved, probeAll, skippedRow } from './harness.js'
 import { runPlanning } from './planning.js'
 import { dropKeyspace, growMessages, resetPostgresDatabase, seedBase, type SeedTargets } from './seed.js'
 import type { BackendName, BenchResult, Impl, MachineInfo, ResultRow, RunOptions, TargetCheck } from './types.js'
@@ -101,9 +101,23 @@ export function checkTargets(rows: readonly ResultRow[]): TargetCheck[] {
 }
 
 /** Probes, then measures one workload's implementations on one backend at every concurrency. */
-async function measureWorkload(name: string, impls: Impl[], o: RunOptions, extra?: Partial<ResultRow>): Promise<ResultRow[]> {
+async function measureWorkload(name: string, impls: Impl[], o: RunOptions, digest: ((result: unknown) => string) | undefined, extra?: Partial<ResultRow>): Promise<ResultRow[]> {
   const rows: ResultRow[] = []
   const probes = await probeAll(impls)
+  if (digest) {
+    // same logical work: every implementation answers the same call (same key) with the same rows
+    let expected: { impl: string; digest: string } | undefined
+    for (const impl of impls) {
+      if (probes.has(impl)) continue
+      try {
+        const d = digest(await impl.op(context(0, 99)))
+        expected ??= { impl: impl.impl, digest: d }
+        if (d !== expected.digest) probes.set(impl, { reason: `failed: its result differs from ${expected.impl}'s (${d.slice(0, 120)} vs ${expected.digest.slice(0, 120)})`, error: true })
+      } catch (e) {
+        probes.set(impl, { reason: `failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, error: true })
+      }
+    }
+  }
   for (const [impl, p] of probes) {
     o.log(`  ${impl.backend} ${name} ${impl.impl}: ${p.error ? 'FAILED' : 'skipped'}: ${p.reason}`)
   }
@@ -192,7 +206,7 @@ export async function runBenchmarks(o: RunOptions, command = 'npm run bench'): P
         const impls = keep(w.impls(backend, wenv), o.impls)
         if (!impls.length) continue
         o.log(`${backend} ${w.name}: ${impls.map((i) => i.impl).join(', ')}`)
-        rows.push(...(await measureWorkload(w.name, impls, o)))
+        rows.push(...(await measureWorkload(w.name, impls, o, w.digest?.bind(w))))
       }
     }
 
@@ -210,7 +224,7 @@ export async function runBenchmarks(o: RunOptions, command = 'npm run bench'): P
       for (const backend of scaleBackends) {
         const impls = keep(findManyPage.impls(backend, wenv), o.scaleImpls)
         o.log(`scale ${backend} find-many-page at ${total.toLocaleString('en-US')} messages (${data.channelIds.length} channels)`)
-        scale.push(...(await measureWorkload('find-many-page', impls, o, { messages: data.messages })))
+        scale.push(...(await measureWorkload('find-many-page', impls, o, findManyPage.digest?.bind(findManyPage), { messages: data.messages })))
       }
     }
 

@@ -2,7 +2,7 @@
 import { desc, eq, sql } from 'drizzle-orm'
 import { message } from '../schema.js'
 import type { BackendName, Impl } from '../types.js'
-import { IDEMPOTENT, ks, MESSAGE_CQL_COLUMNS, needPg, needScylla, pick, type Workload, type WorkloadEnv } from './common.js'
+import { IDEMPOTENT, ks, MESSAGE_CQL_COLUMNS, needPg, needScylla, pick, idsDigest, type Workload, type WorkloadEnv } from './common.js'
 
 export const PAGE = 50
 
@@ -10,6 +10,7 @@ export const findManyPage: Workload = {
   name: 'find-many-page',
   description: "the 50 newest messages of one channel: `message.findMany({ where: { channelId }, orderBy: { createdAt: 'desc' }, take: 50 })`",
   backends: ['postgres', 'scylla'],
+  digest: idsDigest,
   impls(backend: BackendName, env: WorkloadEnv): Impl[] {
     // read live: the scale series adds channels between measurements
     const channels = env.data.channelIds

@@ -3,12 +3,13 @@
 import { eq, sql } from 'drizzle-orm'
 import { profile } from '../schema.js'
 import type { BackendName, Impl } from '../types.js'
-import { IDEMPOTENT, ks, needPg, needScylla, pick, PROFILE_CQL_COLUMNS, type Workload, type WorkloadEnv } from './common.js'
+import { IDEMPOTENT, ks, needPg, needScylla, pick, idsDigest, PROFILE_CQL_COLUMNS, type Workload, type WorkloadEnv } from './common.js'
 
 export const findUniqueKey: Workload = {
   name: 'find-unique-key',
   description: 'one profile by a unique non-key column: `profile.findUnique({ where: { userId } })`',
   backends: ['postgres', 'scylla'],
+  digest: idsDigest,
   impls(backend: BackendName, env: WorkloadEnv): Impl[] {
     const userIds = env.data.userIds
     if (backend === 'postgres') {

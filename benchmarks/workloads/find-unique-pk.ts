@@ -2,12 +2,13 @@
 import { eq, sql } from 'drizzle-orm'
 import { profile } from '../schema.js'
 import type { BackendName, Impl } from '../types.js'
-import { IDEMPOTENT, ks, needPg, needScylla, pick, PROFILE_CQL_COLUMNS, type Workload, type WorkloadEnv } from './common.js'
+import { IDEMPOTENT, ks, needPg, needScylla, pick, idsDigest, PROFILE_CQL_COLUMNS, type Workload, type WorkloadEnv } from './common.js'
 
 export const findUniquePk: Workload = {
   name: 'find-unique-pk',
   description: 'one profile by primary key: `profile.findUnique({ where: { id } })`',
   backends: ['postgres', 'scylla'],
+  digest: idsDigest,
   impls(backend: BackendName, env: WorkloadEnv): Impl[] {
     const ids = env.data.profileIds
     if (backend === 'postgres') {

@@ -5,7 +5,7 @@ import { desc, eq, sql } from 'drizzle-orm'
 import type { Row } from '../../src/schema/model.js'
 import { message } from '../schema.js'
 import type { BackendName, Impl, OpContext } from '../types.js'
-import { IDEMPOTENT, ks, MEMBER_CQL_COLUMNS, MESSAGE_CQL_COLUMNS, needPg, needScylla, notSupportedYet, pick, PROFILE_CQL_COLUMNS, type LooseDelegate, type Workload, type WorkloadEnv } from './common.js'
+import { IDEMPOTENT, ks, MEMBER_CQL_COLUMNS, MESSAGE_CQL_COLUMNS, needPg, needScylla, includeDigest, notSupportedYet, pick, PROFILE_CQL_COLUMNS, type LooseDelegate, type Workload, type WorkloadEnv } from './common.js'
 
 const TAKE = 10
 const include = { author: { include: { profile: true } } }
@@ -14,6 +14,7 @@ export const includePage: Workload = {
   name: 'include-page',
   description: "10 newest messages of a channel with author and profile: `message.findMany({ where: { channelId }, orderBy: { createdAt: 'desc' }, take: 10, include: { author: { include: { profile: true } } } })`",
   backends: ['postgres', 'scylla'],
+  digest: includeDigest,
   impls(backend: BackendName, env: WorkloadEnv): Impl[] {
     const channels = env.data.channelIds
     const args = (c: OpContext) => ({ where: { channelId: pick(channels, c) }, orderBy: { createdAt: 'desc' }, take: TAKE, include })
