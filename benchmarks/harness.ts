@@ -82,6 +82,11 @@ export interface MeasureOptions {
   log: (line: string) => void
   /** extra fields for every row (the scale series adds `messages`) */
   extra?: Partial<ResultRow>
+  /**
+   * When given, every warm-up and every round runs on a fresh implementation (new clients, new pools) that this
+   * returns, after a short warm-up of its own: rounds then do not inherit a pool's history (see suite.ts).
+   */
+  fresh?: (impl: Impl) => Promise<Impl>
 }
 
 export function skippedRow(workload: string, impl: Impl, concurrency: number, reason: string, error = false): ResultRow {
@@ -105,9 +110,10 @@ export async function measureInterleaved(impls: readonly Impl[], o: MeasureOptio
     o.log(`  ! ${impl.backend} ${impl.impl} ${o.workload} c=${o.concurrency} failed: ${message.split('\n')[0]}`)
     rows.set(impl, { ...skippedRow(o.workload, impl, o.concurrency, `failed: ${message.split('\n')[0]!.slice(0, 300)}`, true), ...o.extra })
   }
+  const freshOf = async (impl: Impl) => (o.fresh ? o.fresh(impl) : impl)
   for (const impl of impls) {
     try {
-      await runRound(impl, o.concurrency, { durationMs: o.warmupMs, maxOps: o.warmupOps }, 7)
+      await runRound(await freshOf(impl), o.concurrency, { durationMs: o.warmupMs, maxOps: o.warmupOps }, 7)
       live.push(impl)
       rounds.set(impl, [])
     } catch (e) {
@@ -120,7 +126,9 @@ export async function measureInterleaved(impls: readonly Impl[], o: MeasureOptio
     for (const impl of order) {
       if (rows.has(impl)) continue
       try {
-        const result = await runRound(impl, o.concurrency, { durationMs: o.durationMs, maxOps: o.maxOps }, 1000 + r)
+        const run = await freshOf(impl)
+        if (o.fresh) await runRound(run, o.concurrency, { durationMs: Math.min(o.warmupMs, 250), maxOps: o.warmupOps }, 500 + r)
+        const result = await runRound(run, o.concurrency, { durationMs: o.durationMs, maxOps: o.maxOps }, 1000 + r)
         rounds.get(impl)!.push(result.opsPerSec)
         const prev = best.get(impl)
         if (!prev || result.opsPerSec > prev.opsPerSec) best.set(impl, result)

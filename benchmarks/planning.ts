@@ -7,8 +7,7 @@
 //   plan-miss   the first call of a shape on a fresh client (plan cache miss: the statement is compiled)
 // Clients here never connect: the PostgreSQL pool is lazy and the ScyllaDB executor is replaced.
 import { randomUUID } from 'node:crypto'
-import { backendOf } from '../src/adapter/create-db.js'
-import { createDb } from '../src/index.js'
+import { backendOf, createDb } from './tandem.js'
 import { benchSchema, type BenchDb } from './clients.js'
 import { microBench } from './harness.js'
 import { layout } from './schema.js'

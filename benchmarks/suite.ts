@@ -10,6 +10,7 @@ import { closePostgres, closeScylla, databaseUrl, openPostgres, openScylla, type
 import { context, measureInterleaved, probeAll, skippedRow } from './harness.js'
 import { runPlanning } from './planning.js'
 import { dropKeyspace, growMessages, resetPostgresDatabase, seedBase, type SeedTargets } from './seed.js'
+import { ALL_BACKENDS, defaultOptions, WORKLOAD_NAMES } from './options.js'
 import type { BackendName, BenchResult, Impl, MachineInfo, ResultRow, RunOptions, TargetCheck } from './types.js'
 import { findManyPage, WORKLOADS, type WorkloadEnv } from './workloads/index.js'
 
@@ -22,37 +23,8 @@ const versionOf = (pkg: string): string => {
   }
 }
 
-export const ALL_BACKENDS: readonly BackendName[] = ['postgres', 'scylla', 'memory']
-export const WORKLOAD_NAMES: readonly string[] = WORKLOADS.map((w) => w.name)
-
-/** Defaults of a full run; `quick` shortens rounds and the scale series. */
-export function defaultOptions(quick: boolean, log: (line: string) => void = () => {}): RunOptions {
-  return {
-    workloads: [...WORKLOAD_NAMES],
-    backends: [...ALL_BACKENDS],
-    concurrency: [1, 32],
-    impls: [],
-    durationMs: quick ? 300 : 1500,
-    maxOps: undefined,
-    warmupMs: quick ? 200 : 500,
-    warmupOps: undefined,
-    rounds: 3,
-    scale: quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000],
-    scaleImpls: ['tandem', 'postgres.js', 'cassandra-driver'],
-    planning: true,
-    planningCalls: quick ? 5_000 : 20_000,
-    profiles: 20_000,
-    members: 1_000,
-    creditUsers: 1_000,
-    messagesPerChannel: 500,
-    messages: 10_000,
-    database: 'tandem_bench',
-    keyspace: 'tandem_bench',
-    poolSize: 10,
-    quick,
-    log,
-  }
-}
+if (WORKLOADS.map((w) => w.name).join() !== WORKLOAD_NAMES.join()) throw new Error('internal: options.ts WORKLOAD_NAMES and workloads/index.ts disagree')
+export { ALL_BACKENDS, defaultOptions, WORKLOAD_NAMES }
 
 async function machineInfo(pg: PgClients | undefined, scylla: ScyllaClients | undefined): Promise<MachineInfo> {
   let postgresVersion: string | null = null
@@ -101,7 +73,14 @@ export function checkTargets(rows: readonly ResultRow[]): TargetCheck[] {
 }
 
 /** Probes, then measures one workload's implementations on one backend at every concurrency. */
-async function measureWorkload(name: string, impls: Impl[], o: RunOptions, digest: ((result: unknown) => string) | undefined, extra?: Partial<ResultRow>): Promise<ResultRow[]> {
+async function measureWorkload(
+  name: string,
+  impls: Impl[],
+  o: RunOptions,
+  digest: ((result: unknown) => string) | undefined,
+  fresh: ((impl: Impl) => Promise<Impl>) | undefined,
+  extra?: Partial<ResultRow>,
+): Promise<ResultRow[]> {
   const rows: ResultRow[] = []
   const probes = await probeAll(impls)
   if (digest) {
@@ -124,7 +103,10 @@ async function measureWorkload(name: string, impls: Impl[], o: RunOptions, diges
   const live = impls.filter((i) => !probes.has(i))
   for (const c of o.concurrency) {
     const measured = live.length
-      ? await measureInterleaved(live, { workload: name, concurrency: c, rounds: o.rounds, durationMs: o.durationMs, maxOps: o.maxOps, warmupMs: o.warmupMs, warmupOps: o.warmupOps, log: o.log, ...(extra ? { extra } : {}) })
+      ? await measureInterleaved(live, {
+          workload: name, concurrency: c, rounds: o.rounds, durationMs: o.durationMs, maxOps: o.maxOps, warmupMs: o.warmupMs, warmupOps: o.warmupOps, log: o.log,
+          ...(extra ? { extra } : {}), ...(fresh ? { fresh } : {}),
+        })
       : []
     // rows in the workload's own implementation order, skipped ones included
     for (const impl of impls) {
@@ -184,7 +166,14 @@ export async function runBenchmarks(o: RunOptions, command = 'npm run bench'): P
     const analyze = async () => {
       if (pg) await pg.sql.unsafe('VACUUM ANALYZE')
     }
-    const targets: SeedTargets = { sql: pg?.sql, cql: scylla ? { client: scylla.cql, keyspace: o.keyspace } : undefined, log: o.log }
+    const targets: SeedTargets = {
+      // read at use: PostgreSQL clients are re-opened between rounds
+      get sql() {
+        return pg?.sql
+      },
+      cql: scylla ? { client: scylla.cql, keyspace: o.keyspace } : undefined,
+      log: o.log,
+    }
     const sizes = { profiles: o.profiles, members: o.members, creditUsers: o.creditUsers, messagesPerChannel: o.messagesPerChannel }
     const firstMessages = o.scale.length ? Math.min(...o.scale) : o.messages
     o.log(`seeding: ${o.profiles} profiles, ${o.members} members, ${o.creditUsers} credit accounts, ${firstMessages} messages`)
@@ -197,6 +186,19 @@ export async function runBenchmarks(o: RunOptions, command = 'npm run bench'): P
     const machine = await machineInfo(pg, scylla)
     const wenv: WorkloadEnv = { pg, scylla, data, runTag: Date.now().toString(36) }
     const keep = (impls: Impl[], names: readonly string[]) => (names.length ? impls.filter((i) => names.includes(i.impl)) : impls)
+    // postgres.js 3.4.9 slows down with every query a pool has pipelined (its busy queue only grows: Queue.remove
+    // is an indexOf over the holes shift() leaves), and tandem's pool cannot be configured around it. So that no
+    // round inherits another's history, every PostgreSQL round runs on freshly opened clients (all of them,
+    // tandem's included), after a short warm-up. ScyllaDB clients are kept for the whole run.
+    const freshPg = (build: (backend: BackendName) => Impl[]) => async (impl: Impl): Promise<Impl> => {
+      const old = wenv.pg
+      wenv.pg = pg = await openPostgres(databaseUrl(env.DATABASE_URL, o.database), o.poolSize, o.log)
+      await closePostgres(old)
+      const next = build(impl.backend).find((i) => i.impl === impl.impl)
+      if (!next) throw new Error(`internal: no implementation ${impl.impl}`)
+      await next.probe?.(context(0, 5))
+      return next
+    }
 
     const rows: ResultRow[] = []
     for (const w of WORKLOADS) {
@@ -206,7 +208,8 @@ export async function runBenchmarks(o: RunOptions, command = 'npm run bench'): P
         const impls = keep(w.impls(backend, wenv), o.impls)
         if (!impls.length) continue
         o.log(`${backend} ${w.name}: ${impls.map((i) => i.impl).join(', ')}`)
-        rows.push(...(await measureWorkload(w.name, impls, o, w.digest?.bind(w))))
+        const fresh = backend === 'scylla' ? undefined : freshPg((b) => w.impls(b, wenv))
+        rows.push(...(await measureWorkload(w.name, impls, o, w.digest?.bind(w), fresh)))
       }
     }
 
@@ -224,7 +227,8 @@ export async function runBenchmarks(o: RunOptions, command = 'npm run bench'): P
       for (const backend of scaleBackends) {
         const impls = keep(findManyPage.impls(backend, wenv), o.scaleImpls)
         o.log(`scale ${backend} find-many-page at ${total.toLocaleString('en-US')} messages (${data.channelIds.length} channels)`)
-        scale.push(...(await measureWorkload('find-many-page', impls, o, findManyPage.digest?.bind(findManyPage), { messages: data.messages })))
+        const fresh = backend === 'scylla' ? undefined : freshPg((b) => findManyPage.impls(b, wenv))
+        scale.push(...(await measureWorkload('find-many-page', impls, o, findManyPage.digest?.bind(findManyPage), fresh, { messages: data.messages })))
       }
     }
 

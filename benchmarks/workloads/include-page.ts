@@ -2,7 +2,7 @@
 // in Prisma's include API. tandem's relations are being implemented: while tandem answers VALIDATION
 // "… not supported yet", its rows are recorded as skipped with that reason.
 import { desc, eq, sql } from 'drizzle-orm'
-import type { Row } from '../../src/schema/model.js'
+import type { Row } from '../tandem.js'
 import { message } from '../schema.js'
 import type { BackendName, Impl, OpContext } from '../types.js'
 import { IDEMPOTENT, ks, MEMBER_CQL_COLUMNS, MESSAGE_CQL_COLUMNS, needPg, needScylla, includeDigest, notSupportedYet, pick, PROFILE_CQL_COLUMNS, type LooseDelegate, type Workload, type WorkloadEnv } from './common.js'

@@ -5,11 +5,21 @@
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
-import { writeReports } from '../../benchmarks/report.js'
-import { defaultOptions, runBenchmarks } from '../../benchmarks/suite.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { ensureBuilt } from '../../benchmarks/build.js'
+import { defaultOptions } from '../../benchmarks/options.js'
 import type { BenchResult, ResultRow } from '../../benchmarks/types.js'
-import { WORKLOADS } from '../../benchmarks/workloads/index.js'
+
+// the harness runs tandem's built package (dist/): rebuild it first when src/ changed, then load the harness
+let harness: typeof import('../../benchmarks/suite.js')
+let report: typeof import('../../benchmarks/report.js')
+let workloads: typeof import('../../benchmarks/workloads/index.js')
+beforeAll(async () => {
+  ensureBuilt(() => {})
+  harness = await import('../../benchmarks/suite.js')
+  report = await import('../../benchmarks/report.js')
+  workloads = await import('../../benchmarks/workloads/index.js')
+}, 120_000)
 
 const CONCURRENCY = [1, 4]
 
@@ -34,7 +44,7 @@ describe('benchmark harness (smoke)', () => {
   let result: BenchResult
 
   it('runs every workload on PostgreSQL, ScyllaDB and the in-memory cache', async () => {
-    result = await runBenchmarks(
+    result = await harness.runBenchmarks(
       {
         ...defaultOptions(true),
         concurrency: CONCURRENCY,
@@ -55,7 +65,7 @@ describe('benchmark harness (smoke)', () => {
       },
       'vitest run test/bench',
     )
-    for (const w of WORKLOADS) {
+    for (const w of workloads.WORKLOADS) {
       for (const backend of w.backends) {
         for (const c of CONCURRENCY) {
           const rows = result.rows.filter((r) => r.workload === w.name && r.backend === backend && r.concurrency === c)
@@ -90,7 +100,7 @@ describe('benchmark harness (smoke)', () => {
     expect(result.machine.cassandra).toBeTruthy()
     expect(result.targets.some((t) => t.workload === 'find-unique-pk' && t.backend === 'postgres' && t.concurrency === 1)).toBe(true)
     const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-'))
-    const [json, md, svg] = writeReports(result, dir)
+    const [json, md, svg] = report.writeReports(result, dir)
     expect((JSON.parse(readFileSync(json!, 'utf8')) as BenchResult).rows.length).toBe(result.rows.length)
     expect(readFileSync(md!, 'utf8')).toContain('| find-unique-pk | postgres | **tandem** | 1 |')
     const picture = readFileSync(svg!, 'utf8')
