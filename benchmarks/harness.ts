@@ -79,6 +79,8 @@ export interface MeasureOptions {
   maxOps: number | undefined
   warmupMs: number
   warmupOps: number | undefined
+  /** warm-up of each fresh implementation before its round */
+  roundWarmupMs: number
   log: (line: string) => void
   /** extra fields for every row (the scale series adds `messages`) */
   extra?: Partial<ResultRow>
@@ -127,7 +129,7 @@ export async function measureInterleaved(impls: readonly Impl[], o: MeasureOptio
       if (rows.has(impl)) continue
       try {
         const run = await freshOf(impl)
-        if (o.fresh) await runRound(run, o.concurrency, { durationMs: Math.min(o.warmupMs, 250), maxOps: o.warmupOps }, 500 + r)
+        if (o.fresh) await runRound(run, o.concurrency, { durationMs: o.roundWarmupMs, maxOps: o.warmupOps }, 500 + r)
         const result = await runRound(run, o.concurrency, { durationMs: o.durationMs, maxOps: o.maxOps }, 1000 + r)
         rounds.get(impl)!.push(result.opsPerSec)
         const prev = best.get(impl)

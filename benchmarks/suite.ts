@@ -104,7 +104,7 @@ async function measureWorkload(
   for (const c of o.concurrency) {
     const measured = live.length
       ? await measureInterleaved(live, {
-          workload: name, concurrency: c, rounds: o.rounds, durationMs: o.durationMs, maxOps: o.maxOps, warmupMs: o.warmupMs, warmupOps: o.warmupOps, log: o.log,
+          workload: name, concurrency: c, rounds: o.rounds, durationMs: o.durationMs, maxOps: o.maxOps, warmupMs: o.warmupMs, warmupOps: o.warmupOps, roundWarmupMs: o.roundWarmupMs, log: o.log,
           ...(extra ? { extra } : {}), ...(fresh ? { fresh } : {}),
         })
       : []

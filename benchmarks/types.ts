@@ -70,6 +70,8 @@ export interface RunOptions {
   maxOps: number | undefined
   warmupMs: number
   warmupOps: number | undefined
+  /** warm-up of a fresh PostgreSQL client before each of its rounds (connections, prepared statements), ms */
+  roundWarmupMs: number
   rounds: number
   /** total message counts of the scale series (empty: no scale series) */
   scale: number[]

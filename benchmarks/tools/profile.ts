@@ -39,7 +39,8 @@ session.disconnect()
 const shortPath = (p: string) => p.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, 'nm:').replace(root, '')
 for (const n of profile.nodes) {
   const f = n.callFrame
-  if (!f.url.startsWith('file://')) continue
+  // tandem's and the harness's own TypeScript; packages keep their published JavaScript positions
+  if (!f.url.startsWith('file://') || f.url.includes('/node_modules/')) continue
   const map = findSourceMap(fileURLToPath(f.url)) ?? findSourceMap(f.url)
   const entry = map?.findEntry(f.lineNumber, f.columnNumber) as { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined
   if (entry?.originalSource) {

@@ -1,9 +1,10 @@
 // update-pk: rename one profile by primary key (updatedAt follows by $onUpdate / @updatedAt). On ScyllaDB tandem
-// reads the row (it must exist, and the call returns it), then writes the changed columns: so does the raw driver.
+// reads the row (it must exist, and the call returns it), then writes the changed columns with a lightweight
+// transaction (`UPDATE … IF EXISTS`: a concurrent delete cannot be undone by the update): so does the raw driver.
 import { eq, sql } from 'drizzle-orm'
 import { profile } from '../schema.js'
 import type { BackendName, Impl } from '../types.js'
-import { IDEMPOTENT, ks, needPg, needScylla, pick, PROFILE_CQL_COLUMNS, type Workload, type WorkloadEnv } from './common.js'
+import { IDEMPOTENT, ks, LWT, needPg, needScylla, pick, PROFILE_CQL_COLUMNS, type Workload, type WorkloadEnv } from './common.js'
 
 export const updatePk: Workload = {
   name: 'update-pk',
@@ -32,7 +33,7 @@ export const updatePk: Workload = {
     }
     const { tandem, cql, keyspace } = needScylla(env)
     const read = `SELECT ${PROFILE_CQL_COLUMNS} FROM ${ks(keyspace, 'profile')} WHERE id = ?`
-    const write = `UPDATE ${ks(keyspace, 'profile')} SET name = ?, updated_at = ? WHERE id = ?`
+    const write = `UPDATE ${ks(keyspace, 'profile')} SET name = ?, updated_at = ? WHERE id = ? IF EXISTS`
     return [
       { impl: 'tandem', backend, op: (c) => tandem.profile.update({ where: { id: pick(ids, c) }, data: { name: `Renamed ${c.seq()}` } }) },
       {
@@ -44,7 +45,7 @@ export const updatePk: Workload = {
           if (!row) throw new Error('not found')
           const name = `Renamed ${c.seq()}`
           const now = new Date()
-          await cql.execute(write, [name, now, id], IDEMPOTENT)
+          if (!(await cql.execute(write, [name, now, id], LWT)).first()['[applied]']) throw new Error('not found')
           return { ...row, name, updated_at: now }
         },
       },
