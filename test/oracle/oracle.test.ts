@@ -24,6 +24,7 @@ import { inspect } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDb, testUrl, uid, type TestDb } from '../support/backends.js'
 import type { OraclePrisma } from './prisma-oracle.js'
+import { attempt, fromPrisma, placeholders, show, strip, type AnyClient, type Args, type Outcome } from './oracle-support.js'
 
 type Model = 'profile' | 'server' | 'member' | 'channel' | 'message' | 'sample' | 'setting' | 'event'
 /** tandem model (Drizzle export name) → Prisma client delegate (Prisma model name, first letter lowercased). */
@@ -31,66 +32,11 @@ const PRISMA_DELEGATE: Record<Model, string> = {
   profile: 'profile', server: 'server', member: 'member', channel: 'channel',
   message: 'message', sample: 'sample', setting: 'setting', event: 'event',
 }
-type Args = Record<string, unknown>
-type Outcome = { value: unknown } | { error: string }
-type AnyClient = Record<string, Record<string, (args?: unknown) => Promise<unknown>>>
 
 let db: TestDb
 let prisma: OraclePrisma
 let fx: Fixture
 const differences: string[] = []
-
-// ---------------------------------------------------------------------------------------------- helpers
-
-function errorCode(e: unknown): string {
-  const err = e as { code?: unknown; name?: string; constructor?: { name?: string } }
-  if (typeof err?.code === 'string') return err.code
-  const name = err?.name ?? err?.constructor?.name
-  if (name === 'PrismaClientValidationError') return 'VALIDATION'
-  return `UNCODED ${name}: ${(e as Error)?.message?.split('\n').slice(-1)[0]}`
-}
-
-async function attempt(run: () => Promise<unknown>): Promise<Outcome & { message?: string }> {
-  try {
-    return { value: await run() }
-  } catch (e) {
-    return { error: errorCode(e), message: (e as Error)?.message?.trim().split('\n').slice(-3).join(' ') }
-  }
-}
-
-function isDecimal(v: unknown): v is { toFixed(n: number): string } {
-  return typeof v === 'object' && v !== null && 'd' in v && 'e' in v && 's' in v && typeof (v as { toFixed?: unknown }).toFixed === 'function'
-}
-function isPlain(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype
-}
-
-/** Prisma's representation → tandem's (see the header); keyed by field name, only for the sample columns. */
-function fromPrisma(v: unknown, key?: string): unknown {
-  if (v === null || v === undefined) return v
-  if (isDecimal(v)) return v.toFixed(2)
-  if (typeof v === 'bigint' && key === 'big') return Number(v)
-  if (v instanceof Date) return key === 'day' ? v.toISOString().slice(0, 10) : v
-  if (Array.isArray(v)) return v.map((x) => fromPrisma(x))
-  if (isPlain(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fromPrisma(x, k)]))
-  return v
-}
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-/** Generated uuids → `<uuidN>` by first appearance; timestamps at or after `since` → '<now>'. */
-function placeholders(v: unknown, known: Set<string>, since: number, seen: Map<string, string>): unknown {
-  if (typeof v === 'string' && UUID_RE.test(v) && !known.has(v.toLowerCase())) {
-    if (!seen.has(v)) seen.set(v, `<uuid${seen.size + 1}>`)
-    return seen.get(v)
-  }
-  if (v instanceof Date) return v.getTime() >= since ? '<now>' : v
-  if (Array.isArray(v)) return v.map((x) => placeholders(x, known, since, seen))
-  if (isPlain(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, placeholders(x, known, since, seen)]))
-  return v
-}
-
-const show = (v: unknown) => inspect(v, { depth: 6, breakLength: 160, compact: 4 })
-const strip = ({ message: _m, ...o }: Outcome & { message?: string }): Outcome => o
 
 const RELATIONS = 'relations (include, relation filters, nested writes) are not implemented yet'
 const TIES = "rows tied in orderBy: Prisma keeps the database's order of the tie, tandem breaks it by the primary key (order of ties is unspecified)"
@@ -450,7 +396,7 @@ function readPsl(text: string) {
       if (!m || line.startsWith('//')) continue
       const [, fname, type, list, opt, attrs] = m as unknown as [string, string, string, string | undefined, string | undefined, string]
       if (list || /@relation\(/.test(attrs)) {
-        const rel = /@relation\(fields: \[([^\]]+)\], references: \[([^\]]+)\], onDelete: (\w+).*map: "([^"]+)"\)/.exec(attrs)
+        const rel = /@relation\((?:"\w+", )?fields: \[([^\]]+)\], references: \[([^\]]+)\], onDelete: (\w+).*map: "([^"]+)"\)/.exec(attrs)
         if (rel) constraints.push(`${table} FOREIGN KEY ${rel[4]} (${rel[1]!.split(', ').join(',')}) → ${type} (${rel[2]}) ON DELETE ${rel[3]!.toUpperCase()}`)
         continue
       }

@@ -1,4 +1,5 @@
-// The conformance schema: a chat application (profiles, servers, members, channels, a message feed)
+// The conformance schema: a chat application (profiles, servers, members, channels, a message feed,
+// conversations between two members and their direct messages)
 // plus a model with every supported column type and a model with a composite primary key.
 import { relations } from 'drizzle-orm'
 import { bigint, boolean, date, doublePrecision, index, integer, json, jsonb, numeric, pgEnum, pgTable, primaryKey, real, text, timestamp, unique, uuid, varchar } from 'drizzle-orm/pg-core'
@@ -46,6 +47,25 @@ export const message = pgTable('message', {
   fileUrl: text('file_url'),
   memberId: uuid('member_id').notNull().references(() => member.id, { onDelete: 'cascade' }),
   channelId: uuid('channel_id').notNull().references(() => channel.id, { onDelete: 'cascade' }),
+  deleted: boolean('deleted').notNull().default(false),
+  createdAt: timestamp('created_at').notNull().defaultNow(),
+  updatedAt: timestamp('updated_at').notNull().defaultNow().$onUpdate(() => new Date()),
+})
+
+/** A conversation between two members (one pair once; the pair is ordered as created). */
+export const conversation = pgTable('conversation', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  memberOneId: uuid('member_one_id').notNull().references(() => member.id, { onDelete: 'cascade' }),
+  memberTwoId: uuid('member_two_id').notNull().references(() => member.id, { onDelete: 'cascade' }),
+}, (t) => [unique('conversation_member_one_member_two').on(t.memberOneId, t.memberTwoId), index('conversation_member_two_idx').on(t.memberTwoId)])
+
+/** The feed of a conversation: see `layout` below. */
+export const directMessage = pgTable('direct_message', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  content: text('content').notNull(),
+  fileUrl: text('file_url'),
+  memberId: uuid('member_id').notNull().references(() => member.id, { onDelete: 'cascade' }),
+  conversationId: uuid('conversation_id').notNull().references(() => conversation.id, { onDelete: 'cascade' }),
   deleted: boolean('deleted').notNull().default(false),
   createdAt: timestamp('created_at').notNull().defaultNow(),
   updatedAt: timestamp('updated_at').notNull().defaultNow().$onUpdate(() => new Date()),
@@ -100,6 +120,9 @@ export const memberRelations = relations(member, ({ one, many }) => ({
   profile: one(profile, { fields: [member.profileId], references: [profile.id] }),
   server: one(server, { fields: [member.serverId], references: [server.id] }),
   messages: many(message),
+  directMessages: many(directMessage),
+  conversationsInitiated: many(conversation, { relationName: 'memberOne' }),
+  conversationsReceived: many(conversation, { relationName: 'memberTwo' }),
 }))
 export const channelRelations = relations(channel, ({ one, many }) => ({
   server: one(server, { fields: [channel.serverId], references: [server.id] }),
@@ -109,8 +132,18 @@ export const messageRelations = relations(message, ({ one }) => ({
   member: one(member, { fields: [message.memberId], references: [member.id] }),
   channel: one(channel, { fields: [message.channelId], references: [channel.id] }),
 }))
+export const conversationRelations = relations(conversation, ({ one, many }) => ({
+  memberOne: one(member, { fields: [conversation.memberOneId], references: [member.id], relationName: 'memberOne' }),
+  memberTwo: one(member, { fields: [conversation.memberTwoId], references: [member.id], relationName: 'memberTwo' }),
+  directMessages: many(directMessage),
+}))
+export const directMessageRelations = relations(directMessage, ({ one }) => ({
+  member: one(member, { fields: [directMessage.memberId], references: [member.id] }),
+  conversation: one(conversation, { fields: [directMessage.conversationId], references: [conversation.id] }),
+}))
 
 export const layout = {
   message: { partitionKey: ['channelId'], clusteringKey: [['createdAt', 'desc'], ['id', 'desc']] },
+  directMessage: { partitionKey: ['conversationId'], clusteringKey: [['createdAt', 'desc'], ['id', 'desc']] },
   event: { partitionKey: ['stream'], clusteringKey: [['seq', 'asc'], ['id', 'asc']] },
 } as const

@@ -122,6 +122,7 @@ describe('postgresDdl: the conformance schema', () => {
 
   it('creates declared indexes', () => {
     expect(ddl.filter((s) => s.startsWith('CREATE INDEX')).sort()).toEqual([
+      'CREATE INDEX IF NOT EXISTS "conversation_member_two_idx" ON "conversation" ("member_two_id")',
       'CREATE INDEX IF NOT EXISTS "event_kind_idx" ON "event" ("kind")',
       'CREATE INDEX IF NOT EXISTS "sample_group_idx" ON "sample" ("group")',
     ])
@@ -134,6 +135,10 @@ describe('postgresDdl: the conformance schema', () => {
     ['message', 'message_member_id_member_id_fk', 'member_id', 'member'],
     ['message', 'message_channel_id_channel_id_fk', 'channel_id', 'channel'],
     ['server', 'server_profile_id_profile_id_fk', 'profile_id', 'profile'],
+    ['conversation', 'conversation_member_one_id_member_id_fk', 'member_one_id', 'member'],
+    ['conversation', 'conversation_member_two_id_member_id_fk', 'member_two_id', 'member'],
+    ['direct_message', 'direct_message_member_id_member_id_fk', 'member_id', 'member'],
+    ['direct_message', 'direct_message_conversation_id_conversation_id_fk', 'conversation_id', 'conversation'],
   ] as const
   it.each(fks)('adds FK %s.%s in a guarded block, ON DELETE CASCADE', (table, name, column, target) => {
     expect(ddl).toContain(guarded(`ALTER TABLE "${table}" ADD CONSTRAINT "${name}" FOREIGN KEY ("${column}") REFERENCES "${target}" ("id") ON DELETE CASCADE`))

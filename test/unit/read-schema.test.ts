@@ -9,7 +9,7 @@ import { field, info, model, tandemError } from './helpers.js'
 
 describe('readSchema: models of the conformance schema', () => {
   it('reads every pgTable export as a model named by its export, and every pgEnum', () => {
-    expect([...info.models.keys()].sort()).toEqual(['channel', 'event', 'member', 'message', 'profile', 'sample', 'server', 'setting'])
+    expect([...info.models.keys()].sort()).toEqual(['channel', 'conversation', 'directMessage', 'event', 'member', 'message', 'profile', 'sample', 'server', 'setting'])
     expect([...info.enums].sort((a, b) => a.name.localeCompare(b.name))).toEqual([
       { name: 'channel_type', values: ['TEXT', 'AUDIO', 'VIDEO'] },
       { name: 'member_role', values: ['ADMIN', 'MODERATOR', 'GUEST'] },
