@@ -55,6 +55,13 @@ function linkFilter(link: Row): Filter | undefined {
   return andFilters(...Object.entries(link).map(([field, value]): Filter => ({ kind: 'cmp', field, op: 'eq', value })))
 }
 
+/** P2017, as Prisma reports a nested delete or disconnect of a row that is not related to the parent. */
+function notConnected(model: string, relation: RelationInfo): TandemError {
+  return new TandemError('P2017', `The records for relation \`${model}.${relation.name}\` between the \`${model}\` and \`${relation.target}\` models are not connected.`, {
+    meta: { relation_name: relation.name, parent_name: model, child_name: relation.target },
+  })
+}
+
 function connectMissing(model: string, relation: RelationInfo, op: string): TandemError {
   return new TandemError('P2025', `No '${relation.target}' record was found for a nested ${op} on relation '${model}.${relation.name}'.`, {
     meta: { modelName: model, cause: `No '${relation.target}' record was found for a nested ${op}.` },
@@ -101,7 +108,12 @@ export async function createNested(d: ModelDelegate, run: Runner, data: unknown,
 export async function updateNested(d: ModelDelegate, run: Runner, filter: Filter, data: unknown, ctx: string): Promise<Row | undefined> {
   const { scalars, relations } = split(d.model, data, ctx)
   const current = rowsOf(await run(d.model, { op: 'findMany', query: { where: filter, orderBy: [], take: 1, skip: undefined, unique: true } }))[0]
-  if (!current) return undefined
+  if (!current) {
+    // Prisma checks a nested delete of list rows before the parent: with no parent they are not connected
+    const nestedDelete = relations.find(([r, ops]) => !r.owner && r.kind === 'many' && ops.delete !== undefined && ops.delete !== false)
+    if (nestedDelete) throw notConnected(d.model.name, nestedDelete[0])
+    return undefined
+  }
   for (const [relation, ops] of relations.filter(([r]) => r.owner)) {
     const target = d.delegates.get(relation.target)!
     const c = `${ctx}.${relation.name}`
@@ -172,7 +184,7 @@ async function writeDependents(d: ModelDelegate, run: Runner, parent: Row, relat
   if (ops.delete !== undefined && ops.delete !== false) {
     onlyOnUpdate('delete')
     if (many) {
-      for (const w of list(ops.delete)) if ((await target.deleteRows(run, andFilters(uniqueOf(w), linked), true)).length === 0) throw connectMissing(d.model.name, relation, 'delete')
+      for (const w of list(ops.delete)) if ((await target.deleteRows(run, andFilters(uniqueOf(w), linked), true)).length === 0) throw notConnected(d.model.name, relation)
     } else if ((await target.deleteRows(run, linked, false)).length === 0) throw connectMissing(d.model.name, relation, 'delete')
   }
   if (ops.deleteMany !== undefined) {
