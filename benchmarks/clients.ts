@@ -12,6 +12,12 @@ import { generate, generatedDir } from './prisma/generate.mjs'
 import { chatSchema, layout } from './schema.js'
 
 export const benchSchema = { ...chatSchema, ...creditsSchema }
+
+/**
+ * The postgres.js options tandem's PostgreSQL backend passes (src/adapter/postgres-backend.ts, with the default pool
+ * size of 10): raw postgres.js and drizzle get the same, so the driver settings are not what differs.
+ */
+const postgresJsOptions = (max: number) => ({ max, connect_timeout: 5, onnotice: () => {} })
 export type BenchDb = TandemDb<typeof benchSchema>
 
 /** Arguments and results of the Prisma calls the workloads make (the generated client is loaded at run time). */
@@ -65,8 +71,8 @@ export async function loadPrisma(log: (line: string) => void): Promise<new (opti
 
 export async function openPostgres(url: string, poolSize: number, log: (line: string) => void): Promise<PgClients> {
   const tandem = createDb({ schema: benchSchema, backend: 'postgres', postgres: { url, max: poolSize } })
-  const sql = postgres(url, { max: poolSize, onnotice: () => {} })
-  const drizzleSql = postgres(url, { max: poolSize, onnotice: () => {} })
+  const sql = postgres(url, postgresJsOptions(poolSize))
+  const drizzleSql = postgres(url, postgresJsOptions(poolSize))
   const PrismaClient = await loadPrisma(log)
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) })
   await prisma.$connect()

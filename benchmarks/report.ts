@@ -53,7 +53,9 @@ export function renderMarkdown(res: BenchResult): string {
     `Method: ${res.method.throughput}. Latency: ${res.method.latency}. Warm-up: ${res.method.warmup}. ` +
       `Each round runs ${res.method.maxOpsPerRound ? `${res.method.maxOpsPerRound} operations` : `${res.method.durationMsPerRound} ms`} per implementation; ` +
       `c = operations in flight (closed loop). Every PostgreSQL client has a pool of ${res.method.poolSize} connections. ` +
-      `"vs raw" is the implementation's ops/s over the raw driver's (postgres.js, cassandra-driver; for the cache, the uncached read).`,
+      `"vs raw" is the implementation's ops/s over the raw driver's (postgres.js, cassandra-driver; for the cache, the uncached read). ` +
+      'Every PostgreSQL round runs on freshly opened clients (postgres.js 3.4.9 slows down with every query a pool has pipelined; see benchmarks/README.md). ' +
+      "tandem runs from its built package (dist/). Reads are checked to return the same rows from every implementation before they are measured.",
     '',
   )
   out.push(
@@ -115,7 +117,7 @@ const shortRate = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1
 export function renderSvg(res: BenchResult): string {
   const width = 960
   const labelW = 230
-  const chartW = width - labelW - 110
+  const chartW = width - labelW - 200
   const barH = 11
   const gap = 5
   const parts: string[] = []
