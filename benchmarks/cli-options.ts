@@ -16,10 +16,10 @@ benchmarks/results/latest.{json,md,svg}.
   --impls=a,b             keep only these implementations (tandem, postgres.js, drizzle-prepared, drizzle,
                           prisma, cassandra-driver, uncached)
   --concurrency=1,32      operations in flight
-  --duration=SECONDS      measured time per round per implementation (default 1.5, quick 0.25)
+  --duration=SECONDS      measured time per round per implementation (default 1, quick 0.25)
   --warmup=SECONDS        warm-up per implementation and concurrency (default 0.5, quick 0.15); PostgreSQL
                           rounds also warm up their fresh clients first (0.25, quick 0.1)
-  --rounds=N              interleaved rounds; the best is reported (default 3)
+  --rounds=N              interleaved rounds; the best is reported (default 5, quick 3; the scale series at most 3)
   --ops=N                 stop a round after N operations (as well as after --duration)
   --scale=N,N|none        message totals of the find-many-page scale series (default 10000,100000,1000000;
                           quick 10000,100000)

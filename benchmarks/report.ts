@@ -6,7 +6,7 @@ import type { BenchResult, PlanningRow, ResultRow } from './types.js'
 import { WORKLOADS } from './workloads/index.js'
 
 const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US')
-const fmtMs = (n: number | null) => (n === null ? '–' : n < 0.1 ? n.toFixed(3) : n < 10 ? n.toFixed(2) : n.toFixed(1))
+const fmtMs = (n: number | null) => (n === null ? '–' : n < 0.01 ? n.toPrecision(2) : n < 0.1 ? n.toFixed(3) : n < 10 ? n.toFixed(2) : n.toFixed(1))
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 const RAW: Record<string, string> = { postgres: 'postgres.js', scylla: 'cassandra-driver', memory: 'uncached' }
 

@@ -228,7 +228,7 @@ export async function runBenchmarks(o: RunOptions, command = 'npm run bench'): P
         const impls = keep(findManyPage.impls(backend, wenv), o.scaleImpls)
         o.log(`scale ${backend} find-many-page at ${total.toLocaleString('en-US')} messages (${data.channelIds.length} channels)`)
         const fresh = backend === 'scylla' ? undefined : freshPg((b) => findManyPage.impls(b, wenv))
-        scale.push(...(await measureWorkload('find-many-page', impls, o, findManyPage.digest?.bind(findManyPage), fresh, { messages: data.messages })))
+        scale.push(...(await measureWorkload('find-many-page', impls, { ...o, rounds: Math.min(o.rounds, o.scaleRounds) }, findManyPage.digest?.bind(findManyPage), fresh, { messages: data.messages })))
       }
     }
 
@@ -245,7 +245,7 @@ export async function runBenchmarks(o: RunOptions, command = 'npm run bench'): P
       quick: o.quick,
       machine,
       method: {
-        throughput: `best of ${o.rounds} interleaved rounds (round-robin over the implementations, starting implementation rotated each round); the reported round's ops and percentiles`,
+        throughput: `best of ${o.rounds} interleaved rounds (scale series: best of ${Math.min(o.rounds, o.scaleRounds)}; round-robin over the implementations, starting implementation rotated each round); the reported round's ops and percentiles`,
         latency: 'every operation timed (performance.now) into an HDR histogram (hdr-histogram-js, 3 significant digits); p50/p95/p99 of the reported round',
         warmup: o.warmupOps !== undefined ? `${o.warmupOps} operations per implementation and concurrency` : `${o.warmupMs} ms per implementation and concurrency`,
         rounds: o.rounds,

@@ -73,6 +73,8 @@ export interface RunOptions {
   /** warm-up of a fresh PostgreSQL client before each of its rounds (connections, prepared statements), ms */
   roundWarmupMs: number
   rounds: number
+  /** rounds of the scale series */
+  scaleRounds: number
   /** total message counts of the scale series (empty: no scale series) */
   scale: number[]
   /** implementations measured in the scale series */
