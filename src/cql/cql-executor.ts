@@ -67,7 +67,8 @@ export class CqlExecutor {
     const rows: Record<string, unknown>[] = []
     let pageState: string | undefined
     do {
-      const fetchSize = limit === undefined ? PAGE : Math.min(PAGE, Math.max(1, limit - rows.length))
+      // the statement's LIMIT bounds the rows; tiny pages only add paging work on the server
+      const fetchSize = PAGE
       const consistency = serial ? types.consistencies.localSerial : undefined
       const rs = await this.guard(() => this.client.execute(query, params as unknown[], { prepare: true, isIdempotent: true, fetchSize, pageState, ...(consistency === undefined ? {} : { consistency }) }))
       for (const r of rs.rows) rows.push(r as unknown as Record<string, unknown>)

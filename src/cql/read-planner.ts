@@ -120,7 +120,9 @@ export function planRead(tables: ModelTables, query: ReadQuery, ctx: string): Re
     }
     const residual = parts.some((p) => !pushed.has(p) && !(p.kind === 'const' && p.value))
     const order = orderFor(base, i, query.orderBy)
-    const limit = !residual && order !== 'memory' && query.take !== undefined ? query.take + (query.skip ?? 0) : undefined
+    // a point read (the whole key by equality) returns at most one row: no LIMIT needed
+    const point = eq.length === base.clustering.length && slices.length === 0
+    const limit = !residual && !point && order !== 'memory' && query.take !== undefined ? query.take + (query.skip ?? 0) : undefined
     return { path: 'base', table: base, partitions, clustering: { eq, slices }, order, limit, residual }
   }
 

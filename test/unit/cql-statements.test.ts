@@ -93,10 +93,10 @@ describe('selectBase: { input, expected CQL, params }', () => {
       params: [['app', 'a'], ['app', 'b']],
     },
     {
-      name: 'a primary-key read of a model without layout',
+      name: 'a primary-key read of a model without layout (a point read: no LIMIT)',
       model: 'profile', input: { where: { id: UUID_A }, take: 1 },
-      cql: `SELECT ${PROFILE_COLS} FROM "ks"."profile" WHERE "id" = ? LIMIT ?`,
-      params: [[UUID_A, 1]],
+      cql: `SELECT ${PROFILE_COLS} FROM "ks"."profile" WHERE "id" = ?`,
+      params: [[UUID_A]],
     },
   ]
   it.each(cases)('$name', (c) => {
