@@ -1,5 +1,5 @@
 import postgres from 'postgres'
-import { and, asc, count as countFn, desc, eq, gt, gte, ilike, inArray, isNotNull, isNull, like, lt, lte, ne, not, notInArray, or, Param, sql } from 'drizzle-orm'
+import { and, asc, count as countFn, desc, eq, gt, gte, ilike, inArray, is, isNotNull, isNull, like, lt, lte, ne, not, notInArray, or, Param, Placeholder, sql } from 'drizzle-orm'
 import type { AnyColumn, SQL } from 'drizzle-orm'
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import { alias, type PgTable } from 'drizzle-orm/pg-core'
@@ -24,9 +24,13 @@ export interface PostgresOptions {
 /** A parameter slot in a query template: the value is looked up in `params[$p]` at execution. */
 interface P { readonly $p: number }
 
+/**
+ * A compiled statement: drizzle builds the SQL once per shape; calls then bind values straight into
+ * postgres.js (prepared), skipping drizzle's per-call wrappers, and map rows with the columns' decoders.
+ */
 interface Compiled {
-  readonly prepared: { execute(values: Record<string, unknown>): Promise<unknown> }
   readonly text: string
+  readonly bind: (params: readonly unknown[]) => unknown[]
 }
 
 const LIKE_ESCAPE = /[\\%_]/g
@@ -101,6 +105,10 @@ export class PostgresBackend implements Backend {
         max: options.max ?? 10,
         connect_timeout: Math.ceil((options.connectTimeoutMs ?? 5000) / 1000),
         onnotice: () => {},
+        // postgres.js pipelining slows a busy pool down over time (porsager/postgres#747, measured in
+        // benchmarks/): one query in flight per connection. (0 breaks sql.begin: BEGIN goes out before the
+        // connection is reserved.) The option exists at runtime but is missing from its type definitions.
+        ...({ max_pipeline: 1 } as object),
       })
     }
     this.db = drizzle(this.client)
@@ -123,15 +131,13 @@ export class PostgresBackend implements Backend {
     if (operation.op === 'insert' && operation.rows.length === 0) return []
     if (operation.op === 'insert' && operation.rows.length > 1) return this.insertChunked(model, operation)
     const { shape, params } = parametrize(operation)
-    const compiled = this.compiled(model, shape)
-    const values: Record<string, unknown> = {}
-    for (let i = 0; i < params.length; i++) values[`p${i}`] = params[i]
-    const result = await this.guard(model, () => compiled.prepared.execute(values))
-    if (operation.op === 'count') {
-      const n = Number((result as { n: number }[])[0]?.n ?? 0)
-      return n
-    }
-    return result as Row[]
+    const result = await this.execute(model, this.compiled(model, shape), params)
+    if (operation.op === 'count') return Number(Object.values(result[0] ?? {})[0] ?? 0)
+    return result.map((r) => decodeRow(model, r))
+  }
+
+  private execute(model: Model, compiled: Compiled, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
+    return this.guard(model, () => this.client.unsafe(compiled.text, compiled.bind(params) as never[], { prepare: true }) as unknown as Promise<Record<string, unknown>[]>)
   }
 
   /** Large createMany calls are split so no statement exceeds PostgreSQL's 65535 bind parameters. */
@@ -142,10 +148,7 @@ export class PostgresBackend implements Backend {
     for (let i = 0; i < operation.rows.length; i += size) {
       const chunk = operation.rows.slice(i, i + size)
       const { shape, params } = parametrize({ ...operation, rows: chunk })
-      const compiled = this.compiled(model, shape)
-      const values: Record<string, unknown> = {}
-      for (let j = 0; j < params.length; j++) values[`p${j}`] = params[j]
-      out.push(...((await this.guard(model, () => compiled.prepared.execute(values))) as Row[]))
+      for (const r of await this.execute(model, this.compiled(model, shape), params)) out.push(decodeRow(model, r))
     }
     return out
   }
@@ -225,7 +228,7 @@ export class PostgresBackend implements Backend {
         return t.nulls ? sql`${base} nulls ${sql.raw(t.nulls)}` : base
       })
 
-    let builder: { prepare(name: string): Compiled['prepared']; toSQL(): { sql: string } }
+    let builder: { toSQL(): { sql: string } }
     switch (operation.op) {
       case 'findMany': {
         const q = operation.query
@@ -266,7 +269,20 @@ export class PostgresBackend implements Backend {
         builder = this.db.delete(table as PgTable).where(where(operation.query.where)).returning() as unknown as typeof builder
         break
     }
-    return { prepared: builder.prepare(`tandem_${model.name}`), text: builder.toSQL().sql }
+    const query = builder.toSQL() as unknown as { sql: string; params: unknown[] }
+    const binders = query.params.map((p): ((params: readonly unknown[]) => unknown) => {
+      if (is(p, Placeholder)) {
+        const i = slotIndex(p)
+        return (params) => params[i]
+      }
+      if (is(p, Param) && is(p.value, Placeholder)) {
+        const i = slotIndex(p.value)
+        const encoder = p.encoder
+        return (params) => (params[i] === null || params[i] === undefined ? null : encoder.mapToDriverValue(params[i]))
+      }
+      return () => p
+    })
+    return { text: query.sql, bind: (params) => binders.map((b) => b(params)) }
   }
 
   /** Runs a statement, turning driver errors into tandem's codes. */
@@ -322,6 +338,18 @@ export class PostgresBackend implements Backend {
   ledger(models: LedgerModels): Ledger {
     return new PostgresLedger(this.client, models, (e) => this.translate(models.entries, e))
   }
+}
+
+const slotIndex = (p: Placeholder): number => Number(p.name.slice(1))
+
+/** A row as postgres.js returns it (keyed by column) → a tandem row, through each column's drizzle decoder. */
+function decodeRow(model: Model, raw: Record<string, unknown>): Row {
+  const row: Row = {}
+  for (const field of model.fields.values()) {
+    const v = raw[field.column]
+    row[field.name] = v === null || v === undefined ? null : field.drizzle.mapFromDriverValue(v)
+  }
+  return row
 }
 
 const SQL_OPS: Record<string, string> = { eq: '=', ne: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' }

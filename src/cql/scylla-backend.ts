@@ -254,7 +254,8 @@ export class ScyllaBackend implements Backend {
       rows = await this.readByBaseKeys(t, keyRows.map((r) => rowFromCql(model, r, plan.table.fields.map((f) => model.fields.get(f)!))))
     }
     // The whole filter is checked in memory too: parts CQL already applied pass again, cheaply.
-    if (query.where) {
+    // the filter runs again in memory only where CQL did not apply all of it
+    if (query.where && (plan.path === 'lookup' || plan.residual)) {
       const relations = await this.relationResolver(t, query.where, rows, model.name)
       rows = rows.filter((r) => evaluate(model, query.where!, r, relations) === true)
     }
