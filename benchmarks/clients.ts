@@ -17,7 +17,8 @@ export const benchSchema = { ...chatSchema, ...creditsSchema }
  * The postgres.js options tandem's PostgreSQL backend passes (src/adapter/postgres-backend.ts, with the default pool
  * size of 10): raw postgres.js and drizzle get the same, so the driver settings are not what differs.
  */
-const postgresJsOptions = (max: number) => ({ max, connect_timeout: 5, onnotice: () => {} })
+// tandem's pool settings (src/adapter/postgres-backend.ts), max_pipeline included
+const postgresJsOptions = (max: number) => ({ max, connect_timeout: 5, onnotice: () => {}, ...({ max_pipeline: 1 } as object) })
 export type BenchDb = TandemDb<typeof benchSchema>
 
 /** Arguments and results of the Prisma calls the workloads make (the generated client is loaded at run time). */
