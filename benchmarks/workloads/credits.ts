@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import cassandra from 'cassandra-driver'
 import type { BackendName, Impl } from '../types.js'
 import { IDEMPOTENT, ks, LWT, needPg, needScylla, pick, type Workload, type WorkloadEnv } from './common.js'
+import type { EntryJson } from '../../src/cql/scylla-ledger.js'
 
 export const creditsBalanceCached: Workload = {
   name: 'credits-balance-cached',
@@ -30,17 +31,6 @@ export const creditsBalanceCached: Workload = {
   },
 }
 
-interface EntryJson {
-  id: string
-  userId: string
-  seq: number
-  amount: number
-  type: string
-  reason: string | null
-  balanceAfter: number
-  idempotencyKey: string | null
-  createdAt: string
-}
 
 export const creditsDeduct: Workload = {
   name: 'credits-deduct',

@@ -195,7 +195,8 @@ export class ScyllaLedger implements Ledger {
   }
 }
 
-interface EntryJson {
+/** The ledger row kept in `user_credits.last_entry` (JSON) until it is written to the ledger table. */
+export interface EntryJson {
   id: string
   userId: string
   seq: number
