@@ -1,14 +1,20 @@
 // Relation features of the contract (API.md: `include` with nesting and `_count`, relation filters, nested
-// writes in `data`), over the conformance tables plus Drizzle `relations` exports (test/support/relations-schema.ts).
+// writes in `data`), over the conformance schema and its Drizzle `relations` exports (test/support/schema.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BACKENDS, uid } from '../support/backends.js'
+import { BACKENDS, openDb, uid } from '../support/backends.js'
 import { byId, ids, sortedIds } from '../support/conformance-helpers.js'
-import { openRelationsDb, type RelationsDb } from '../support/relations-schema.js'
 
 describe.each(BACKENDS)('relations on %s', (backend) => {
-  let db: RelationsDb
-  beforeAll(async () => { db = await openRelationsDb(backend) })
-  afterAll(async () => { await db?.$disconnect() })
+  // relation arguments and results are not in tandem's static types yet (README, "Not supported yet")
+  type Method = (args?: any) => Promise<any>
+  let db: Record<'profile' | 'server' | 'member' | 'channel' | 'message', Record<'findUnique' | 'findFirst' | 'findMany' | 'create' | 'update' | 'delete' | 'count', Method>>
+  let close: () => Promise<void>
+  beforeAll(async () => {
+    const opened = await openDb(backend)
+    close = () => opened.$disconnect()
+    db = opened as unknown as typeof db
+  })
+  afterAll(async () => { await close?.() })
 
   /** profile → server → (member, two channels) → messages in the first channel. */
   async function world() {
