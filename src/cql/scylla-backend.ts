@@ -423,21 +423,18 @@ export class ScyllaBackend implements Backend {
       // Every base-row write is a lightweight transaction, so concurrent writers of one row are
       // linearized: a plain UPDATE could recreate a row a concurrent delete just removed. New index
       // entries go first (a stale one is harmless: reads re-check the row), old ones after.
-      const additions: CqlStatement[] = []
-      const removals: CqlStatement[] = []
-      for (const ix of t.indexes) {
-        if (!ix.fields.some(changed)) continue
-        if (this.hasKey(ix, current)) removals.push(this.deleteStatement(t, ix, current))
-        if (this.hasKey(ix, next)) additions.push(this.insertStatement(t, ix, next))
-      }
-      await this.exec.batch(additions)
+      const moved = t.indexes.filter((ix) => ix.fields.some(changed))
+      const added = moved.filter((ix) => this.hasKey(ix, next))
+      const removals = moved.filter((ix) => this.hasKey(ix, current)).map((ix) => this.deleteStatement(t, ix, current))
+      await this.exec.batch(added.map((ix) => this.insertStatement(t, ix, next)))
       let applied: boolean
       if (keyMoved) {
         // a move takes the old row only if it still holds every value read, then writes it at its new key
         const others = t.base.fields.filter((f) => !t.baseKey.includes(f))
         const take = this.deleteStatement(t, t.base, current, others)
         applied = (await this.exec.lwt(take.query, take.params)).applied
-        if (applied) await this.exec.write(this.insertStatement(t, t.base, next).query, this.insertStatement(t, t.base, next).params)
+        const insert = this.insertStatement(t, t.base, next)
+        if (applied) await this.exec.write(insert.query, insert.params)
       } else {
         const set = Object.keys(ops).filter((f) => !t.baseKey.includes(f))
         const text = this.text(`U:${t.base.name}:${set.join(',')}:${arithmetic.join(',')}`, () => updateRow(this.keyspace, model, t.base, t.baseKey, set, arithmetic, true))
@@ -445,7 +442,7 @@ export class ScyllaBackend implements Backend {
       }
       if (!applied) {
         // someone else changed, moved or deleted the row: undo our claims and start again from it
-        await this.exec.batch(additions.map((_, i) => this.deleteStatement(t, t.indexes.filter((ix) => ix.fields.some(changed) && this.hasKey(ix, next))[i]!, next))).catch(() => {})
+        await this.exec.batch(added.map((ix) => this.deleteStatement(t, ix, next))).catch(() => {})
         await this.releaseAll(t, claimed, next)
         const fresh = await this.reread(t, current)
         if (!fresh || (query.where && !(await this.stillMatches(t, query.where, fresh)))) return null
