@@ -24,9 +24,9 @@ const MESSAGES = Array.from({ length: 50 }, (_, i) => messageRow(i))
 /** A PostgreSQL client whose statements return canned rows instead of running. */
 function stubbedPostgres(): BenchDb {
   const db = createDb({ schema: benchSchema, backend: 'postgres', postgres: { url: 'postgres://stub:stub@127.0.0.1:1/stub' } })
-  const backend = backendOf(db) as unknown as { guard: (model: { name: string }, fn: () => Promise<unknown>) => Promise<unknown> }
-  // guard(model, execute) wraps every statement: answer without calling execute (no driver, no socket)
-  backend.guard = async (model) => (model.name === 'message' ? MESSAGES : [profileRow])
+  const backend = backendOf(db) as unknown as { sql: { query: (model: string | undefined, text: string, params: unknown[]) => Promise<unknown> } }
+  // every statement runs through sql.query(model, text, params): answer without a driver or a socket
+  backend.sql.query = async (model) => (model === 'message' ? MESSAGES : [profileRow])
   return db
 }
 

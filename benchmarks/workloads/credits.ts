@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import cassandra from 'cassandra-driver'
 import type { BackendName, Impl } from '../types.js'
 import { IDEMPOTENT, ks, LWT, needPg, needScylla, pick, type Workload, type WorkloadEnv } from './common.js'
-import type { EntryJson } from '../../src/cql/scylla-ledger.js'
+import type { EntryJson } from '../../src/credits/scylla-ledger.js'
 
 export const creditsBalanceCached: Workload = {
   name: 'credits-balance-cached',

@@ -1,6 +1,6 @@
 import type { Model, RelationInfo, Row } from '../schema/model.js'
 import type { Backend, Operation, Statement } from './backend.js'
-import { notFoundError, TandemError, validationError } from './errors.js'
+import { notFoundError, TandemError, validationError } from '../errors.js'
 import {
   checkArgs, isPlainObject, normalizeCount, normalizeCreateData, normalizeOrderBy,
   normalizeUniqueWhere, normalizeUpdateData, normalizeWhere,

@@ -1,5 +1,5 @@
 import type { Model, RelationInfo, Row } from '../schema/model.js'
-import { TandemError, validationError } from './errors.js'
+import { TandemError, validationError } from '../errors.js'
 import type { ModelDelegate } from './model-delegate.js'
 import { rowsOf, type Runner } from './runner.js'
 import { isPlainObject, normalizeUniqueWhere, normalizeUpdateData, normalizeWhere } from './normalize.js'

@@ -1,6 +1,6 @@
 import type { Field, Model, RelationInfo, Row } from '../schema/model.js'
 import { relatedModel } from '../schema/read-schema.js'
-import { validationError } from './errors.js'
+import { validationError } from '../errors.js'
 import { andFilters, FALSE, TRUE, type CmpOp, type Filter, type OrderTerm, type UpdateOp, type UpdateOps } from './query.js'
 import { coerceValue, defaultFor } from './values.js'
 

@@ -1,5 +1,5 @@
 import type { Model, RelationInfo } from '../schema/model.js'
-import { validationError } from './errors.js'
+import { validationError } from '../errors.js'
 import { isPlainObject } from './normalize.js'
 
 /**

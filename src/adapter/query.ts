@@ -50,10 +50,6 @@ export interface UpdateOp {
 }
 export type UpdateOps = Readonly<Record<string, UpdateOp>>
 
-export interface WriteResult {
-  readonly rows: Row[]
-}
-
 export const TRUE: Filter = { kind: 'const', value: true }
 export const FALSE: Filter = { kind: 'const', value: false }
 
@@ -63,4 +59,144 @@ export function andFilters(...filters: (Filter | undefined)[]): Filter | undefin
   if (items.length === 0) return undefined
   if (items.length === 1) return items[0]
   return { kind: 'and', items }
+}
+
+/** One backend operation: what a model method becomes once its arguments are normalized. */
+export type Operation =
+  | { readonly op: 'findMany'; readonly query: ReadQuery }
+  | { readonly op: 'count'; readonly query: ReadQuery }
+  | { readonly op: 'insert'; readonly rows: readonly Row[]; readonly skipDuplicates: boolean }
+  | { readonly op: 'update'; readonly query: ReadQuery; readonly set: UpdateOps }
+  | { readonly op: 'delete'; readonly query: ReadQuery }
+
+/** Where a value goes in a compiled plan: the plan binds `values[$slot]` of the call's shape. */
+export interface Slot {
+  readonly $slot: number
+}
+
+export const isSlot = (v: unknown): v is Slot => typeof v === 'object' && v !== null && (v as { $slot?: unknown }).$slot !== undefined
+
+/** An operation's shape: the cache key of its compiled plan (values left out) and the values, in slot order. */
+export interface Shape {
+  readonly key: string
+  readonly values: unknown[]
+}
+
+/**
+ * The shape of an operation on a model. Two calls with equal keys compile to the same plan; what is
+ * structure (fields, operators, NULL tests, list lengths, whether take/skip are given) is in the key,
+ * every other value is a slot.
+ * @example shapeOf('profile', { op: 'findMany', query }) // { key: 'profile|f|u1|c:userId:eq$|t', values: ['u1', 1] }
+ */
+export function shapeOf(model: string, operation: Operation): Shape {
+  const w = new ShapeWalker(false)
+  w.key = model
+  w.operation(operation)
+  return { key: w.key, values: w.values }
+}
+
+/** The operation with every value replaced by its Slot: what a backend compiles when a shape is new. */
+export function templateOf(operation: Operation): Operation {
+  return new ShapeWalker(true).operation(operation)
+}
+
+/**
+ * One walk for both: the key and values on every call (no allocation beyond them), the template only
+ * when `build` is set. Values are numbered in visiting order, so the two always agree.
+ */
+class ShapeWalker {
+  key = ''
+  readonly values: unknown[] = []
+  constructor(private readonly build: boolean) {}
+
+  private slot(v: unknown): unknown {
+    const i = this.values.push(v) - 1
+    this.key += '$'
+    return this.build ? ({ $slot: i } satisfies Slot) : v
+  }
+
+  operation(o: Operation): Operation {
+    switch (o.op) {
+      case 'findMany': case 'count': case 'delete':
+        this.key += `|${o.op}`
+        return this.build ? { ...o, query: this.query(o.query) } : (this.query(o.query), o)
+      case 'update': {
+        this.key += '|update'
+        const set: Record<string, UpdateOp> = {}
+        for (const f in o.set) {
+          const u = o.set[f]!
+          this.key += `|${f}:${u.op}`
+          set[f] = { op: u.op, value: this.slot(u.value) }
+        }
+        const query = this.query(o.query)
+        return this.build ? { op: 'update', query, set } : o
+      }
+      case 'insert': {
+        this.key += `|insert:${o.skipDuplicates ? 's' : ''}`
+        const rows = o.rows.map((r) => {
+          const out: Row = {}
+          this.key += '|'
+          for (const f in r) {
+            this.key += `${f},`
+            out[f] = this.slot(r[f])
+          }
+          return out
+        })
+        return this.build ? { ...o, rows } : o
+      }
+    }
+  }
+
+  private query(q: ReadQuery): ReadQuery {
+    this.key += q.unique ? '|u' : '|m'
+    const where = q.where && this.filter(q.where)
+    for (const t of q.orderBy) this.key += `|o:${t.field}:${t.dir}${t.nulls ?? ''}`
+    this.key += q.take === undefined ? '|' : '|t'
+    const take = q.take === undefined ? undefined : this.slot(q.take)
+    // skip 0 is no OFFSET at all
+    this.key += q.skip === undefined || q.skip === 0 ? '|' : '|s'
+    const skip = q.skip === undefined || q.skip === 0 ? undefined : this.slot(q.skip)
+    return this.build ? { ...q, where, take: take as number | undefined, skip: skip as number | undefined } : q
+  }
+
+  private filter(f: Filter): Filter {
+    switch (f.kind) {
+      case 'and': case 'or': {
+        this.key += `(${f.kind}`
+        const items = f.items.map((i) => this.filter(i))
+        this.key += ')'
+        return this.build ? { kind: f.kind, items } : f
+      }
+      case 'not': {
+        this.key += '(not'
+        const item = this.filter(f.item)
+        this.key += ')'
+        return this.build ? { kind: 'not', item } : f
+      }
+      case 'const':
+        this.key += f.value ? '(T)' : '(F)'
+        return f
+      case 'relation': {
+        this.key += `(rel:${f.relation}:${f.mode}`
+        const filter = f.filter && this.filter(f.filter)
+        this.key += ')'
+        return this.build ? { ...f, filter } : f
+      }
+      case 'after': {
+        this.key += `(after:${f.fields.join(',')}:${f.dirs.join(',')}:`
+        const values = f.values.map((v) => (v === null || v === undefined ? ((this.key += 'N'), null) : this.slot(v)))
+        this.key += ')'
+        return this.build ? { ...f, values } : f
+      }
+      case 'cmp': {
+        this.key += `(${f.field}:${f.op}${f.insensitive ? 'i' : ''}:`
+        let value: unknown = null
+        if (f.value === null) this.key += 'N'
+        else if (f.op === 'in' || f.op === 'notIn') value = (f.value as unknown[]).map((v) => (v === null ? ((this.key += 'N'), null) : this.slot(v)))
+        else value = this.slot(f.value)
+        this.key += ')'
+        return this.build ? { ...f, value } : f
+      }
+    }
+  }
 }

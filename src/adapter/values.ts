@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Field, Model, Row } from '../schema/model.js'
-import { TandemError, validationError } from './errors.js'
+import { TandemError, validationError } from '../errors.js'
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/

@@ -1,8 +1,9 @@
 import { LRUCache } from 'lru-cache'
 
 /**
- * Compiled plans keyed by query shape (never by values). Bounded, so an application that builds
- * unbounded shapes (say, `in` lists of every length) cannot grow memory without limit.
+ * Compiled plans keyed by query shape (never by values; see `shapeOf`). Bounded, so an application that
+ * builds unbounded shapes (say, `in` lists of every length) cannot grow memory without limit. One per
+ * backend, shared by its transactions.
  */
 export class PlanCache<T extends object> {
   private readonly cache: LRUCache<string, T>
@@ -13,16 +14,24 @@ export class PlanCache<T extends object> {
     this.cache = new LRUCache<string, T>({ max })
   }
 
-  getOrCreate(key: string, create: () => T): T {
+  get(key: string): T | undefined {
     const found = this.cache.get(key)
-    if (found) {
-      this.hits++
-      return found
+    if (found) this.hits++
+    else this.misses++
+    return found
+  }
+
+  set(key: string, plan: T): void {
+    this.cache.set(key, plan)
+  }
+
+  getOrCreate(key: string, create: () => T): T {
+    let plan = this.get(key)
+    if (!plan) {
+      plan = create()
+      this.cache.set(key, plan)
     }
-    this.misses++
-    const made = create()
-    this.cache.set(key, made)
-    return made
+    return plan
   }
 
   get size(): number {

@@ -1,5 +1,5 @@
 import cassandra from 'cassandra-driver'
-import { TandemError } from '../adapter/errors.js'
+import { TandemError } from '../errors.js'
 
 const { errors, types } = cassandra
 

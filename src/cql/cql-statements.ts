@@ -15,7 +15,7 @@ const col = (model: Model, f: string) => cqlName(model.fields.get(f)!.column)
 const cols = (model: Model, fields: readonly string[]) => fields.map((f) => col(model, f)).join(', ')
 
 /** SELECT from the base table: partition equality, clustering prefix, slices, order and limit. */
-export function selectBase(keyspace: string, model: Model, plan: Pick<BaseRead, 'table' | 'clustering' | 'order' | 'limit'>): string {
+export function selectBase(keyspace: string, model: Model, plan: Pick<BaseRead, 'table' | 'clustering' | 'order' | 'limited'>): string {
   const t = plan.table
   const where = t.partitionKey.map((f) => `${col(model, f)} = ?`)
   plan.clustering.eq.forEach((_, i) => where.push(`${col(model, t.clustering[i]!.field)} = ?`))
@@ -27,7 +27,7 @@ export function selectBase(keyspace: string, model: Model, plan: Pick<BaseRead, 
     const first = t.clustering[0]!
     text += ` ORDER BY ${col(model, first.field)} ${first.dir === 'asc' ? 'DESC' : 'ASC'}`
   }
-  if (plan.limit !== undefined) text += ' LIMIT ?'
+  if (plan.limited) text += ' LIMIT ?'
   return text
 }
 
@@ -60,4 +60,47 @@ export function updateRow(keyspace: string, model: Model, table: CqlTable, key: 
 /** The key of a lookup or base row: partition key then clustering fields. */
 export function keyOf(table: CqlTable): string[] {
   return [...table.partitionKey, ...table.clustering.map((c) => c.field)]
+}
+
+/**
+ * Every fixed statement text tandem issues on one CQL table, built once when the backend starts (the
+ * set is finite per table). Texts that vary with a call's fields (reads, updates) are compiled per
+ * shape and kept in the plan cache instead.
+ */
+export class TableStatements {
+  readonly insert: string
+  readonly insertIfNotExists: string
+  /** DELETE by the full key */
+  readonly delete: string
+  readonly deleteIfExists: string
+  /** DELETE by key only while the non-key columns still hold the given values (releases a unique entry) */
+  readonly deleteIfOwned: string
+  /** SELECT by the full key */
+  readonly selectByKey: string
+  /** SELECT by partition key (a lookup partition) */
+  readonly selectPartition: string
+  /** the non-key fields, as deleteIfOwned compares them */
+  readonly ownedBy: readonly string[]
+  readonly key: readonly string[]
+  /** unique tables: when the entry was written (an orphan is taken over only once it is old) */
+  readonly writetime: string | undefined
+  /** unique tables: point the entry at another row while it still points at the given one (CAS) */
+  readonly takeover: string | undefined
+
+  constructor(keyspace: string, model: Model, table: CqlTable) {
+    this.key = keyOf(table)
+    this.ownedBy = table.fields.filter((f) => !this.key.includes(f))
+    this.insert = insertRow(keyspace, model, table, false)
+    this.insertIfNotExists = insertRow(keyspace, model, table, true)
+    this.delete = deleteRow(keyspace, model, table, this.key)
+    this.deleteIfExists = deleteRow(keyspace, model, table, this.key, [], true)
+    this.deleteIfOwned = deleteRow(keyspace, model, table, this.key, this.ownedBy)
+    this.selectByKey = selectByKey(keyspace, model, table, this.key)
+    this.selectPartition = selectLookup(keyspace, model, table)
+    const owner = this.ownedBy[0]
+    this.writetime = table.kind === 'unique' && owner
+      ? `SELECT WRITETIME(${col(model, owner)}) AS w FROM ${qualified(keyspace, table)} WHERE ${this.key.map((f) => `${col(model, f)} = ?`).join(' AND ')}`
+      : undefined
+    this.takeover = table.kind === 'unique' && owner ? updateRow(keyspace, model, table, this.key, this.ownedBy, this.ownedBy) : undefined
+  }
 }

@@ -1,6 +1,6 @@
 import type { Model } from '../schema/model.js'
 import type { CqlTable, ModelTables } from '../schema/scylla-layout.js'
-import { TandemError } from '../adapter/errors.js'
+import { TandemError } from '../errors.js'
 import type { Filter, OrderTerm, ReadQuery } from '../adapter/query.js'
 
 /**
@@ -27,8 +27,8 @@ export interface BaseRead {
   readonly clustering: ClusteringRestriction
   /** 'native': CQL returns rows in the requested order; 'reversed': ask CQL for the reverse clustering order */
   readonly order: 'none' | 'native' | 'reversed' | 'memory'
-  /** rows to ask CQL for (per partition), when the whole filter is pushed down and the order is native */
-  readonly limit: number | undefined
+  /** true when CQL can bound the rows (LIMIT take + skip, per partition): the whole filter is pushed down and the order is CQL's */
+  readonly limited: boolean
   /** true when some part of the filter is applied in memory */
   readonly residual: boolean
 }
@@ -72,12 +72,17 @@ function cartesian(lists: unknown[][]): unknown[][] {
 
 const RANGE_OPS: Record<string, SliceOp> = { gt: '>', gte: '>=', lt: '<', lte: '<=' }
 
+/**
+ * Plans a read. Values are opaque here (only NULL is looked at), so the same function plans a concrete
+ * query and a template whose values are slots (what the read path caches by shape).
+ * @example planRead(tables, { where: { kind: 'cmp', field: 'userId', op: 'eq', value: 'u1' }, … }, 'profile.findUnique')
+ */
 export function planRead(tables: ModelTables, query: ReadQuery, ctx: string): ReadPlan {
   const model = tables.model
   const parts = conjuncts(query.where)
   if (parts.some((p) => p.kind === 'const' && !p.value)) {
     // a filter that is false (`in: []`) reads nothing; still a base plan with no partitions
-    return { path: 'base', table: tables.base, partitions: [], clustering: { eq: [], slices: [] }, order: 'memory', limit: undefined, residual: true }
+    return { path: 'base', table: tables.base, partitions: [], clustering: { eq: [], slices: [] }, order: 'memory', limited: false, residual: true }
   }
   const eqs = equalities(parts)
   const base = tables.base
@@ -122,8 +127,8 @@ export function planRead(tables: ModelTables, query: ReadQuery, ctx: string): Re
     const order = orderFor(base, i, query.orderBy)
     // a point read (the whole key by equality) returns at most one row: no LIMIT needed
     const point = eq.length === base.clustering.length && slices.length === 0
-    const limit = !residual && !point && order !== 'memory' && query.take !== undefined ? query.take + (query.skip ?? 0) : undefined
-    return { path: 'base', table: base, partitions, clustering: { eq, slices }, order, limit, residual }
+    const limited = !residual && !point && order !== 'memory' && query.take !== undefined
+    return { path: 'base', table: base, partitions, clustering: { eq, slices }, order, limited, residual }
   }
 
   for (const table of lookups) {

@@ -1,4 +1,4 @@
-import type { Backend, Ledger, LedgerModels, Operation, Statement } from '../adapter/backend.js'
+import type { Backend, Operation, Statement } from '../adapter/backend.js'
 import { andFilters, type Filter, type ReadQuery, type UpdateOps } from '../adapter/query.js'
 import type { Model, Row } from '../schema/model.js'
 
@@ -18,7 +18,10 @@ export class ScyllaUndoLog implements Backend {
   readonly kind = 'scylla' as const
   private readonly undo: (() => Promise<unknown>)[] = []
 
-  constructor(private readonly inner: Backend) {}
+  constructor(
+    private readonly inner: Backend,
+    private readonly warn: (message: string, error: unknown) => void,
+  ) {}
 
   async run(model: Model, operation: Operation): Promise<Row[] | number> {
     switch (operation.op) {
@@ -52,9 +55,9 @@ export class ScyllaUndoLog implements Backend {
     }
   }
 
-  /** Undoes every recorded write, newest first; failures to undo are ignored (the original error wins). */
+  /** Undoes every recorded write, newest first; a step that fails is logged and the rest still run (the original error wins). */
   async rollback(): Promise<void> {
-    for (const step of this.undo.reverse()) await step().catch(() => {})
+    for (const step of this.undo.reverse()) await step().catch((e: unknown) => this.warn('a nested write failed and one of its writes could not be undone', e))
     this.undo.length = 0
   }
 
@@ -75,8 +78,5 @@ export class ScyllaUndoLog implements Backend {
   }
   close(): Promise<void> {
     return this.inner.close()
-  }
-  ledger(models: LedgerModels): Ledger {
-    return this.inner.ledger(models)
   }
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { backendOf } from '../adapter/create-db.js'
-import type { Ledger, LedgerResult } from '../adapter/backend.js'
-import { TandemError, validationError } from '../adapter/errors.js'
+import { backendOf } from '../create-db.js'
+import type { Ledger, LedgerResult } from './ledger.js'
+import { PostgresLedger } from './postgres-ledger.js'
+import { ScyllaLedger } from './scylla-ledger.js'
+import { TandemError, validationError } from '../errors.js'
 import type { ModelDelegate } from '../adapter/model-delegate.js'
 import { BalanceCache } from '../cache/balance-cache.js'
 
@@ -66,7 +68,7 @@ export function createCredits(db: object, options: CreditsOptions = {}): Credits
   }
   const prices = options.prices ?? {}
   for (const [op, price] of Object.entries(prices)) checkAmount(price, `createCredits: prices.${op}`)
-  const ledger: Ledger = backend.ledger({ account, entries })
+  const ledger: Ledger = backend.kind === 'postgres' ? new PostgresLedger(backend.sql, { account, entries }) : new ScyllaLedger(backend.session, { account, entries })
   let cache: BalanceCache
   try {
     cache = new BalanceCache({ ttlMs: options.ttlMs ?? 60_000, max: options.max ?? 100_000, ...(options.now ? { now: options.now } : {}) })

@@ -2,7 +2,7 @@ import { is, getTableColumns, SQL, One, createTableRelationsHelpers, extractTabl
 import { PgTable, getTableConfig, isPgEnum } from 'drizzle-orm/pg-core'
 import type { AnyColumn } from 'drizzle-orm'
 import type { DefaultSpec, EnumInfo, Field, FieldKind, ForeignKey, IndexKey, Model, RelationInfo, SchemaInfo, UniqueKey } from './model.js'
-import { validationError } from '../adapter/errors.js'
+import { validationError } from '../errors.js'
 
 const KIND_BY_COLUMN_TYPE: Record<string, FieldKind> = {
   PgUUID: 'uuid',

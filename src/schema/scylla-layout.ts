@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Field, Model, SchemaInfo } from './model.js'
-import { validationError } from '../adapter/errors.js'
+import { validationError } from '../errors.js'
 
 /** The user's ScyllaDB layout for one model: partition key fields and clustering fields with order. */
 export interface ModelLayout {

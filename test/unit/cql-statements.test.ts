@@ -1,21 +1,26 @@
 import { describe, expect, it } from 'vitest'
 import { normalizeOrderBy, normalizeUpdateData, normalizeWhere } from '../../src/adapter/normalize.js'
-import type { Filter, ReadQuery } from '../../src/adapter/query.js'
+import { shapeOf, templateOf, type Filter, type ReadQuery } from '../../src/adapter/query.js'
 import type { Operation } from '../../src/adapter/backend.js'
 import { deleteRow, insertRow, keyOf, qualified, selectBase, selectByKey, selectLookup, updateRow } from '../../src/cql/cql-statements.js'
 import { planRead, type BaseRead } from '../../src/cql/read-planner.js'
+import { ScyllaSession } from '../../src/cql/scylla-session.js'
 import { ScyllaBackend } from '../../src/cql/scylla-backend.js'
-import type { CqlTable } from '../../src/schema/scylla-layout.js'
+import { boundBaseReads, compileRead } from '../../src/cql/read-path.js'
+import { deriveAllTables, type CqlTable } from '../../src/schema/scylla-layout.js'
 import { info, layout, model, tablesOf, UUID_A, UUID_B } from './helpers.js'
 
 const KS = 'ks'
 const T1 = new Date('2024-01-01T00:00:00.000Z')
 
 // No connection is made: the executor is created on first I/O, and these tests do none.
-const backend = new ScyllaBackend(info, { keyspace: KS }, layout)
-/** The statements (text + bound params) the backend issues for a base read: one per partition. */
-const baseStatements = (modelName: string, plan: BaseRead): { query: string; params: readonly unknown[] }[] =>
-  (backend as unknown as { baseStatements(t: unknown, p: BaseRead): { query: string; params: unknown[] }[] }).baseStatements(tablesOf(modelName), plan)
+const session = new ScyllaSession(() => { throw new Error('no I/O in unit tests') }, KS, deriveAllTables(info, layout), () => {})
+/** The statements (text + bound params) the read path issues for a base read of this query: one per partition. */
+function baseStatements(modelName: string, query: ReadQuery): { query: string; params: readonly unknown[] }[] {
+  const read = compileRead(session, tablesOf(modelName), (templateOf({ op: 'findMany', query }) as { query: ReadQuery }).query, 'test')
+  if (read.kind !== 'base') throw new Error('expected a base read')
+  return boundBaseReads(tablesOf(modelName), read, shapeOf(modelName, { op: 'findMany', query }).values, query)
+}
 
 function readQuery(modelName: string, args: { where?: unknown; orderBy?: unknown; take?: number; skip?: number; extra?: Filter }): ReadQuery {
   const m = model(modelName)
@@ -104,7 +109,7 @@ describe('selectBase: { input, expected CQL, params }', () => {
     if (plan.path !== 'base') throw new Error('expected a base plan')
     const text = selectBase(KS, model(c.model), plan)
     expect(text).toBe(c.cql)
-    const statements = baseStatements(c.model, plan)
+    const statements = baseStatements(c.model, readQuery(c.model, c.input))
     expect(statements.map((s) => s.query)).toEqual(c.params.map(() => c.cql))
     expect(statements.map((s) => s.params)).toEqual(c.params)
     for (const s of statements) expect(placeholders(s.query)).toBe(s.params.length)
@@ -112,7 +117,7 @@ describe('selectBase: { input, expected CQL, params }', () => {
 
   it('adds no ORDER BY when the table has no clustering columns', () => {
     const t = tablesOf('profile')
-    expect(selectBase(KS, model('profile'), { table: t.base, clustering: { eq: [], slices: [] }, order: 'reversed', limit: undefined }))
+    expect(selectBase(KS, model('profile'), { table: t.base, clustering: { eq: [], slices: [] }, order: 'reversed', limited: false }))
       .toBe(`SELECT ${PROFILE_COLS} FROM "ks"."profile" WHERE "id" = ?`)
   })
 })
@@ -242,6 +247,7 @@ describe('writes: { input, expected CQL, params }', () => {
 })
 
 describe('no statement ever uses ALLOW FILTERING', () => {
+  const backend = new ScyllaBackend(info, { keyspace: KS }, layout)
   // every statement explain and ddl produce, over every model and operation kind
   const texts: string[] = [...backend.ddl()]
   const ops = (name: string): Operation[] => {

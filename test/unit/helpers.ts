@@ -2,7 +2,7 @@
 // the conformance layout, and a helper that captures a TandemError thrown synchronously.
 import * as schema from '../support/schema.js'
 import { numeric, pgTable, real, uuid } from 'drizzle-orm/pg-core'
-import { TandemError } from '../../src/adapter/errors.js'
+import { TandemError } from '../../src/errors.js'
 import type { Model, SchemaInfo } from '../../src/schema/model.js'
 import { readSchema } from '../../src/schema/read-schema.js'
 import { deriveAllTables, type LayoutOptions, type ModelTables } from '../../src/schema/scylla-layout.js'

@@ -16,12 +16,12 @@ function query(modelName: string, args: { where?: unknown; orderBy?: unknown; ta
 /** The plan with its table reduced to a name, for golden comparison. */
 function shape(plan: ReadPlan) {
   if (plan.path === 'lookup') return { path: 'lookup', table: plan.table.name, keys: plan.keys }
-  return { path: 'base', table: plan.table.name, partitions: plan.partitions, clustering: plan.clustering, order: plan.order, limit: plan.limit, residual: plan.residual }
+  return { path: 'base', table: plan.table.name, partitions: plan.partitions, clustering: plan.clustering, order: plan.order, limited: plan.limited, residual: plan.residual }
 }
 
 const T1 = new Date('2024-01-01T00:00:00.000Z')
 const base = (over: Record<string, unknown>): Record<string, unknown> => ({
-  path: 'base', partitions: [], clustering: { eq: [], slices: [] }, order: 'none', limit: undefined, residual: false, ...over,
+  path: 'base', partitions: [], clustering: { eq: [], slices: [] }, order: 'none', limited: false, residual: false, ...over,
 })
 
 type Case = { name: string; model: string; layout?: boolean; args: Parameters<typeof query>[1]; expected: Record<string, unknown> }
@@ -174,10 +174,10 @@ const orderCases: Case[] = [
 ]
 
 const limitCases: Case[] = [
-  { name: 'take is pushed down with native order', model: 'event', args: { where: { stream: 's' }, orderBy: { seq: 'asc' }, take: 10 }, expected: base({ table: 'event', partitions: [['s']], order: 'native', limit: 10 }) },
-  { name: 'take + skip is pushed down', model: 'event', args: { where: { stream: 's' }, orderBy: { seq: 'desc' }, take: 10, skip: 5 }, expected: base({ table: 'event', partitions: [['s']], order: 'reversed', limit: 15 }) },
-  { name: 'take with no order', model: 'event', args: { where: { stream: 's' }, take: 3 }, expected: base({ table: 'event', partitions: [['s']], limit: 3 }) },
-  { name: 'take with a pushed-down range', model: 'event', args: { where: { stream: 's', seq: { gt: 2 } }, orderBy: { seq: 'asc' }, take: 4 }, expected: base({ table: 'event', partitions: [['s']], clustering: { eq: [], slices: [{ fields: ['seq'], op: '>', values: [2] }] }, order: 'native', limit: 4 }) },
+  { name: 'take is pushed down with native order', model: 'event', args: { where: { stream: 's' }, orderBy: { seq: 'asc' }, take: 10 }, expected: base({ table: 'event', partitions: [['s']], order: 'native', limited: true }) },
+  { name: 'take + skip is pushed down', model: 'event', args: { where: { stream: 's' }, orderBy: { seq: 'desc' }, take: 10, skip: 5 }, expected: base({ table: 'event', partitions: [['s']], order: 'reversed', limited: true }) },
+  { name: 'take with no order', model: 'event', args: { where: { stream: 's' }, take: 3 }, expected: base({ table: 'event', partitions: [['s']], limited: true }) },
+  { name: 'take with a pushed-down range', model: 'event', args: { where: { stream: 's', seq: { gt: 2 } }, orderBy: { seq: 'asc' }, take: 4 }, expected: base({ table: 'event', partitions: [['s']], clustering: { eq: [], slices: [{ fields: ['seq'], op: '>', values: [2] }] }, order: 'native', limited: true }) },
   { name: 'no limit with a residual filter', model: 'event', args: { where: { stream: 's', kind: 'k' }, orderBy: { seq: 'asc' }, take: 10 }, expected: base({ table: 'event', partitions: [['s']], order: 'native', residual: true }) },
   { name: 'no limit with an in-memory order', model: 'event', args: { where: { stream: 's' }, orderBy: { kind: 'asc' }, take: 10 }, expected: base({ table: 'event', partitions: [['s']], order: 'memory' }) },
   { name: 'no limit without take', model: 'event', args: { where: { stream: 's' }, orderBy: { seq: 'asc' }, skip: 10 }, expected: base({ table: 'event', partitions: [['s']], order: 'native' }) },
@@ -294,7 +294,7 @@ describe('planRead: built from raw filters', () => {
       orderBy, take: 20, skip: undefined, unique: false,
     }
     expect(shape(planRead(tablesOf('message'), q, 'test'))).toEqual(
-      base({ table: 'message', partitions: [[UUID_A]], clustering: { eq: [], slices: [{ fields: ['createdAt'], op: '<', values: [T1] }] }, order: 'native', limit: 20 }),
+      base({ table: 'message', partitions: [[UUID_A]], clustering: { eq: [], slices: [{ fields: ['createdAt'], op: '<', values: [T1] }] }, order: 'native', limited: true }),
     )
   })
 

@@ -1,12 +1,12 @@
-import type { SchemaInfo } from '../schema/model.js'
-import { readSchema } from '../schema/read-schema.js'
-import type { LayoutOptions } from '../schema/scylla-layout.js'
-import { ScyllaBackend, type ScyllaOptions } from '../cql/scylla-backend.js'
-import type { Backend } from './backend.js'
+import type { SchemaInfo } from './schema/model.js'
+import { readSchema } from './schema/read-schema.js'
+import type { LayoutOptions } from './schema/scylla-layout.js'
+import { ScyllaBackend, type ScyllaOptions } from './cql/scylla-backend.js'
+import type { Backend } from './adapter/backend.js'
 import { TandemError, validationError } from './errors.js'
-import { ModelDelegate } from './model-delegate.js'
-import { PostgresBackend, type PostgresOptions } from './postgres-backend.js'
-import type { ModelClients } from './types.js'
+import { ModelDelegate } from './adapter/model-delegate.js'
+import { PostgresBackend, type PostgresOptions } from './postgres/postgres-backend.js'
+import type { ModelClients } from './adapter/types.js'
 
 export interface CreateDbOptions<S extends Record<string, unknown>> {
   /** the Drizzle schema module: `import * as schema from './schema'` */
@@ -33,10 +33,10 @@ export interface DbControls {
 
 export type TandemDb<S extends Record<string, unknown>> = DbControls & ModelClients<S>
 
-const backends = new WeakMap<object, Backend>()
+const backends = new WeakMap<object, PostgresBackend | ScyllaBackend>()
 
 /** The backend behind a client, for tandem's own modules (credits); not part of the public API. */
-export function backendOf(db: object): Backend {
+export function backendOf(db: object): PostgresBackend | ScyllaBackend {
   const b = backends.get(db)
   if (!b) throw validationError('tandem-orm', 'expected a client made by createDb()')
   return b
@@ -59,7 +59,7 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
   const kind = options.backend ?? backendFromEnv()
   if (kind !== 'postgres' && kind !== 'scylla') throw validationError('createDb', '`backend` must be "postgres" or "scylla"')
   const info = readSchema(options.schema)
-  const backend: Backend = kind === 'scylla' ? new ScyllaBackend(info, options.scylla, options.layout) : new PostgresBackend(info, options.postgres)
+  const backend = kind === 'scylla' ? new ScyllaBackend(info, options.scylla, options.layout) : new PostgresBackend(info, options.postgres)
   if (kind === 'postgres' && options.layout) {
     // layout only matters to ScyllaDB, but it is still checked so a typo shows on PostgreSQL too
     for (const name of Object.keys(options.layout)) if (!info.models.has(name)) throw validationError('createDb', `layout names unknown model \`${name}\``)

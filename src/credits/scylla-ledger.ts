@@ -1,12 +1,12 @@
-import type { Ledger, LedgerChange, LedgerResult } from '../adapter/backend.js'
-import { TandemError } from '../adapter/errors.js'
-import { insufficient } from '../adapter/postgres-ledger.js'
+import type { Ledger, LedgerChange, LedgerModels, LedgerResult } from './ledger.js'
+import { TandemError } from '../errors.js'
+import { insufficient } from './postgres-ledger.js'
 import type { Row } from '../schema/model.js'
 import type { CqlTable, ModelTables } from '../schema/scylla-layout.js'
-import { selectByKey, selectLookup, updateRow } from './cql-statements.js'
-import type { CqlStatement } from './cql-executor.js'
-import type { ScyllaBackend } from './scylla-backend.js'
-import { rowFromCql } from './scylla-values.js'
+import { deleteRow, updateRow } from '../cql/cql-statements.js'
+import type { CqlStatement } from '../cql/cql-executor.js'
+import type { ScyllaSession } from '../cql/scylla-session.js'
+import { rowFromCql } from '../cql/scylla-values.js'
 
 const MAX_CAS_ATTEMPTS = 200
 const PENDING = -1
@@ -28,16 +28,30 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 export class ScyllaLedger implements Ledger {
   private readonly pk: CqlTable
   private readonly idem: CqlTable | undefined
+  private readonly account: ModelTables
+  private readonly entries: ModelTables
+  /** the ledger's own statements, built once */
+  private readonly cas: string
+  private readonly keyDone: string | undefined
+  private readonly keyTake: string | undefined
+  private readonly keyRelease: string | undefined
 
   constructor(
-    private readonly b: ScyllaBackend,
-    private readonly account: ModelTables,
-    private readonly entries: ModelTables,
+    private readonly b: ScyllaSession,
+    models: LedgerModels,
   ) {
-    const pk = entries.uniques.find((u) => u.primary)
+    this.account = b.tablesOf(models.account)
+    this.entries = b.tablesOf(models.entries)
+    const pk = this.entries.uniques.find((u) => u.primary)
     if (!pk) throw new TandemError('VALIDATION', 'credits: creditTransactions needs its ScyllaDB layout (partition userId, clustering seq desc); use creditsSchema')
     this.pk = pk
-    this.idem = entries.uniques.find((u) => u.keyFields.length === 1 && u.keyFields[0] === 'idempotencyKey')
+    const idem = this.entries.uniques.find((u) => u.keyFields.length === 1 && u.keyFields[0] === 'idempotencyKey')
+    this.idem = idem
+    const [a, e] = [this.account.model, this.entries.model]
+    this.cas = updateRow(b.keyspace, a, this.account.base, ['userId'], ['balance', 'totalPurchased', 'totalUsed', 'version', 'lastEntry', 'updatedAt'], ['version'])
+    this.keyDone = idem && updateRow(b.keyspace, e, idem, ['idempotencyKey'], ['userId', 'seq', 'id'])
+    this.keyTake = idem && updateRow(b.keyspace, e, idem, ['idempotencyKey'], ['userId', 'id'], ['seq', 'id'])
+    this.keyRelease = idem && deleteRow(b.keyspace, e, idem, ['idempotencyKey'], ['seq', 'id'])
   }
 
   async apply(change: LedgerChange): Promise<LedgerResult> {
@@ -51,7 +65,7 @@ export class ScyllaLedger implements Ledger {
     } catch (e) {
       // give the key back only when the change certainly did not apply
       const uncertain = e instanceof TandemError && e.meta?.uncertain === true
-      if (change.idempotencyKey && !uncertain) await this.releaseKey(change).catch(() => {})
+      if (change.idempotencyKey && !uncertain) await this.releaseKey(change).catch((r: unknown) => this.b.warn(`credits: could not give back idempotency key ${JSON.stringify(change.idempotencyKey)} (it is taken over after ${PENDING_WAIT_MS / 1000} s)`, r))
       throw e
     }
   }
@@ -64,9 +78,7 @@ export class ScyllaLedger implements Ledger {
   private async casLoop(change: LedgerChange): Promise<LedgerResult> {
     const m = this.account.model
     const base = this.account.base
-    const casText = this.b.text(`CREDITS-CAS:${base.name}`, () =>
-      updateRow(this.b.keyspace, m, base, ['userId'], ['balance', 'totalPurchased', 'totalUsed', 'version', 'lastEntry', 'updatedAt'], ['version']),
-    )
+    const casText = this.cas
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       // on contention, back off a random few ms (growing) so competing writers spread out
       if (attempt > 0) await sleep(Math.random() * Math.min(50, 2 ** Math.min(attempt, 6)))
@@ -74,7 +86,7 @@ export class ScyllaLedger implements Ledger {
       if (!acc) {
         if (change.delta < 0) throw insufficient(change.userId, -change.delta, 0)
         const fresh: Row = { userId: change.userId, balance: 0, totalPurchased: 0, totalUsed: 0, version: 0, lastEntry: null, createdAt: change.now, updatedAt: change.now }
-        const s = this.b.insertStatement(this.account, base, fresh, true)
+        const s = this.b.insert(this.account, base, fresh, true)
         await this.b.exec.lwt(s.query, s.params)
         acc = await this.readAccount(change.userId, true)
         if (!acc) continue
@@ -115,16 +127,16 @@ export class ScyllaLedger implements Ledger {
       }
       if (applied) {
         // the row is already safe in last_entry; a failure here is repaired by the next change or read
-        await this.materialize(entry).catch(() => {})
+        await this.materialize(entry).catch((r: unknown) => this.b.warn(`credits: ledger row ${change.transactionId} is kept in the account row and written by the next change or history read`, r))
         return { balance, version, transactionId: change.transactionId, replayed: false }
       }
     }
-    throw new TandemError('BACKEND_UNAVAILABLE', `credits: too much contention on user ${JSON.stringify(change.userId)} (${MAX_CAS_ATTEMPTS} compare-and-set attempts); nothing was charged, retry`)
+    throw new TandemError('P2034', `credits: too much contention on user ${JSON.stringify(change.userId)} (${MAX_CAS_ATTEMPTS} compare-and-set attempts); nothing was charged, please retry`, { meta: { userId: change.userId, attempts: MAX_CAS_ATTEMPTS } })
   }
 
   private async readAccount(userId: string, serial: boolean): Promise<Row | undefined> {
     const m = this.account.model
-    const text = this.b.text(`K:${this.account.base.name}`, () => selectByKey(this.b.keyspace, m, this.account.base, this.account.baseKey))
+    const text = this.b.statements(this.account.base).selectByKey
     const rows = await this.b.exec.select(text, this.b.bind(m, ['userId'], { userId }), undefined, serial)
     return rows[0] && rowFromCql(m, rows[0])
   }
@@ -133,11 +145,11 @@ export class ScyllaLedger implements Ledger {
   private async materialize(entry: EntryJson): Promise<void> {
     const m = this.entries.model
     const row: Row = { ...entry, createdAt: new Date(entry.createdAt) }
-    const batch: CqlStatement[] = [this.b.insertStatement(this.entries, this.entries.base, row), this.b.insertStatement(this.entries, this.pk, row)]
+    const batch: CqlStatement[] = [this.b.insert(this.entries, this.entries.base, row), this.b.insert(this.entries, this.pk, row)]
     if (entry.idempotencyKey && this.idem) {
       const idem = this.idem
       batch.push({
-        query: this.b.text(`CREDITS-KEY-DONE:${idem.name}`, () => updateRow(this.b.keyspace, m, idem, ['idempotencyKey'], ['userId', 'seq', 'id'])),
+        query: this.keyDone!,
         params: [...this.b.bind(m, ['userId', 'seq', 'id'], row), ...this.b.bind(m, ['idempotencyKey'], row)],
       })
     }
@@ -154,7 +166,7 @@ export class ScyllaLedger implements Ledger {
     const mine: Row = { idempotencyKey: change.idempotencyKey, userId: change.userId, seq: PENDING, id: change.transactionId }
     const started = Date.now()
     for (;;) {
-      const s = this.b.insertStatement(this.entries, idem, mine, true)
+      const s = this.b.insert(this.entries, idem, mine, true)
       const r = await this.b.exec.lwt(s.query, s.params)
       if (r.applied) return undefined
       let holder = r.current && rowFromCql(m, r.current, idem.fields.map((f) => m.fields.get(f)!))
@@ -162,12 +174,11 @@ export class ScyllaLedger implements Ledger {
         const done = await this.resultOf(holder)
         if (done) return done
         if (Date.now() - started > PENDING_WAIT_MS) {
-          const text = this.b.text(`CREDITS-KEY-TAKE:${idem.name}`, () => updateRow(this.b.keyspace, m, idem, ['idempotencyKey'], ['userId', 'id'], ['seq', 'id']))
-          const taken = await this.b.exec.lwt(text, [...this.b.bind(m, ['userId', 'id'], mine), ...this.b.bind(m, ['idempotencyKey'], mine), ...this.b.bind(m, ['seq', 'id'], holder)])
+          const taken = await this.b.exec.lwt(this.keyTake!, [...this.b.bind(m, ['userId', 'id'], mine), ...this.b.bind(m, ['idempotencyKey'], mine), ...this.b.bind(m, ['seq', 'id'], holder)])
           if (taken.applied) return undefined
         }
         await sleep(20)
-        const again = await this.b.exec.select(selectLookup(this.b.keyspace, m, idem), this.b.bind(m, ['idempotencyKey'], mine), undefined, true)
+        const again = await this.b.exec.select(this.b.statements(idem).selectPartition, this.b.bind(m, ['idempotencyKey'], mine), undefined, true)
         holder = again[0] && rowFromCql(m, again[0], idem.fields.map((f) => m.fields.get(f)!))
       }
       // the holder gave the key back (its change failed): claim it again
@@ -180,7 +191,7 @@ export class ScyllaLedger implements Ledger {
     if ((holder.seq as number) === PENDING) {
       // the change may have applied with its ledger row not yet written: repair from the account, then look by id
       await this.sync(holder.userId as string)
-      const byId = await this.b.exec.select(selectLookup(this.b.keyspace, m, this.pk), this.b.bind(m, ['id'], holder))
+      const byId = await this.b.exec.select(this.b.statements(this.pk).selectPartition, this.b.bind(m, ['id'], holder))
       if (!byId[0]) return undefined
       holder = { ...holder, ...rowFromCql(m, byId[0], this.pk.fields.map((f) => m.fields.get(f)!)) }
     }
@@ -190,8 +201,8 @@ export class ScyllaLedger implements Ledger {
 
   private async releaseKey(change: LedgerChange): Promise<void> {
     const row: Row = { idempotencyKey: change.idempotencyKey, seq: PENDING, id: change.transactionId }
-    const s = this.b.deleteStatement(this.entries, this.idem!, row, ['seq', 'id'])
-    await this.b.exec.lwt(s.query, s.params)
+    const m = this.entries.model
+    await this.b.exec.lwt(this.keyRelease!, [...this.b.bind(m, ['idempotencyKey'], row), ...this.b.bind(m, ['seq', 'id'], row)])
   }
 }
 

@@ -1,7 +1,7 @@
-import type postgres from 'postgres'
 import type { Model } from '../schema/model.js'
-import type { Ledger, LedgerChange, LedgerModels, LedgerResult } from './backend.js'
-import { TandemError } from './errors.js'
+import type { Ledger, LedgerChange, LedgerModels, LedgerResult } from './ledger.js'
+import type { SqlExecutor } from '../postgres/sql-executor.js'
+import { TandemError } from '../errors.js'
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`
 
@@ -17,11 +17,13 @@ export class PostgresLedger implements Ledger {
   private readonly replaySql: string
   private readonly balanceSql: string
 
+  private readonly model: string
+
   constructor(
-    private readonly sql: postgres.Sql,
+    private readonly sql: SqlExecutor,
     models: LedgerModels,
-    private readonly translate: (e: unknown) => unknown,
   ) {
+    this.model = models.entries.name
     const a = (f: string) => q(col(models.account, f))
     const e = (f: string) => q(col(models.entries, f))
     const acc = q(models.account.table)
@@ -49,24 +51,25 @@ export class PostgresLedger implements Ledger {
     const params = [change.userId, amount, change.now.toISOString(), change.transactionId, change.type, change.reason, change.idempotencyKey, change.delta]
     let rows: { balance: string; version: string }[]
     try {
-      rows = await this.sql.unsafe(change.delta > 0 ? this.grantSql : this.deductSql, params as never[], { prepare: true })
+      rows = (await this.sql.query(this.model, change.delta > 0 ? this.grantSql : this.deductSql, params)) as typeof rows
     } catch (e) {
-      const replay = change.idempotencyKey && (e as { code?: string }).code === '23505' ? await this.replay(change.idempotencyKey) : undefined
+      // a used idempotency key fails the whole statement (unique violation): the first call's result counts
+      const replay = change.idempotencyKey && (e as { code?: string }).code === 'P2002' ? await this.replay(change.idempotencyKey) : undefined
       if (replay) return replay
-      throw this.translate(e)
+      throw e
     }
     const row = rows[0]
     if (row) return { balance: Number(row.balance), version: Number(row.version), transactionId: change.transactionId, replayed: false }
     // nothing updated: the key may have been used by an earlier call (which then counts), else too little balance
     const replay = change.idempotencyKey ? await this.replay(change.idempotencyKey) : undefined
     if (replay) return replay
-    const current = await this.sql.unsafe(this.balanceSql, [change.userId], { prepare: true })
+    const current = await this.sql.query(this.model, this.balanceSql, [change.userId])
     const balance = Number((current[0] as { balance?: string } | undefined)?.balance ?? 0)
     throw insufficient(change.userId, amount, balance)
   }
 
   private async replay(key: string): Promise<LedgerResult | undefined> {
-    const rows = await this.sql.unsafe(this.replaySql, [key], { prepare: true })
+    const rows = await this.sql.query(this.model, this.replaySql, [key])
     const r = rows[0] as { id: string; balance: string; version: string } | undefined
     return r && { balance: Number(r.balance), version: Number(r.version), transactionId: r.id, replayed: true }
   }

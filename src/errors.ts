@@ -1,6 +1,6 @@
 /** Stable error codes: Prisma's own (P2002, P2025, …) plus tandem's (see API.md). */
 export type ErrorCode =
-  | 'P2002' | 'P2003' | 'P2011' | 'P2014' | 'P2015' | 'P2017' | 'P2018' | 'P2020' | 'P2025'
+  | 'P1000' | 'P2002' | 'P2003' | 'P2011' | 'P2014' | 'P2015' | 'P2017' | 'P2018' | 'P2020' | 'P2025' | 'P2034'
   | 'VALIDATION' | 'UNSERVABLE_QUERY' | 'BACKEND_UNAVAILABLE' | 'INSUFFICIENT_CREDITS'
 
 /**

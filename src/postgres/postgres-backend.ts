@@ -1,0 +1,103 @@
+import type postgres from 'postgres'
+import type { Model, Row, SchemaInfo } from '../schema/model.js'
+import { postgresDdl } from '../schema/postgres-ddl.js'
+import type { Backend, Operation, Statement } from '../adapter/backend.js'
+import { shapeOf, templateOf } from '../adapter/query.js'
+import { PlanCache } from '../cache/plan-cache.js'
+import { compileSql, type CompiledSql } from './sql-compiler.js'
+import { openPool, SqlExecutor, type PostgresOptions } from './sql-executor.js'
+import { rowDecoder } from './postgres-values.js'
+
+export type { PostgresOptions } from './sql-executor.js'
+
+/** A compiled statement and the row decoder of its model, cached per shape. */
+interface Plan extends CompiledSql {
+  readonly decode: (raw: Record<string, unknown>) => Row
+}
+
+/** PostgreSQL allows 65535 bind parameters per statement; createMany is split below that. */
+const MAX_PARAMS = 60_000
+
+/**
+ * The PostgreSQL backend: drizzle-orm's SQL over postgres.js. Each operation shape is compiled once
+ * (sql-compiler.ts) into a prepared statement and cached; a call binds its values only.
+ */
+export class PostgresBackend implements Backend {
+  readonly kind = 'postgres' as const
+  /** the statements this backend runs and how their errors are coded: the session credits use */
+  readonly sql: SqlExecutor
+
+  /** `tx`: run on one transaction's connection, sharing the parent's plans (see `transaction`) */
+  constructor(
+    private readonly schema: SchemaInfo,
+    options: PostgresOptions = {},
+    tx?: { client: postgres.Sql; plans: PlanCache<Plan> },
+    private readonly plans: PlanCache<Plan> = tx?.plans ?? new PlanCache<Plan>(2000),
+  ) {
+    this.sql = new SqlExecutor(tx?.client ?? openPool(options), schema)
+  }
+
+  /** Runs `fn` in one transaction: everything or nothing (nested writes). */
+  async transaction<T>(fn: (tx: Backend) => Promise<T>): Promise<T> {
+    try {
+      return (await this.sql.client.begin((client) => fn(new PostgresBackend(this.schema, {}, { client: client as unknown as postgres.Sql, plans: this.plans })))) as T
+    } catch (e) {
+      // errors of the calls inside are already coded; this codes BEGIN/COMMIT failures
+      throw this.sql.translate(undefined, e)
+    }
+  }
+
+  async run(model: Model, operation: Operation): Promise<Row[] | number> {
+    if (operation.op === 'insert' && operation.rows.length === 0) return []
+    if (operation.op === 'insert' && operation.rows.length > 1) return this.insertChunked(model, operation)
+    const { plan, values } = this.planFor(model, operation)
+    const result = await this.sql.query(model.name, plan.text, plan.bind(values))
+    if (operation.op === 'count') return Number(Object.values(result[0] ?? {})[0] ?? 0)
+    const rows = new Array<Row>(result.length)
+    for (let i = 0; i < result.length; i++) rows[i] = plan.decode(result[i]!)
+    return rows
+  }
+
+  /** Large createMany calls are split so no statement exceeds PostgreSQL's bind parameter limit. */
+  private async insertChunked(model: Model, operation: Extract<Operation, { op: 'insert' }>): Promise<Row[]> {
+    const perRow = Math.max(1, Object.keys(operation.rows[0]!).length)
+    const size = Math.max(1, Math.min(1000, Math.floor(MAX_PARAMS / perRow)))
+    const out: Row[] = []
+    for (let i = 0; i < operation.rows.length; i += size) {
+      const { plan, values } = this.planFor(model, { ...operation, rows: operation.rows.slice(i, i + size) })
+      for (const r of await this.sql.query(model.name, plan.text, plan.bind(values))) out.push(plan.decode(r))
+    }
+    return out
+  }
+
+  /** The compiled plan of the operation's shape (compiled on first sight) and the call's values. */
+  private planFor(model: Model, operation: Operation): { plan: Plan; values: unknown[] } {
+    const shape = shapeOf(model.name, operation)
+    let plan = this.plans.get(shape.key)
+    if (!plan) {
+      plan = { ...compileSql(model, templateOf(operation)), decode: rowDecoder(model) }
+      this.plans.set(shape.key, plan)
+    }
+    return { plan, values: shape.values }
+  }
+
+  explain(model: Model, operation: Operation): Statement[] {
+    return [{ text: this.planFor(model, operation).plan.text, table: model.table }]
+  }
+
+  ddl(): string[] {
+    return postgresDdl(this.schema)
+  }
+
+  async push(): Promise<void> {
+    for (const stmt of this.ddl()) await this.sql.raw(stmt)
+  }
+
+  async ping(): Promise<void> {
+    await this.sql.raw('select 1')
+  }
+
+  async close(): Promise<void> {
+    await this.sql.client.end({ timeout: 5 })
+  }
+}

@@ -1,0 +1,17 @@
+import type { Field, Model, Row } from '../schema/model.js'
+
+/**
+ * A row decoder for one model, made once: a row as postgres.js returns it (keyed by column) → a tandem
+ * row, through each column's drizzle decoder.
+ */
+export function rowDecoder(model: Model): (raw: Record<string, unknown>) => Row {
+  const fields: Field[] = [...model.fields.values()]
+  return (raw) => {
+    const row: Row = {}
+    for (const field of fields) {
+      const v = raw[field.column]
+      row[field.name] = v === null || v === undefined ? null : field.drizzle.mapFromDriverValue(v)
+    }
+    return row
+  }
+}
