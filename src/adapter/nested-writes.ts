@@ -1,6 +1,5 @@
 import type { Model, RelationInfo, Row } from '../schema/model.js'
 import { TandemError, validationError } from '../errors.js'
-import type { ModelDelegate } from './model-delegate.js'
 import { rowsOf, type Runner } from './runner.js'
 import { isPlainObject, normalizeUniqueWhere, normalizeUpdateData, normalizeWhere } from './normalize.js'
 import { andFilters, type Filter } from './query.js'
@@ -10,6 +9,17 @@ import { andFilters, type Filter } from './query.js'
  * ordinary model operations on the related delegates. The caller runs them inside
  * backend.transaction, so a failure anywhere leaves nothing written.
  */
+
+/** What nested writes need of a model's delegate (RowWriter provides it; declared here so the two files do not import each other). */
+export interface RowWriter {
+  readonly model: Model
+  readonly delegates: ReadonlyMap<string, RowWriter>
+  createRow(run: Runner, data: unknown, ctx: string, fixed?: Row): Promise<Row>
+  insertRows(run: Runner, data: unknown, skipDuplicates: boolean, ctx: string, fixed?: Row): Promise<Row[]>
+  updateRow(run: Runner, filter: Filter, data: unknown, ctx: string): Promise<Row | undefined>
+  updateManyWith(run: Runner, args: unknown): Promise<{ count: number }>
+  deleteRows(run: Runner, filter: Filter | undefined, unique: boolean): Promise<Row[]>
+}
 
 const OWNER_OPS = ['create', 'connect', 'connectOrCreate', 'disconnect', 'update', 'upsert', 'delete']
 const DEPENDENT_OPS = ['create', 'createMany', 'connect', 'connectOrCreate', 'disconnect', 'set', 'update', 'updateMany', 'upsert', 'delete', 'deleteMany']
@@ -68,13 +78,13 @@ function connectMissing(model: string, relation: RelationInfo, op: string): Tand
   })
 }
 
-async function findOne(target: ModelDelegate, run: Runner, where: unknown, ctx: string, extra?: Filter): Promise<Row | undefined> {
+async function findOne(target: RowWriter, run: Runner, where: unknown, ctx: string, extra?: Filter): Promise<Row | undefined> {
   const { filter } = normalizeUniqueWhere(target.model, where, ctx)
   return rowsOf(await run(target.model, { op: 'findMany', query: { where: andFilters(filter, extra), orderBy: [], take: 1, skip: undefined, unique: true } }))[0]
 }
 
 /** The row a to-one relation is pointed at by `connect`, `connectOrCreate` or `create`; undefined for other operations. */
-async function linkTarget(d: ModelDelegate, target: ModelDelegate, run: Runner, relation: RelationInfo, ops: Record<string, unknown>, c: string): Promise<Row | undefined> {
+async function linkTarget(d: RowWriter, target: RowWriter, run: Runner, relation: RelationInfo, ops: Record<string, unknown>, c: string): Promise<Row | undefined> {
   if (ops.connect !== undefined) {
     const row = await findOne(target, run, ops.connect, c)
     if (!row) throw connectMissing(d.model.name, relation, 'connect')
@@ -89,7 +99,7 @@ async function linkTarget(d: ModelDelegate, target: ModelDelegate, run: Runner, 
 }
 
 /** create with nested relation data; `fixed` are foreign key values set by a parent create. */
-export async function createNested(d: ModelDelegate, run: Runner, data: unknown, ctx: string, fixed?: Row): Promise<Row> {
+export async function createNested(d: RowWriter, run: Runner, data: unknown, ctx: string, fixed?: Row): Promise<Row> {
   const { scalars, relations } = split(d.model, data, ctx)
   // relations whose key lives on this row are resolved first: they give the key values
   for (const [relation, ops] of relations.filter(([r]) => r.owner)) {
@@ -105,7 +115,7 @@ export async function createNested(d: ModelDelegate, run: Runner, data: unknown,
 }
 
 /** update with nested relation data; returns the updated row, or undefined when the filter matched none. */
-export async function updateNested(d: ModelDelegate, run: Runner, filter: Filter, data: unknown, ctx: string): Promise<Row | undefined> {
+export async function updateNested(d: RowWriter, run: Runner, filter: Filter, data: unknown, ctx: string): Promise<Row | undefined> {
   const { scalars, relations } = split(d.model, data, ctx)
   const current = rowsOf(await run(d.model, { op: 'findMany', query: { where: filter, orderBy: [], take: 1, skip: undefined, unique: true } }))[0]
   if (!current) {
@@ -150,7 +160,7 @@ export async function updateNested(d: ModelDelegate, run: Runner, filter: Filter
 }
 
 /** Nested operations on rows that point at `parent` (list relations, and to-one relations keyed on the other side). */
-async function writeDependents(d: ModelDelegate, run: Runner, parent: Row, relation: RelationInfo, ops: Record<string, unknown>, ctx: string, creating: boolean): Promise<void> {
+async function writeDependents(d: RowWriter, run: Runner, parent: Row, relation: RelationInfo, ops: Record<string, unknown>, ctx: string, creating: boolean): Promise<void> {
   const target = d.delegates.get(relation.target)!
   const c = `${ctx}.${relation.name}`
   const link = linkOf(relation, parent)

@@ -1,4 +1,5 @@
 import postgres from 'postgres'
+import { drizzle } from 'drizzle-orm/postgres-js'
 import type { SchemaInfo } from '../schema/model.js'
 import { TandemError, uniqueViolation, validationError } from '../errors.js'
 
@@ -15,7 +16,7 @@ export interface PostgresOptions {
 export function openPool(options: PostgresOptions): postgres.Sql {
   const url = options.url ?? process.env.DATABASE_URL
   if (!url) throw validationError('createDb', 'no PostgreSQL URL: pass postgres.url or set DATABASE_URL (npm run db:up prints one)')
-  return postgres(url, {
+  const pool = postgres(url, {
     max: options.max ?? 10,
     connect_timeout: Math.ceil((options.connectTimeoutMs ?? 5000) / 1000),
     onnotice: () => {},
@@ -24,6 +25,11 @@ export function openPool(options: PostgresOptions): postgres.Sql {
     // connection is reserved.) The option exists at runtime but is missing from its type definitions.
     ...({ max_pipeline: 1 } as object),
   })
+  // drizzle's postgres.js driver sets the pool's serializers and parsers so that drizzle's column
+  // encoders and decoders (which tandem binds and decodes with) see the raw values: json goes out
+  // stringified once, timestamps and dates come back as text
+  drizzle(pool)
+  return pool
 }
 
 /**
