@@ -1,12 +1,14 @@
 // Every client the benchmark compares, opened on the benchmark's own database (`tandem_bench`) and keyspace.
 // PostgreSQL: tandem, raw postgres.js, drizzle (prepared and dynamic, one postgres.js pool), Prisma 7 on
-// @prisma/adapter-pg. ScyllaDB: tandem and raw cassandra-driver. Every PostgreSQL client gets the same pool
-// size, and the raw cassandra-driver client the same options tandem's executor uses.
+// @prisma/adapter-pg. ScyllaDB: tandem, raw cassandra-driver and its peers (cassandra-driver's Mapper,
+// express-cassandra: scylla-peers.ts). Every PostgreSQL client gets the same pool size, and every ScyllaDB client
+// but tandem's the same options tandem's executor uses.
 import { pathToFileURL } from 'node:url'
 import cassandra from 'cassandra-driver'
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
 import { PrismaPg } from '@prisma/adapter-pg'
+import { openScyllaPeers, type ScyllaPeers } from './scylla-peers.js'
 import { createCredits, createDb, creditsSchema, type Credits, type TandemDb } from './tandem.js'
 import { generate, generatedDir } from './prisma/generate.mjs'
 import { chatSchema, layout } from './schema.js'
@@ -54,6 +56,8 @@ export interface ScyllaClients {
   tandem: BenchDb
   credits: Credits
   cql: cassandra.Client
+  /** cassandra-driver's Mapper and express-cassandra over the same tables */
+  peers: ScyllaPeers
 }
 
 /** DATABASE_URL with the database name replaced. */
@@ -89,6 +93,22 @@ export async function openPostgres(url: string, poolSize: number, log: (line: st
   }
 }
 
+/**
+ * The options tandem's CqlExecutor uses: prepared statements (token-aware routing), LOCAL_QUORUM, bigint as BigInt.
+ * The raw client and both peers get them.
+ */
+export function cqlClientOptions(hosts: string[], dataCenter: string): cassandra.ClientOptions {
+  return {
+    contactPoints: hosts,
+    localDataCenter: dataCenter,
+    encoding: { useBigIntAsLong: true, useBigIntAsVarint: true },
+    socketOptions: { connectTimeout: 5000, readTimeout: 12000 },
+    queryOptions: { consistency: cassandra.types.consistencies.localQuorum, serialConsistency: cassandra.types.consistencies.localSerial, prepare: true },
+    pooling: { warmup: true },
+  }
+}
+
+/** Opens every ScyllaDB client; none connects yet (the keyspace may not exist). */
 export function openScylla(hosts: string[], dataCenter: string, keyspace: string): ScyllaClients {
   const tandem = createDb({
     schema: benchSchema,
@@ -96,16 +116,14 @@ export function openScylla(hosts: string[], dataCenter: string, keyspace: string
     scylla: { contactPoints: hosts, localDataCenter: dataCenter, keyspace },
     layout: layout as never,
   })
-  // the options tandem's CqlExecutor uses: prepared statements (token-aware routing), LOCAL_QUORUM, bigint as BigInt
-  const cql = new cassandra.Client({
-    contactPoints: hosts,
-    localDataCenter: dataCenter,
-    encoding: { useBigIntAsLong: true, useBigIntAsVarint: true },
-    socketOptions: { connectTimeout: 5000, readTimeout: 12000 },
-    queryOptions: { consistency: cassandra.types.consistencies.localQuorum, serialConsistency: cassandra.types.consistencies.localSerial, prepare: true },
-    pooling: { warmup: true },
-  })
-  return { keyspace, tandem, credits: createCredits(tandem, { ttlMs: 60_000, max: 100_000 }), cql }
+  const cql = new cassandra.Client(cqlClientOptions(hosts, dataCenter))
+  return { keyspace, tandem, credits: createCredits(tandem, { ttlMs: 60_000, max: 100_000 }), cql, peers: openScyllaPeers(cqlClientOptions(hosts, dataCenter), keyspace) }
+}
+
+/** Connects the raw client and the peers; after `tandem.$push()`, since the peers need the keyspace and tables. */
+export async function connectScylla(c: ScyllaClients): Promise<void> {
+  await c.cql.connect()
+  await c.peers.connect()
 }
 
 export async function closePostgres(c: PgClients | undefined): Promise<void> {
@@ -115,5 +133,5 @@ export async function closePostgres(c: PgClients | undefined): Promise<void> {
 
 export async function closeScylla(c: ScyllaClients | undefined): Promise<void> {
   if (!c) return
-  await Promise.allSettled([c.tandem.$disconnect(), c.cql.shutdown()])
+  await Promise.allSettled([c.tandem.$disconnect(), c.cql.shutdown(), c.peers.close()])
 }

@@ -45,7 +45,7 @@ export function renderMarkdown(res: BenchResult): string {
   out.push(`Generated ${res.generatedAt} by \`${res.command}\` in ${Math.round(res.elapsedSeconds)} s.`, '')
   out.push(
     `Machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; PostgreSQL ${m.postgres ?? '–'}; Cassandra ${m.cassandra ?? '–'} (the local ScyllaDB stand-in). ` +
-      `Clients: drizzle-orm ${m.drizzle}, postgres.js ${m.postgresJs}, Prisma ${m.prisma} (@prisma/adapter-pg), cassandra-driver ${m.cassandraDriver}. ` +
+      `Clients: drizzle-orm ${m.drizzle}, postgres.js ${m.postgresJs}, Prisma ${m.prisma} (@prisma/adapter-pg), cassandra-driver ${m.cassandraDriver} (its Mapper too), express-cassandra ${m.expressCassandra}. ` +
       `The databases run on the same machine as the client (loopback).`,
     '',
   )

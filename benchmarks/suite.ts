@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import cassandra from 'cassandra-driver'
 import { up } from '../scripts/db.mjs'
-import { closePostgres, closeScylla, databaseUrl, openPostgres, openScylla, type PgClients, type ScyllaClients } from './clients.js'
+import { closePostgres, closeScylla, connectScylla, databaseUrl, openPostgres, openScylla, type PgClients, type ScyllaClients } from './clients.js'
 import { context, measureInterleaved, probeAll, skippedRow } from './harness.js'
 import { runPlanning } from './planning.js'
 import { dropKeyspace, growMessages, resetPostgresDatabase, seedBase, type SeedTargets } from './seed.js'
@@ -43,6 +43,7 @@ async function machineInfo(pg: PgClients | undefined, scylla: ScyllaClients | un
     prisma: versionOf('@prisma/client'),
     postgresJs: versionOf('postgres'),
     cassandraDriver: versionOf('cassandra-driver'),
+    expressCassandra: versionOf('express-cassandra'),
   }
 }
 
@@ -160,7 +161,7 @@ export async function runBenchmarks(o: RunOptions, command = 'npm run bench'): P
       if (useScylla) {
         scylla = openScylla(hosts, env.SCYLLA_DATACENTER, o.keyspace)
         await scylla.tandem.$push()
-        await scylla.cql.connect()
+        await connectScylla(scylla)
       }
     })
     const analyze = async () => {

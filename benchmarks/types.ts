@@ -47,7 +47,10 @@ export interface OpContext {
 }
 
 export interface Impl {
-  /** the name in the results: tandem, postgres.js, drizzle-prepared, drizzle, prisma, cassandra-driver, uncached */
+  /**
+   * the name in the results: tandem, postgres.js, drizzle-prepared, drizzle, prisma, cassandra-driver, cassandra-mapper,
+   * express-cassandra, uncached
+   */
   readonly impl: string
   readonly backend: BackendName
   readonly op: (ctx: OpContext) => Promise<unknown>
@@ -112,6 +115,7 @@ export interface MachineInfo {
   prisma: string
   postgresJs: string
   cassandraDriver: string
+  expressCassandra: string
 }
 
 export interface BenchResult {

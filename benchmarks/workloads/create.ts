@@ -1,8 +1,11 @@
 // create: a new profile (unique primary key and unique userId). PostgreSQL enforces both with its constraints;
 // on ScyllaDB tandem claims userId in profile__by_user_id and the id in profile, each by a lightweight
-// transaction (INSERT … IF NOT EXISTS), so a duplicate is P2002: the raw driver does the same two LWTs.
+// transaction (INSERT … IF NOT EXISTS), so a duplicate is P2002: the raw driver does the same two LWTs. The peers
+// (cassandra-driver's Mapper, express-cassandra) do what they naturally do: one plain INSERT into profile, no
+// uniqueness check and no lookup row, so they do less work than tandem and the raw driver here.
 import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
+import ExpressCassandra from 'express-cassandra'
 import { profile } from '../schema.js'
 import type { BackendName, Impl, OpContext } from '../types.js'
 import { ks, LWT, needPg, needScylla, type Workload, type WorkloadEnv } from './common.js'
@@ -38,7 +41,7 @@ export const create: Workload = {
         { impl: 'prisma', backend, op: (c) => prisma.profile.create({ data: data('prisma', c) }) },
       ]
     }
-    const { tandem, cql, keyspace } = needScylla(env)
+    const { tandem, cql, keyspace, peers } = needScylla(env)
     const claim = `INSERT INTO ${ks(keyspace, 'profile__by_user_id')} (user_id, id) VALUES (?, ?) IF NOT EXISTS`
     const insert = `INSERT INTO ${ks(keyspace, 'profile')} (id, user_id, name, email, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) IF NOT EXISTS`
     return [
@@ -53,6 +56,27 @@ export const create: Workload = {
           if (!(await cql.execute(claim, [d.userId, id], LWT)).first()['[applied]']) throw new Error('userId taken')
           if (!(await cql.execute(insert, [id, d.userId, d.name, d.email, now, now], LWT)).first()['[applied]']) throw new Error('id taken')
           return { id, ...d, createdAt: now, updatedAt: now }
+        },
+      },
+      {
+        impl: 'cassandra-mapper',
+        backend,
+        op: async (c) => {
+          const now = new Date()
+          const row = { id: randomUUID(), ...data('mapper', c), createdAt: now, updatedAt: now }
+          await peers.mapper.profile.insert(row)
+          return row
+        },
+      },
+      {
+        impl: 'express-cassandra',
+        backend,
+        op: async (c) => {
+          const d = data('ec', c)
+          const now = new Date()
+          const row = new peers.expressCassandra.Profile({ id: ExpressCassandra.uuid(), user_id: d.userId, name: d.name, email: d.email, created_at: now, updated_at: now })
+          await row.saveAsync()
+          return row
         },
       },
     ]

@@ -1,5 +1,6 @@
 // find-many-page: the 50 newest messages of one channel (on ScyllaDB one partition, clustered newest first).
 import { desc, eq, sql } from 'drizzle-orm'
+import ExpressCassandra from 'express-cassandra'
 import { message } from '../schema.js'
 import type { BackendName, Impl } from '../types.js'
 import { IDEMPOTENT, ks, MESSAGE_CQL_COLUMNS, needPg, needScylla, pick, idsDigest, type Workload, type WorkloadEnv } from './common.js'
@@ -29,11 +30,21 @@ export const findManyPage: Workload = {
         { impl: 'prisma', backend, op: (c) => prisma.message.findMany({ where: { channelId: pick(channels, c) }, orderBy: { createdAt: 'desc' }, take: PAGE }) },
       ]
     }
-    const { tandem, cql, keyspace } = needScylla(env)
+    const { tandem, cql, keyspace, peers } = needScylla(env)
     const page = `SELECT ${MESSAGE_CQL_COLUMNS} FROM ${ks(keyspace, 'message')} WHERE channel_id = ? LIMIT ${PAGE}`
     return [
       { impl: 'tandem', backend, op: (c) => tandem.message.findMany({ where: { channelId: pick(channels, c) }, orderBy: { createdAt: 'desc' }, take: PAGE }) },
       { impl: 'cassandra-driver', backend, op: async (c) => (await cql.execute(page, [pick(channels, c)], IDEMPOTENT)).rows },
+      {
+        impl: 'cassandra-mapper',
+        backend,
+        op: async (c) => (await peers.mapper.message.find({ channelId: pick(channels, c) }, { orderBy: { createdAt: 'desc' }, limit: PAGE })).toArray(),
+      },
+      {
+        impl: 'express-cassandra',
+        backend,
+        op: (c) => peers.expressCassandra.Message.findAsync({ channel_id: ExpressCassandra.uuidFromString(pick(channels, c)), $orderby: { $desc: 'created_at' }, $limit: PAGE }),
+      },
     ]
   },
 }

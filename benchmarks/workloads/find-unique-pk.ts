@@ -1,5 +1,6 @@
 // find-unique-pk: one profile by its primary key.
 import { eq, sql } from 'drizzle-orm'
+import ExpressCassandra from 'express-cassandra'
 import { profile } from '../schema.js'
 import type { BackendName, Impl } from '../types.js'
 import { IDEMPOTENT, ks, needPg, needScylla, pick, idsDigest, PROFILE_CQL_COLUMNS, type Workload, type WorkloadEnv } from './common.js'
@@ -22,11 +23,17 @@ export const findUniquePk: Workload = {
         { impl: 'prisma', backend, op: (c) => prisma.profile.findUnique({ where: { id: pick(ids, c) } }) },
       ]
     }
-    const { tandem, cql, keyspace } = needScylla(env)
+    const { tandem, cql, keyspace, peers } = needScylla(env)
     const byId = `SELECT ${PROFILE_CQL_COLUMNS} FROM ${ks(keyspace, 'profile')} WHERE id = ?`
     return [
       { impl: 'tandem', backend, op: (c) => tandem.profile.findUnique({ where: { id: pick(ids, c) } }) },
       { impl: 'cassandra-driver', backend, op: async (c) => (await cql.execute(byId, [pick(ids, c)], IDEMPOTENT)).first() },
+      { impl: 'cassandra-mapper', backend, op: (c) => peers.mapper.profile.get({ id: pick(ids, c) }) },
+      {
+        impl: 'express-cassandra',
+        backend,
+        op: async (c) => (await peers.expressCassandra.Profile.findOneAsync({ id: ExpressCassandra.uuidFromString(pick(ids, c)) })) ?? null,
+      },
     ]
   },
 }

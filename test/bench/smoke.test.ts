@@ -77,6 +77,11 @@ describe('benchmark harness (smoke)', () => {
     for (const impl of ['tandem', 'postgres.js', 'drizzle-prepared', 'drizzle', 'prisma']) {
       expect(result.rows.filter((r) => r.backend === 'postgres' && r.impl === impl).length, impl).toBeGreaterThan(0)
     }
+    // the ScyllaDB peers run find-unique-pk, find-many-page and create
+    for (const impl of ['cassandra-mapper', 'express-cassandra']) {
+      const workloadsRun = new Set(result.rows.filter((r) => r.backend === 'scylla' && r.impl === impl).map((r) => r.workload))
+      expect([...workloadsRun].sort(), impl).toEqual(['create', 'find-many-page', 'find-unique-pk'])
+    }
     for (const row of result.rows) expectMeasured(row)
   }, 150_000)
 
