@@ -5,9 +5,11 @@
 //   stubbed-io  the real call (`db.profile.findUnique(...)`) with the database driver replaced by a stub that
 //               answers at once: everything tandem does per call except the driver and the network
 //   plan-miss   the first call of a shape on a fresh client (plan cache miss: the statement is compiled)
+//   plan-hit    the backend's planning of an already normalized operation whose shape was seen before: shape key,
+//               plan cache lookup and binding the values into the compiled statements (what "no planning work" costs)
 // Clients here never connect: the PostgreSQL pool is lazy and the ScyllaDB executor is replaced.
 import { randomUUID } from 'node:crypto'
-import { backendOf, createDb } from './tandem.js'
+import { backendOf, boundBaseReads, createDb, normalizeOrderBy, normalizeUniqueWhere, normalizeWhere, type Operation, type ReadQuery } from './tandem.js'
 import { benchSchema, type BenchDb } from './clients.js'
 import { microBench } from './harness.js'
 import { layout } from './schema.js'
@@ -83,6 +85,47 @@ const CALLS: Call[] = [
   },
 ]
 
+/** The read calls above as normalized operations, for plan-hit. */
+function operations(db: BenchDb): { name: string; model: 'profile' | 'message'; operation: Operation }[] {
+  const models = (db as unknown as { $schema: { models: Map<string, never> } }).$schema.models
+  const [profile, message] = [models.get('profile')!, models.get('message')!]
+  const unique = (where: unknown): Operation => ({ op: 'findMany', query: { where: normalizeUniqueWhere(profile, where, 'bench').filter, orderBy: [], take: 1, skip: undefined, unique: true } })
+  return [
+    { name: CALLS[0]!.name, model: 'profile', operation: unique({ id: PROFILE_ID }) },
+    { name: CALLS[1]!.name, model: 'profile', operation: unique({ userId: 'user-1' }) },
+    {
+      name: CALLS[2]!.name,
+      model: 'message',
+      operation: { op: 'findMany', query: { where: normalizeWhere(message, { channelId: CHANNEL_ID }, 'bench'), orderBy: normalizeOrderBy(message, { createdAt: 'desc' }, 'bench'), take: 50, skip: undefined, unique: false } },
+    },
+  ]
+}
+
+/** Planning of a seen shape on one backend, reaching into it as the benchmark's only caller (not public API). */
+function planHit(db: BenchDb, backend: 'postgres' | 'scylla', model: string, operation: Operation): () => void {
+  const b = backendOf(db) as unknown as {
+    planFor(m: unknown, o: Operation): { plan: { bind(v: unknown[]): unknown[] }; values: unknown[] }
+    session: { tablesOf(m: string): { model: unknown } }
+    reads: { compiled(t: unknown, q: ReadQuery, ctx: string): { read: { kind: string }; values: unknown[] } }
+  }
+  if (backend === 'postgres') {
+    const m = (db as unknown as { $schema: { models: Map<string, unknown> } }).$schema.models.get(model)
+    return () => {
+      const { plan, values } = b.planFor(m, operation)
+      plan.bind(values)
+    }
+  }
+  const t = b.session.tablesOf(model)
+  const query = (operation as { query: ReadQuery }).query
+  // lookup reads bind their keys the same way; base reads bind partition, clustering and LIMIT values
+  return () => {
+    const { read, values } = b.reads.compiled(t, query, 'bench')
+    if (read.kind === 'base') boundBaseReads(t as never, read as never, values, query)
+  }
+}
+
+const PER_SAMPLE = 100
+
 /** Runs every call shape in every mode on both backends. `calls` per measurement (after as many to warm up). */
 export async function runPlanning(backends: readonly ('postgres' | 'scylla')[], calls: number, log: (line: string) => void): Promise<PlanningRow[]> {
   const rows: PlanningRow[] = []
@@ -96,6 +139,17 @@ export async function runPlanning(backends: readonly ('postgres' | 'scylla')[], 
       rows.push({ backend, call: call.name, mode: 'explain', ...(await microBench(explain, calls)) })
       await microBench(stubbed, calls)
       rows.push({ backend, call: call.name, mode: 'stubbed-io', ...(await microBench(stubbed, calls)) })
+    }
+    // plan cache hits, PER_SAMPLE per timed sample (one is below the clock's resolution)
+    for (const { name, model, operation } of operations(db)) {
+      const hit = planHit(db, backend, model, operation)
+      const sample = () => {
+        for (let k = 0; k < PER_SAMPLE; k++) hit()
+      }
+      await microBench(sample, Math.max(10, calls / PER_SAMPLE))
+      const r = await microBench(sample, Math.max(10, calls / PER_SAMPLE))
+      const per = (us: number) => Math.round((us / PER_SAMPLE) * 1000) / 1000
+      rows.push({ backend, call: name, mode: 'plan-hit', calls: r.calls * PER_SAMPLE, meanUs: per(r.meanUs), p50Us: per(r.p50Us), p99Us: per(r.p99Us) })
     }
     // plan cache misses: the first call of a shape on a fresh client (created outside the timing)
     const fresh = Array.from({ length: Math.min(200, calls) }, () => (backend === 'postgres' ? stubbedPostgres() : stubbedScylla()))

@@ -87,7 +87,8 @@ export function renderMarkdown(res: BenchResult): string {
       '',
       "tandem's own CPU per call. `explain`: the public `explain()` (front end + plan, text only). `stubbed-io`: the real call with the driver " +
         'replaced by a stub that answers at once (front end, plan cache lookup, parameter binding, result shaping). `plan-miss`: the first call of ' +
-        'a shape on a fresh client (the statement is compiled and cached).',
+        'a shape on a fresh client (the statement is compiled and cached). `plan-hit`: the backend\'s planning of an operation whose shape was ' +
+        'seen before (shape key, plan cache lookup, values bound into the compiled statements), without the front end or I/O.',
       '',
       ...planningTable(res.planning),
       '',

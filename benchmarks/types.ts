@@ -30,7 +30,7 @@ export interface PlanningRow {
   backend: 'postgres' | 'scylla'
   call: string
   /** 'explain': the public explain(); 'stubbed-io': the real call with the driver replaced by a stub */
-  mode: 'explain' | 'stubbed-io' | 'plan-miss'
+  mode: 'explain' | 'stubbed-io' | 'plan-miss' | 'plan-hit'
   calls: number
   meanUs: number
   p50Us: number
