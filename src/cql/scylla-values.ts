@@ -36,8 +36,35 @@ export function fromCql(field: Field, value: unknown): unknown {
   }
 }
 
-/** A CQL row (keyed by column name) → a tandem row (keyed by field name), all fields present. */
-export function rowFromCql(model: Model, row: Record<string, unknown>, fields: Iterable<Field> = model.fields.values()): Row {
+/** Kinds whose driver value is already the canonical one (fromCql's default case). */
+const AS_IS = new Set(['string', 'int', 'boolean', 'timestamp', 'enum'])
+const decoders = new WeakMap<Model, (row: Record<string, unknown>) => Row>()
+
+/** The decoder of a model's whole rows, made once: conversions chosen per field up front, none for most. */
+function decoderOf(model: Model): (row: Record<string, unknown>) => Row {
+  let decode = decoders.get(model)
+  if (!decode) {
+    const fields = [...model.fields.values()]
+    const names = fields.map((f) => f.name)
+    const columns = fields.map((f) => f.column)
+    const convert = fields.map((f) => (AS_IS.has(f.kind) ? undefined : (v: unknown) => fromCql(f, v)))
+    decode = (row) => {
+      const out: Row = {}
+      for (let i = 0; i < names.length; i++) {
+        const v = row[columns[i]!]
+        const c = convert[i]
+        out[names[i]!] = v === null || v === undefined ? null : c ? c(v) : v
+      }
+      return out
+    }
+    decoders.set(model, decode)
+  }
+  return decode
+}
+
+/** A CQL row (keyed by column name) → a tandem row (keyed by field name): every field, or the given ones. */
+export function rowFromCql(model: Model, row: Record<string, unknown>, fields?: Iterable<Field>): Row {
+  if (fields === undefined) return decoderOf(model)(row)
   const out: Row = {}
   for (const f of fields) out[f.name] = fromCql(f, row[f.column])
   return out
