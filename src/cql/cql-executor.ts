@@ -19,6 +19,9 @@ export interface ExecutorOptions {
 }
 
 const PAGE = 1000
+/** options of every read, made once (the driver does not change them) */
+const READ = { prepare: true, isIdempotent: true, fetchSize: PAGE } as const
+const SERIAL_READ = { ...READ, consistency: types.consistencies.localSerial } as const
 const BATCH_BYTES_LIMIT = 40_000
 
 function approximateBytes(statements: readonly CqlStatement[]): number {
@@ -53,38 +56,53 @@ export class CqlExecutor {
     }
   }
 
+  private ready = false
+
   connect(): Promise<void> {
-    this.connected ??= this.client.connect().catch((e: unknown) => {
-      this.connected = undefined
-      throw unavailable(e)
-    })
+    this.connected ??= this.client.connect().then(
+      () => {
+        this.ready = true
+      },
+      (e: unknown) => {
+        this.connected = undefined
+        throw unavailable(e)
+      },
+    )
     return this.connected
   }
 
   /** Reads every row (following pageState), or stops once `limit` rows are in. */
   async select(query: string, params: readonly unknown[], limit?: number, serial = false): Promise<Record<string, unknown>[]> {
-    await this.connect()
-    const rows: Record<string, unknown>[] = []
-    let pageState: string | undefined
-    do {
-      // the statement's LIMIT bounds the rows; tiny pages only add paging work on the server
-      const fetchSize = PAGE
-      const consistency = serial ? types.consistencies.localSerial : undefined
-      const rs = await this.guard(() => this.client.execute(query, params as unknown[], { prepare: true, isIdempotent: true, fetchSize, pageState, ...(consistency === undefined ? {} : { consistency }) }))
-      for (const r of rs.rows) rows.push(r as unknown as Record<string, unknown>)
-      pageState = rs.pageState ?? undefined
-    } while (pageState && (limit === undefined || rows.length < limit))
+    if (!this.ready) await this.connect()
+    // the statement's LIMIT bounds the rows; tiny pages only add paging work on the server
+    const options = serial ? SERIAL_READ : READ
+    let rs: cassandra.types.ResultSet
+    try {
+      rs = await this.client.execute(query, params as unknown[], options)
+    } catch (e) {
+      throw unavailable(e)
+    }
+    let rows = rs.rows as unknown as Record<string, unknown>[]
+    // the common case, one page: the driver's rows as they are
+    if (!rs.pageState || (limit !== undefined && rows.length >= limit)) return limit !== undefined && rows.length > limit ? rows.slice(0, limit) : rows
+    rows = [...rows]
+    let pageState: string | undefined = rs.pageState
+    while (pageState && (limit === undefined || rows.length < limit)) {
+      const page = await this.guard(() => this.client.execute(query, params as unknown[], { ...options, pageState }))
+      for (const r of page.rows) rows.push(r as unknown as Record<string, unknown>)
+      pageState = page.pageState ?? undefined
+    }
     return limit === undefined ? rows : rows.slice(0, limit)
   }
 
   async write(query: string, params: readonly unknown[], idempotent = true): Promise<void> {
-    await this.connect()
+    if (!this.ready) await this.connect()
     await this.guard(() => this.client.execute(query, params as unknown[], { prepare: true, isIdempotent: idempotent }))
   }
 
   /** A lightweight transaction: returns whether it applied and the current row when it did not. */
   async lwt(query: string, params: readonly unknown[]): Promise<{ applied: boolean; current: Record<string, unknown> | undefined }> {
-    await this.connect()
+    if (!this.ready) await this.connect()
     const rs = await this.guard(() => this.client.execute(query, params as unknown[], { prepare: true, isIdempotent: false }))
     const row = rs.first() as unknown as Record<string, unknown> | null
     const applied = row?.['[applied]'] === true
