@@ -12,6 +12,8 @@ export interface PostgresOptions {
   connectTimeoutMs?: number
 }
 
+const PREPARED = { prepare: true } as const
+
 /** The postgres.js pool for the options (URL from DATABASE_URL when not given). */
 export function openPool(options: PostgresOptions): postgres.Sql {
   const url = options.url ?? process.env.DATABASE_URL
@@ -45,7 +47,7 @@ export class SqlExecutor {
   /** Runs a prepared statement; `model` names the model in error messages. */
   async query(model: string | undefined, text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
     try {
-      return (await this.client.unsafe(text, params as never[], { prepare: true })) as unknown as Record<string, unknown>[]
+      return (await this.client.unsafe(text, params as never[], PREPARED)) as unknown as Record<string, unknown>[]
     } catch (e) {
       throw this.translate(model, e)
     }
