@@ -42,6 +42,8 @@ export function compileSql(model: Model, operation: Operation): CompiledSql {
       case 'not': return not(sub(f.item))
       case 'after': return afterSql(f.fields.map((n) => cols[n]!), f.dirs, f.values.map((v, i) => bind(f.fields[i]!, v)))
       case 'relation': {
+        // `every` with no filter holds for every row, also one with no related rows
+        if (f.mode === 'every' && !f.filter) return sql`true`
         // EXISTS over the related table (aliased: a relation may point at its own table)
         const rel = m.relations.get(f.relation)!
         const target = relatedModel(m, rel.target)
@@ -58,7 +60,8 @@ export function compileSql(model: Model, operation: Operation): CompiledSql {
         const likeOp = f.op === 'contains' || f.op === 'startsWith' || f.op === 'endsWith'
         if (f.insensitive) {
           const lc = sql`lower(${column})`
-          const lv = (p: unknown) => sql`lower(${placeholder(p)})`
+          // an `in` list keeps its nulls as SQL NULL (no slot), as the case-sensitive one does
+          const lv = (p: unknown) => (p === null ? sql`null` : sql`lower(${placeholder(p)})`)
           if (likeOp) return ilike(column, placeholder(f.value, f.op) as unknown as string)
           if (f.op === 'in') return sql`${lc} in (${sql.join((f.value as Slot[]).map(lv), sql`, `)})`
           if (f.op === 'notIn') return sql`${lc} not in (${sql.join((f.value as Slot[]).map(lv), sql`, `)})`
