@@ -6,6 +6,12 @@ import { isPlainObject, normalizeUniqueWhere, normalizeUpdateData, normalizeWher
 import { andFilters, type Filter } from './query.js'
 
 /**
+ * The delegate whose write carries the nested data: only what does not depend on its table type, so a
+ * ModelDelegate<T> of any table passes (the related delegates come from its untyped `delegates` map).
+ */
+type Owner = Pick<ModelDelegate, 'model' | 'delegates' | 'createRow'>
+
+/**
  * Nested writes (`data: { members: { create: […] }, profile: { connect: { id } } }`), expressed as
  * ordinary model operations on the related delegates. The caller runs them inside
  * backend.transaction, so a failure anywhere leaves nothing written.
@@ -74,7 +80,7 @@ async function findOne(target: ModelDelegate, run: Runner, where: unknown, ctx: 
 }
 
 /** The row a to-one relation is pointed at by `connect`, `connectOrCreate` or `create`; undefined for other operations. */
-async function linkTarget(d: ModelDelegate, target: ModelDelegate, run: Runner, relation: RelationInfo, ops: Record<string, unknown>, c: string): Promise<Row | undefined> {
+async function linkTarget(d: Owner, target: ModelDelegate, run: Runner, relation: RelationInfo, ops: Record<string, unknown>, c: string): Promise<Row | undefined> {
   if (ops.connect !== undefined) {
     const row = await findOne(target, run, ops.connect, c)
     if (!row) throw connectMissing(d.model.name, relation, 'connect')
@@ -89,7 +95,7 @@ async function linkTarget(d: ModelDelegate, target: ModelDelegate, run: Runner, 
 }
 
 /** create with nested relation data; `fixed` are foreign key values set by a parent create. */
-export async function createNested(d: ModelDelegate, run: Runner, data: unknown, ctx: string, fixed?: Row): Promise<Row> {
+export async function createNested(d: Owner, run: Runner, data: unknown, ctx: string, fixed?: Row): Promise<Row> {
   const { scalars, relations } = split(d.model, data, ctx)
   // relations whose key lives on this row are resolved first: they give the key values
   for (const [relation, ops] of relations.filter(([r]) => r.owner)) {
@@ -105,7 +111,7 @@ export async function createNested(d: ModelDelegate, run: Runner, data: unknown,
 }
 
 /** update with nested relation data; returns the updated row, or undefined when the filter matched none. */
-export async function updateNested(d: ModelDelegate, run: Runner, filter: Filter, data: unknown, ctx: string): Promise<Row | undefined> {
+export async function updateNested(d: Owner, run: Runner, filter: Filter, data: unknown, ctx: string): Promise<Row | undefined> {
   const { scalars, relations } = split(d.model, data, ctx)
   const current = rowsOf(await run(d.model, { op: 'findMany', query: { where: filter, orderBy: [], take: 1, skip: undefined, unique: true } }))[0]
   if (!current) {
@@ -150,7 +156,7 @@ export async function updateNested(d: ModelDelegate, run: Runner, filter: Filter
 }
 
 /** Nested operations on rows that point at `parent` (list relations, and to-one relations keyed on the other side). */
-async function writeDependents(d: ModelDelegate, run: Runner, parent: Row, relation: RelationInfo, ops: Record<string, unknown>, ctx: string, creating: boolean): Promise<void> {
+async function writeDependents(d: Owner, run: Runner, parent: Row, relation: RelationInfo, ops: Record<string, unknown>, ctx: string, creating: boolean): Promise<void> {
   const target = d.delegates.get(relation.target)!
   const c = `${ctx}.${relation.name}`
   const link = linkOf(relation, parent)
