@@ -3,6 +3,13 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Type tests (test/types/*.test-d.ts): only type-checked (tsc), never run; each test() is counted in the
+    // results (and in the JSON report) like a runtime test, and a type error inside it fails it.
+    typecheck: {
+      enabled: true,
+      include: ['test/types/**/*.test-d.ts'],
+      tsconfig: './tsconfig.json',
+    },
     // Starts (or reuses) local PostgreSQL + Cassandra unless DATABASE_URL and SCYLLA_HOSTS are set.
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,

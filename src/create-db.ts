@@ -1,3 +1,4 @@
+import type { PgTable } from 'drizzle-orm/pg-core'
 import type { SchemaInfo } from './schema/model.js'
 import { readSchema } from './schema/read-schema.js'
 import type { LayoutOptions } from './schema/scylla-layout.js'
@@ -6,7 +7,7 @@ import type { Backend } from './adapter/backend.js'
 import { TandemError, validationError } from './errors.js'
 import { ModelDelegate } from './adapter/model-delegate.js'
 import { PostgresBackend, type PostgresOptions } from './postgres/postgres-backend.js'
-import type { ModelClients } from './adapter/types.js'
+import type { ModelClient, ModelClients } from './adapter/types.js'
 
 export interface CreateDbOptions<S extends Record<string, unknown>> {
   /** the Drizzle schema module: `import * as schema from './schema'` */
@@ -65,7 +66,7 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
     for (const name of Object.keys(options.layout)) if (!info.models.has(name)) throw validationError('createDb', `layout names unknown model \`${name}\``)
   }
 
-  const db: Record<string, unknown> = {
+  const controls: DbControls = {
     $backend: kind,
     $schema: info,
     $push: () => backend.push(),
@@ -83,12 +84,25 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
   }
   const delegates = new Map<string, ModelDelegate>()
   for (const model of info.models.values()) {
-    if (model.name in db) throw new TandemError('VALIDATION', `createDb: model name \`${model.name}\` clashes with a client method`)
-    const delegate = new ModelDelegate(model, backend)
-    delegates.set(model.name, delegate)
-    db[model.name] = delegate
+    if (model.name in controls) throw new TandemError('VALIDATION', `createDb: model name \`${model.name}\` clashes with a client method`)
+    delegates.set(model.name, new ModelDelegate(model, backend))
   }
   for (const delegate of delegates.values()) delegate.delegates = delegates
+  const db: TandemDb<S> = Object.assign(controls, modelClients<S>(delegates))
   backends.set(db, backend)
-  return db as unknown as TandemDb<S>
+  return db
+}
+
+/**
+ * The delegates as the `db.<exportName>` clients. readSchema made one model per pgTable export of S,
+ * named by its export key and over that very table (`model.drizzle === schema[key]`), so the delegate
+ * under key K runs over S[K] and the object is a ModelClients<S>. The keys are known only at run time,
+ * and TypeScript types an object built from runtime keys with an index signature, never as a mapped type
+ * over `keyof S`: this one assertion is unavoidable. It is narrow, with no `unknown` in between: from
+ * a record of ModelClient<PgTable> (each ModelDelegate checked against ModelClient by its class's
+ * `implements` and by the annotation below) to the mapped type.
+ */
+function modelClients<S>(delegates: ReadonlyMap<string, ModelDelegate>): ModelClients<S> {
+  const clients: Record<string, ModelClient<PgTable>> = Object.fromEntries(delegates)
+  return clients as ModelClients<S>
 }

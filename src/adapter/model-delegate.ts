@@ -13,6 +13,13 @@ import { keyOf, rowsOf, whereKeys, type Runner } from './runner.js'
 
 export type { Runner } from './runner.js'
 
+// the public types (types.ts) this class implements
+import type { PgTable } from 'drizzle-orm/pg-core'
+import type {
+  CountArgs, CountResult, CreateArgs, CreateManyAndReturnArgs, CreateManyArgs, DeleteManyArgs, FindManyArgs,
+  ModelClient, Selected, UniqueArgs, UpdateArgs, UpdateManyArgs, UpsertArgs,
+} from './types.js'
+
 const READ_ARGS = ['where', 'select', 'omit', 'include', 'orderBy', 'take', 'skip', 'cursor', 'distinct'] as const
 const UNIQUE_READ_ARGS = ['where', 'select', 'omit', 'include'] as const
 
@@ -34,8 +41,13 @@ function rejectDistinct(ctx: string, a: Record<string, unknown>): void {
  * The Prisma-style methods of one model, written once over the backend interface: both backends get
  * the same argument checks, defaults, cursor and `take < 0` handling, relation loading, nested writes,
  * error codes and result shapes.
+ *
+ * `T` is the model's Drizzle table. Each public method has one overload, the ModelClient<T> signature
+ * (TypeScript checks the class against the interface through `implements`), over an implementation
+ * signature that takes `unknown`: arguments are validated at run time (normalize.ts) whatever their type,
+ * and the implementation works on untyped rows.
  */
-export class ModelDelegate {
+export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T> {
   /** every model's delegate, for relations; set by createDb */
   delegates: ReadonlyMap<string, ModelDelegate> = new Map()
 
@@ -46,50 +58,64 @@ export class ModelDelegate {
 
   private readonly runner: Runner = (model, op) => this.backend.run(model, op)
 
+  findUnique<A extends UniqueArgs<T>>(args: A): Promise<Selected<T, A> | null>
   findUnique(args: unknown): Promise<Row | null> {
     return this.findUniqueWith(this.runner, args, 'findUnique')
   }
+  findUniqueOrThrow<A extends UniqueArgs<T>>(args: A): Promise<Selected<T, A>>
   async findUniqueOrThrow(args: unknown): Promise<Row> {
     const row = await this.findUniqueWith(this.runner, args, 'findUniqueOrThrow')
     if (!row) throw notFoundError(this.model.name, 'findUniqueOrThrow', 'No record was found for a query.')
     return row
   }
+  findFirst<A extends FindManyArgs<T>>(args?: A): Promise<Selected<T, A> | null>
   findFirst(args?: unknown): Promise<Row | null> {
     return this.findFirstWith(this.runner, args, 'findFirst')
   }
+  findFirstOrThrow<A extends FindManyArgs<T>>(args?: A): Promise<Selected<T, A>>
   async findFirstOrThrow(args?: unknown): Promise<Row> {
     const row = await this.findFirstWith(this.runner, args, 'findFirstOrThrow')
     if (!row) throw notFoundError(this.model.name, 'findFirstOrThrow', 'No record was found for a query.')
     return row
   }
+  findMany<A extends FindManyArgs<T>>(args?: A): Promise<Selected<T, A>[]>
   findMany(args?: unknown): Promise<Row[]> {
     return this.findManyWith(this.runner, args, 'findMany')
   }
+  create<A extends CreateArgs<T>>(args: A): Promise<Selected<T, A>>
   create(args: unknown): Promise<Row> {
     return this.writing(args, (run) => this.createWith(run, args))
   }
+  createMany(args: CreateManyArgs<T>): Promise<{ count: number }>
   createMany(args: unknown): Promise<{ count: number }> {
     return this.createManyWith(this.runner, args, 'createMany').then((rows) => ({ count: rows.length }))
   }
+  createManyAndReturn<A extends CreateManyAndReturnArgs<T>>(args: A): Promise<Selected<T, A>[]>
   createManyAndReturn(args: unknown): Promise<Row[]> {
     return this.createManyWith(this.runner, args, 'createManyAndReturn')
   }
+  update<A extends UpdateArgs<T>>(args: A): Promise<Selected<T, A>>
   update(args: unknown): Promise<Row> {
     return this.writing(args, (run) => this.updateWith(run, args))
   }
+  updateMany(args: UpdateManyArgs<T>): Promise<{ count: number }>
   updateMany(args: unknown): Promise<{ count: number }> {
     return this.updateManyWith(this.runner, args)
   }
+  upsert<A extends UpsertArgs<T>>(args: A): Promise<Selected<T, A>>
   upsert(args: unknown): Promise<Row> {
     return this.writing(args, (run) => this.upsertWith(run, args))
   }
+  delete<A extends UniqueArgs<T>>(args: A): Promise<Selected<T, A>>
   delete(args: unknown): Promise<Row> {
     return this.deleteWith(this.runner, args)
   }
+  deleteMany(args?: DeleteManyArgs<T>): Promise<{ count: number }>
   deleteMany(args?: unknown): Promise<{ count: number }> {
     return this.deleteManyWith(this.runner, args)
   }
-  count(args?: unknown): Promise<number> {
+  count<A extends CountArgs<T>>(args?: A): Promise<CountResult<A>>
+  count(args?: unknown): Promise<number | Record<string, number>> {
     return this.countWith(this.runner, args)
   }
 
@@ -423,7 +449,7 @@ export class ModelDelegate {
     return { count: (await this.deleteRows(run, normalizeWhere(this.model, a.where, ctx), false)).length }
   }
 
-  private async countWith(run: Runner, args: unknown): Promise<number> {
+  private async countWith(run: Runner, args: unknown): Promise<number | Record<string, number>> {
     const ctx = this.ctx('count')
     const a = checkArgs(ctx, args, ['where', 'orderBy', 'take', 'skip', 'cursor', 'select'])
     const select = this.countSelect(a.select, ctx)
@@ -442,7 +468,7 @@ export class ModelDelegate {
       const rows = rowsOf(await run(this.model, { op: 'findMany', query: read.query }))
       for (const f of select) counts[f] = f === '_all' ? rows.length : rows.filter((r) => r[f] !== null && r[f] !== undefined).length
     }
-    return counts as unknown as number
+    return counts
   }
 
   private countSelect(select: unknown, ctx: string): string[] | undefined {

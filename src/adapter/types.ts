@@ -43,7 +43,7 @@ export type Selected<T extends PgTable, A> = A extends { select: infer S }
     ? { [K in keyof InferSelectModel<T> as K extends keyof O ? (O[K] extends true ? never : K) : K]: InferSelectModel<T>[K] }
     : InferSelectModel<T>
 
-interface Projection<T extends PgTable> {
+export interface Projection<T extends PgTable> {
   select?: SelectInput<T>
   omit?: SelectInput<T>
 }
@@ -58,21 +58,61 @@ export interface UniqueArgs<T extends PgTable> extends Projection<T> {
   where: WhereInput<T>
 }
 
+/** `select` of count: `_all` (every row) and fields (their non-null values). */
+export type CountSelectInput<T extends PgTable> = { _all?: boolean } & SelectInput<T>
+export interface CountArgs<T extends PgTable> {
+  where?: WhereInput<T>
+  orderBy?: OrderByInput<T>
+  take?: number
+  skip?: number
+  cursor?: WhereInput<T>
+  select?: CountSelectInput<T>
+}
+/**
+ * What count resolves to: a number, or with `select` one number per key selected with `true`
+ * (`count({ select: { _all: true, email: true } })` → `{ _all: number; email: number }`, as Prisma types it).
+ */
+export type CountResult<A> = A extends { select: infer S } ? { [K in keyof S as S[K] extends true ? K : never]: number } : number
+
+export interface CreateArgs<T extends PgTable> extends Projection<T> {
+  data: InferInsertModel<T>
+}
+export interface CreateManyArgs<T extends PgTable> {
+  data: InferInsertModel<T> | InferInsertModel<T>[]
+  skipDuplicates?: boolean
+}
+export interface CreateManyAndReturnArgs<T extends PgTable> extends Projection<T>, CreateManyArgs<T> {}
+export interface UpdateArgs<T extends PgTable> extends UniqueArgs<T> {
+  data: UpdateInput<T>
+}
+export interface UpdateManyArgs<T extends PgTable> {
+  where?: WhereInput<T>
+  data: UpdateInput<T>
+}
+export interface UpsertArgs<T extends PgTable> extends UniqueArgs<T> {
+  create: InferInsertModel<T>
+  update: UpdateInput<T>
+}
+export interface DeleteManyArgs<T extends PgTable> {
+  where?: WhereInput<T>
+}
+
+/** `db.<model>`: the methods of one model. ModelDelegate (model-delegate.ts) implements it. */
 export interface ModelClient<T extends PgTable> {
   findUnique<A extends UniqueArgs<T>>(args: A): Promise<Selected<T, A> | null>
   findUniqueOrThrow<A extends UniqueArgs<T>>(args: A): Promise<Selected<T, A>>
   findFirst<A extends FindManyArgs<T>>(args?: A): Promise<Selected<T, A> | null>
   findFirstOrThrow<A extends FindManyArgs<T>>(args?: A): Promise<Selected<T, A>>
   findMany<A extends FindManyArgs<T>>(args?: A): Promise<Selected<T, A>[]>
-  create<A extends Projection<T> & { data: InferInsertModel<T> }>(args: A): Promise<Selected<T, A>>
-  createMany(args: { data: InferInsertModel<T> | InferInsertModel<T>[]; skipDuplicates?: boolean }): Promise<{ count: number }>
-  createManyAndReturn<A extends Projection<T> & { data: InferInsertModel<T> | InferInsertModel<T>[]; skipDuplicates?: boolean }>(args: A): Promise<Selected<T, A>[]>
-  update<A extends UniqueArgs<T> & { data: UpdateInput<T> }>(args: A): Promise<Selected<T, A>>
-  updateMany(args: { where?: WhereInput<T>; data: UpdateInput<T> }): Promise<{ count: number }>
-  upsert<A extends UniqueArgs<T> & { create: InferInsertModel<T>; update: UpdateInput<T> }>(args: A): Promise<Selected<T, A>>
+  create<A extends CreateArgs<T>>(args: A): Promise<Selected<T, A>>
+  createMany(args: CreateManyArgs<T>): Promise<{ count: number }>
+  createManyAndReturn<A extends CreateManyAndReturnArgs<T>>(args: A): Promise<Selected<T, A>[]>
+  update<A extends UpdateArgs<T>>(args: A): Promise<Selected<T, A>>
+  updateMany(args: UpdateManyArgs<T>): Promise<{ count: number }>
+  upsert<A extends UpsertArgs<T>>(args: A): Promise<Selected<T, A>>
   delete<A extends UniqueArgs<T>>(args: A): Promise<Selected<T, A>>
-  deleteMany(args?: { where?: WhereInput<T> }): Promise<{ count: number }>
-  count(args?: { where?: WhereInput<T>; take?: number; skip?: number; cursor?: WhereInput<T>; orderBy?: OrderByInput<T> }): Promise<number>
+  deleteMany(args?: DeleteManyArgs<T>): Promise<{ count: number }>
+  count<A extends CountArgs<T>>(args?: A): Promise<CountResult<A>>
   explain(method: ModelMethod, args?: unknown): Promise<{ backend: 'postgres' | 'scylla'; statements: Statement[] }>
 }
 

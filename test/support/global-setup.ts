@@ -6,9 +6,10 @@
 import { localEnv, up } from '../../scripts/db.mjs'
 
 export default async function setup(): Promise<void> {
-  // `vitest run test/unit` (npm run test:unit) needs no database
+  // `vitest run test/unit` (npm run test:unit) and the type tests (test/types, only type-checked) need no database
   const filters = process.argv.slice(2).filter((a) => !a.startsWith('-') && a !== 'run')
-  if (filters.length > 0 && filters.every((f) => f.replace(/^\.\//, '').startsWith('test/unit'))) return
+  const noDatabase = (f: string) => ['test/unit', 'test/types'].some((dir) => f.replace(/^\.\//, '').startsWith(dir))
+  if (filters.length > 0 && filters.every(noDatabase)) return
 
   const pg = process.env.DATABASE_URL
   const cql = process.env.SCYLLA_HOSTS || process.env.SCYLLA_HOST
