@@ -16,6 +16,7 @@ export type { Runner } from './runner.js'
 // the public types (types.ts) this class implements
 import type { PgTable } from 'drizzle-orm/pg-core'
 import type {
+  ModelMethod,
   CountArgs, CountResult, CreateArgs, CreateManyAndReturnArgs, CreateManyArgs, DeleteManyArgs, FindManyArgs,
   ModelClient, Selected, UniqueArgs, UpdateArgs, UpdateManyArgs, UpsertArgs,
 } from './types.js'
@@ -23,11 +24,11 @@ import type {
 const READ_ARGS = ['where', 'select', 'omit', 'include', 'orderBy', 'take', 'skip', 'cursor', 'distinct'] as const
 const UNIQUE_READ_ARGS = ['where', 'select', 'omit', 'include'] as const
 
-export const MODEL_METHODS = [
+/** every method `explain` can show (the names are the ModelMethod type of types.ts) */
+export const MODEL_METHODS: readonly ModelMethod[] = [
   'findUnique', 'findUniqueOrThrow', 'findFirst', 'findFirstOrThrow', 'findMany', 'create', 'createMany',
   'createManyAndReturn', 'update', 'updateMany', 'upsert', 'delete', 'deleteMany', 'count',
-] as const
-export type ModelMethod = (typeof MODEL_METHODS)[number]
+]
 
 const numberOf = (r: Row[] | number): number => (typeof r === 'number' ? r : r.length)
 const uniqueQuery = (where: Filter | undefined, take?: number): ReadQuery => ({ where, orderBy: [], take, skip: undefined, unique: true })

@@ -1,7 +1,6 @@
 import type { InferInsertModel, InferSelectModel } from 'drizzle-orm'
 import type { PgTable } from 'drizzle-orm/pg-core'
 import type { Statement } from './backend.js'
-import type { ModelMethod } from './model-delegate.js'
 
 /** Types of the model API, derived from the Drizzle tables. Runtime checks live in normalize.ts. */
 
@@ -115,6 +114,11 @@ export interface ModelClient<T extends PgTable> {
   count<A extends CountArgs<T>>(args?: A): Promise<CountResult<A>>
   explain(method: ModelMethod, args?: unknown): Promise<{ backend: 'postgres' | 'scylla'; statements: Statement[] }>
 }
+
+/** The model methods, as `explain` names them. */
+export type ModelMethod =
+  | 'findUnique' | 'findUniqueOrThrow' | 'findFirst' | 'findFirstOrThrow' | 'findMany' | 'create' | 'createMany'
+  | 'createManyAndReturn' | 'update' | 'updateMany' | 'upsert' | 'delete' | 'deleteMany' | 'count'
 
 /** `db.<exportName>` for every pgTable export of the schema module. */
 export type ModelClients<S> = { [K in keyof S as S[K] extends PgTable ? K : never]: S[K] extends PgTable ? ModelClient<S[K]> : never }
