@@ -94,7 +94,7 @@ describe('benchmark harness (smoke)', () => {
   it('measures the planning overhead without I/O', () => {
     for (const backend of ['postgres', 'scylla'] as const) {
       const rows = result.planning.filter((r) => r.backend === backend)
-      expect(new Set(rows.map((r) => r.mode))).toEqual(new Set(['explain', 'stubbed-io', 'plan-miss']))
+      expect(new Set(rows.map((r) => r.mode))).toEqual(new Set(['explain', 'stubbed-io', 'plan-miss', 'plan-hit']))
       for (const r of rows) expect(Number.isFinite(r.meanUs) && r.meanUs > 0, `${backend} ${r.call} ${r.mode}`).toBe(true)
     }
   })
