@@ -28,6 +28,13 @@ export function ensureBuilt(log: (line: string) => void): void {
   if (isBuilt()) return
   log('building tandem (src/ is newer than dist/): tsc -p tsconfig.build.json')
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8', timeout: 300_000 })
-  if (r.status !== 0) throw new Error(`building tandem failed (exit ${r.status ?? r.signal}); fix src/ or run npm run build:\n${r.stdout}${r.stderr}`)
+  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 300_000,
+  })
+  if (r.status !== 0)
+    throw new Error(
+      `building tandem failed (exit ${r.status ?? r.signal}); fix src/ or run npm run build:\n${r.stdout}${r.stderr}`,
+    )
 }

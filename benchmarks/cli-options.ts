@@ -42,10 +42,27 @@ export function parseArgs(argv: string[], log: (line: string) => void): { option
     process.stdout.write(HELP)
     process.exit(0)
   }
-  const known = ['quick', 'workloads', 'backends', 'impls', 'concurrency', 'duration', 'warmup', 'rounds', 'ops', 'scale', 'no-planning', 'out']
+  const known = [
+    'quick',
+    'workloads',
+    'backends',
+    'impls',
+    'concurrency',
+    'duration',
+    'warmup',
+    'rounds',
+    'ops',
+    'scale',
+    'no-planning',
+    'out',
+  ]
   for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k} (see --help)`)
   const o = defaultOptions(flags.has('quick'), log)
-  const list = (k: string) => (flags.get(k) ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  const list = (k: string) =>
+    (flags.get(k) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
   const num = (k: string, v: string) => {
     const n = Number(v)
     if (!Number.isFinite(n) || n <= 0) throw new Error(`--${k} expects a positive number, got ${v}`)
@@ -59,8 +76,8 @@ export function parseArgs(argv: string[], log: (line: string) => void): { option
   if (flags.has('warmup')) o.warmupMs = num('warmup', flags.get('warmup')!) * 1000
   if (flags.has('rounds')) o.rounds = Math.round(num('rounds', flags.get('rounds')!))
   if (flags.has('ops')) o.maxOps = Math.round(num('ops', flags.get('ops')!))
-  if (flags.has('scale')) o.scale = flags.get('scale') === 'none' ? [] : list('scale').map((v) => Math.round(num('scale', v)))
+  if (flags.has('scale'))
+    o.scale = flags.get('scale') === 'none' ? [] : list('scale').map((v) => Math.round(num('scale', v)))
   if (flags.has('no-planning')) o.planning = false
   return { options: o, out: flags.get('out') ?? join(here, 'results') }
 }
-

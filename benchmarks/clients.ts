@@ -20,7 +20,12 @@ export const benchSchema = { ...chatSchema, ...creditsSchema }
  * size of 10): raw postgres.js and drizzle get the same, so the driver settings are not what differs.
  */
 // tandem's pool settings (src/adapter/postgres-backend.ts), max_pipeline included
-const postgresJsOptions = (max: number) => ({ max, connect_timeout: 5, onnotice: () => {}, ...({ max_pipeline: 1 } as object) })
+const postgresJsOptions = (max: number) => ({
+  max,
+  connect_timeout: 5,
+  onnotice: () => {},
+  ...({ max_pipeline: 1 } as object),
+})
 export type BenchDb = TandemDb<typeof benchSchema>
 
 /** Arguments and results of the Prisma calls the workloads make (the generated client is loaded at run time). */
@@ -68,9 +73,13 @@ export function databaseUrl(base: string, database: string): string {
 }
 
 /** Generates the Prisma client when missing or stale, then loads its PrismaClient class. */
-export async function loadPrisma(log: (line: string) => void): Promise<new (options: { adapter: PrismaPg }) => PrismaLike> {
+export async function loadPrisma(
+  log: (line: string) => void,
+): Promise<new (options: { adapter: PrismaPg }) => PrismaLike> {
   if (generate({ ifStale: true, quiet: true })) log('generated the Prisma 7 client (benchmarks/prisma/generated)')
-  const mod = (await import(pathToFileURL(`${generatedDir}/client.ts`).href)) as { PrismaClient: new (options: { adapter: PrismaPg }) => PrismaLike }
+  const mod = (await import(pathToFileURL(`${generatedDir}/client.ts`).href)) as {
+    PrismaClient: new (options: { adapter: PrismaPg }) => PrismaLike
+  }
   return mod.PrismaClient
 }
 
@@ -103,7 +112,11 @@ export function cqlClientOptions(hosts: string[], dataCenter: string): cassandra
     localDataCenter: dataCenter,
     encoding: { useBigIntAsLong: true, useBigIntAsVarint: true },
     socketOptions: { connectTimeout: 5000, readTimeout: 12000 },
-    queryOptions: { consistency: cassandra.types.consistencies.localQuorum, serialConsistency: cassandra.types.consistencies.localSerial, prepare: true },
+    queryOptions: {
+      consistency: cassandra.types.consistencies.localQuorum,
+      serialConsistency: cassandra.types.consistencies.localSerial,
+      prepare: true,
+    },
     pooling: { warmup: true },
   }
 }
@@ -117,7 +130,13 @@ export function openScylla(hosts: string[], dataCenter: string, keyspace: string
     layout: layout as never,
   })
   const cql = new cassandra.Client(cqlClientOptions(hosts, dataCenter))
-  return { keyspace, tandem, credits: createCredits(tandem, { ttlMs: 60_000, max: 100_000 }), cql, peers: openScyllaPeers(cqlClientOptions(hosts, dataCenter), keyspace) }
+  return {
+    keyspace,
+    tandem,
+    credits: createCredits(tandem, { ttlMs: 60_000, max: 100_000 }),
+    cql,
+    peers: openScyllaPeers(cqlClientOptions(hosts, dataCenter), keyspace),
+  }
 }
 
 /** Connects the raw client and the peers; after `tandem.$push()`, since the peers need the keyspace and tables. */
@@ -128,7 +147,12 @@ export async function connectScylla(c: ScyllaClients): Promise<void> {
 
 export async function closePostgres(c: PgClients | undefined): Promise<void> {
   if (!c) return
-  await Promise.allSettled([c.tandem.$disconnect(), c.sql.end({ timeout: 5 }), c.drizzleSql.end({ timeout: 5 }), c.prisma.$disconnect()])
+  await Promise.allSettled([
+    c.tandem.$disconnect(),
+    c.sql.end({ timeout: 5 }),
+    c.drizzleSql.end({ timeout: 5 }),
+    c.prisma.$disconnect(),
+  ])
 }
 
 export async function closeScylla(c: ScyllaClients | undefined): Promise<void> {

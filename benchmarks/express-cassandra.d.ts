@@ -39,7 +39,10 @@ declare module 'express-cassandra' {
   }
 
   const ExpressCassandra: {
-    createClient(options: { clientOptions: ClientOptions; ormOptions?: ExpressCassandra.OrmOptions }): ExpressCassandra.Client
+    createClient(options: {
+      clientOptions: ClientOptions
+      ormOptions?: ExpressCassandra.OrmOptions
+    }): ExpressCassandra.Client
     uuid(): types.Uuid
     uuidFromString(s: string): types.Uuid
   }

@@ -11,7 +11,14 @@ type Histogram = ReturnType<typeof hdr.build>
 
 /** Latencies in nanoseconds, 3 significant digits, 1 ns to 10 min. */
 export function newHistogram(): Histogram {
-  return hdr.build({ bitBucketSize: 32, autoResize: false, lowestDiscernibleValue: 1, highestTrackableValue: 600e9, numberOfSignificantValueDigits: 3, useWebAssembly: false })
+  return hdr.build({
+    bitBucketSize: 32,
+    autoResize: false,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 600e9,
+    numberOfSignificantValueDigits: 3,
+    useWebAssembly: false,
+  })
 }
 
 /** nanoseconds → milliseconds, kept to the nanosecond (a cache hit takes well under a microsecond) */
@@ -48,7 +55,12 @@ export interface RoundResult {
 }
 
 /** One round of one implementation: `concurrency` workers, each awaiting its operation in a loop. */
-export async function runRound(impl: Impl, concurrency: number, limits: RoundLimits, seed: number): Promise<RoundResult> {
+export async function runRound(
+  impl: Impl,
+  concurrency: number,
+  limits: RoundLimits,
+  seed: number,
+): Promise<RoundResult> {
   const hist = newHistogram()
   let ops = 0
   let issued = 0
@@ -92,11 +104,30 @@ export interface MeasureOptions {
   fresh?: (impl: Impl) => Promise<Impl>
 }
 
-export function skippedRow(workload: string, impl: Impl, concurrency: number, reason: string, error = false): ResultRow {
-  return { workload, backend: impl.backend, impl: impl.impl, concurrency, ops: 0, opsPerSec: 0, p50Ms: null, p95Ms: null, p99Ms: null, skipped: reason, ...(error ? { error: true } : {}) }
+export function skippedRow(
+  workload: string,
+  impl: Impl,
+  concurrency: number,
+  reason: string,
+  error = false,
+): ResultRow {
+  return {
+    workload,
+    backend: impl.backend,
+    impl: impl.impl,
+    concurrency,
+    ops: 0,
+    opsPerSec: 0,
+    p50Ms: null,
+    p95Ms: null,
+    p99Ms: null,
+    skipped: reason,
+    ...(error ? { error: true } : {}),
+  }
 }
 
-const fmtRate = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(0)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0))
+const fmtRate = (n: number) =>
+  n >= 10_000 ? `${(n / 1000).toFixed(0)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0)
 
 /**
  * Measures every implementation at one concurrency: warm-up each, then `rounds` rounds in which every
@@ -109,9 +140,15 @@ export async function measureInterleaved(impls: readonly Impl[], o: MeasureOptio
   const rounds = new Map<Impl, number[]>()
   const live: Impl[] = []
   const fail = (impl: Impl, e: unknown) => {
-    const message = e instanceof Error ? `${(e as { code?: string }).code ? `${(e as { code?: string }).code}: ` : ''}${e.message}` : String(e)
+    const message =
+      e instanceof Error
+        ? `${(e as { code?: string }).code ? `${(e as { code?: string }).code}: ` : ''}${e.message}`
+        : String(e)
     o.log(`  ! ${impl.backend} ${impl.impl} ${o.workload} c=${o.concurrency} failed: ${message.split('\n')[0]}`)
-    rows.set(impl, { ...skippedRow(o.workload, impl, o.concurrency, `failed: ${message.split('\n')[0]!.slice(0, 300)}`, true), ...o.extra })
+    rows.set(impl, {
+      ...skippedRow(o.workload, impl, o.concurrency, `failed: ${message.split('\n')[0]!.slice(0, 300)}`, true),
+      ...o.extra,
+    })
   }
   const freshOf = async (impl: Impl) => (o.fresh ? o.fresh(impl) : impl)
   for (const impl of impls) {
@@ -140,7 +177,9 @@ export async function measureInterleaved(impls: readonly Impl[], o: MeasureOptio
         fail(impl, e)
       }
     }
-    o.log(`  ${impls[0]?.backend ?? ''} ${o.workload} c=${o.concurrency} round ${r + 1}/${o.rounds}: ${parts.join(' · ')} ops/s`)
+    o.log(
+      `  ${impls[0]?.backend ?? ''} ${o.workload} c=${o.concurrency} round ${r + 1}/${o.rounds}: ${parts.join(' · ')} ops/s`,
+    )
   }
   return impls.map((impl) => {
     const failed = rows.get(impl)
@@ -173,14 +212,20 @@ export async function probeAll(impls: readonly Impl[]): Promise<Map<Impl, { reas
       else await impl.op(ctx)
     } catch (e) {
       const code = (e as { code?: string }).code
-      out.set(impl, { reason: `failed: ${code ? `${code}: ` : ''}${e instanceof Error ? e.message.split('\n')[0]!.slice(0, 300) : String(e)}`, error: true })
+      out.set(impl, {
+        reason: `failed: ${code ? `${code}: ` : ''}${e instanceof Error ? e.message.split('\n')[0]!.slice(0, 300) : String(e)}`,
+        error: true,
+      })
     }
   }
   return out
 }
 
 /** Times a synchronous-ish call many times: mean and percentiles per call, in microseconds. */
-export async function microBench(fn: () => unknown, calls: number): Promise<{ calls: number; meanUs: number; p50Us: number; p99Us: number }> {
+export async function microBench(
+  fn: () => unknown,
+  calls: number,
+): Promise<{ calls: number; meanUs: number; p50Us: number; p99Us: number }> {
   const hist = newHistogram()
   const start = performance.now()
   let t0 = start
@@ -192,5 +237,10 @@ export async function microBench(fn: () => unknown, calls: number): Promise<{ ca
     t0 = t1
   }
   const total = performance.now() - start
-  return { calls, meanUs: Math.round((total * 1000 * 100) / calls) / 100, p50Us: Math.round(hist.getValueAtPercentile(50) / 10) / 100, p99Us: Math.round(hist.getValueAtPercentile(99) / 10) / 100 }
+  return {
+    calls,
+    meanUs: Math.round((total * 1000 * 100) / calls) / 100,
+    p50Us: Math.round(hist.getValueAtPercentile(50) / 10) / 100,
+    p99Us: Math.round(hist.getValueAtPercentile(99) / 10) / 100,
+  }
 }

@@ -5,7 +5,14 @@ import type { BackendName, RunOptions } from './types.js'
 export const ALL_BACKENDS: readonly BackendName[] = ['postgres', 'scylla', 'memory']
 /** in the order they run (suite.ts checks this list against the workload modules) */
 export const WORKLOAD_NAMES: readonly string[] = [
-  'find-unique-pk', 'find-unique-key', 'find-many-page', 'create', 'update-pk', 'include-page', 'credits-balance-cached', 'credits-deduct',
+  'find-unique-pk',
+  'find-unique-key',
+  'find-many-page',
+  'create',
+  'update-pk',
+  'include-page',
+  'credits-balance-cached',
+  'credits-deduct',
 ]
 
 /** Defaults of a full run; `quick` shortens rounds and the scale series. */

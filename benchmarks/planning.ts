@@ -9,7 +9,16 @@
 //               plan cache lookup and binding the values into the compiled statements (what "no planning work" costs)
 // Clients here never connect: the PostgreSQL pool is lazy and the ScyllaDB executor is replaced.
 import { randomUUID } from 'node:crypto'
-import { backendOf, boundBaseReads, createDb, normalizeOrderBy, normalizeUniqueWhere, normalizeWhere, type Operation, type ReadQuery } from './tandem.js'
+import {
+  backendOf,
+  boundBaseReads,
+  createDb,
+  normalizeOrderBy,
+  normalizeUniqueWhere,
+  normalizeWhere,
+  type Operation,
+  type ReadQuery,
+} from './tandem.js'
 import { benchSchema, type BenchDb } from './clients.js'
 import { microBench } from './harness.js'
 import { layout } from './schema.js'
@@ -19,14 +28,33 @@ const PROFILE_ID = randomUUID()
 const CHANNEL_ID = randomUUID()
 const NOW = new Date()
 
-const profileRow = { id: PROFILE_ID, userId: 'user-1', name: 'Person 1', email: 'p1@example.com', createdAt: NOW, updatedAt: NOW }
-const messageRow = (i: number) => ({ id: randomUUID(), channelId: CHANNEL_ID, authorId: randomUUID(), content: 'hello', createdAt: new Date(NOW.getTime() - i) })
+const profileRow = {
+  id: PROFILE_ID,
+  userId: 'user-1',
+  name: 'Person 1',
+  email: 'p1@example.com',
+  createdAt: NOW,
+  updatedAt: NOW,
+}
+const messageRow = (i: number) => ({
+  id: randomUUID(),
+  channelId: CHANNEL_ID,
+  authorId: randomUUID(),
+  content: 'hello',
+  createdAt: new Date(NOW.getTime() - i),
+})
 const MESSAGES = Array.from({ length: 50 }, (_, i) => messageRow(i))
 
 /** A PostgreSQL client whose statements return canned rows instead of running. */
 function stubbedPostgres(): BenchDb {
-  const db = createDb({ schema: benchSchema, backend: 'postgres', postgres: { url: 'postgres://stub:stub@127.0.0.1:1/stub' } })
-  const backend = backendOf(db) as unknown as { sql: { query: (model: string | undefined, text: string, params: unknown[]) => Promise<unknown> } }
+  const db = createDb({
+    schema: benchSchema,
+    backend: 'postgres',
+    postgres: { url: 'postgres://stub:stub@127.0.0.1:1/stub' },
+  })
+  const backend = backendOf(db) as unknown as {
+    sql: { query: (model: string | undefined, text: string, params: unknown[]) => Promise<unknown> }
+  }
   // every statement runs through sql.query(model, text, params): answer without a driver or a socket
   backend.sql.query = async (model) => (model === 'message' ? MESSAGES : [profileRow])
   return db
@@ -34,12 +62,35 @@ function stubbedPostgres(): BenchDb {
 
 /** A ScyllaDB client whose executor answers at once with rows keyed by CQL column names. */
 function stubbedScylla(): BenchDb {
-  const db = createDb({ schema: benchSchema, backend: 'scylla', scylla: { contactPoints: ['127.0.0.1:1'], keyspace: 'tandem_stub' }, layout: layout as never })
-  const cqlProfile = { id: PROFILE_ID, user_id: 'user-1', name: 'Person 1', email: 'p1@example.com', created_at: NOW, updated_at: NOW }
-  const cqlMessages = MESSAGES.map((m) => ({ id: m.id, channel_id: m.channelId, author_id: m.authorId, content: m.content, created_at: m.createdAt }))
+  const db = createDb({
+    schema: benchSchema,
+    backend: 'scylla',
+    scylla: { contactPoints: ['127.0.0.1:1'], keyspace: 'tandem_stub' },
+    layout: layout as never,
+  })
+  const cqlProfile = {
+    id: PROFILE_ID,
+    user_id: 'user-1',
+    name: 'Person 1',
+    email: 'p1@example.com',
+    created_at: NOW,
+    updated_at: NOW,
+  }
+  const cqlMessages = MESSAGES.map((m) => ({
+    id: m.id,
+    channel_id: m.channelId,
+    author_id: m.authorId,
+    content: m.content,
+    created_at: m.createdAt,
+  }))
   const executor = {
     connect: async () => {},
-    select: async (query: string) => (query.includes('"message"') ? cqlMessages : query.includes('profile__by_user_id') ? [{ user_id: 'user-1', id: PROFILE_ID }] : [cqlProfile]),
+    select: async (query: string) =>
+      query.includes('"message"')
+        ? cqlMessages
+        : query.includes('profile__by_user_id')
+          ? [{ user_id: 'user-1', id: PROFILE_ID }]
+          : [cqlProfile],
     write: async () => {},
     lwt: async () => ({ applied: true, current: undefined }),
     batch: async () => {},
@@ -60,8 +111,20 @@ interface Call {
 
 let n = 0
 const CALLS: Call[] = [
-  { name: 'findUnique by id', method: 'findUnique', model: 'profile', args: () => ({ where: { id: PROFILE_ID } }), run: (db) => db.profile.findUnique({ where: { id: PROFILE_ID } }) },
-  { name: 'findUnique by userId', method: 'findUnique', model: 'profile', args: () => ({ where: { userId: 'user-1' } }), run: (db) => db.profile.findUnique({ where: { userId: 'user-1' } }) },
+  {
+    name: 'findUnique by id',
+    method: 'findUnique',
+    model: 'profile',
+    args: () => ({ where: { id: PROFILE_ID } }),
+    run: (db) => db.profile.findUnique({ where: { id: PROFILE_ID } }),
+  },
+  {
+    name: 'findUnique by userId',
+    method: 'findUnique',
+    model: 'profile',
+    args: () => ({ where: { userId: 'user-1' } }),
+    run: (db) => db.profile.findUnique({ where: { userId: 'user-1' } }),
+  },
   {
     name: 'findMany page of 50',
     method: 'findMany',
@@ -89,14 +152,32 @@ const CALLS: Call[] = [
 function operations(db: BenchDb): { name: string; model: 'profile' | 'message'; operation: Operation }[] {
   const models = (db as unknown as { $schema: { models: Map<string, never> } }).$schema.models
   const [profile, message] = [models.get('profile')!, models.get('message')!]
-  const unique = (where: unknown): Operation => ({ op: 'findMany', query: { where: normalizeUniqueWhere(profile, where, 'bench').filter, orderBy: [], take: 1, skip: undefined, unique: true } })
+  const unique = (where: unknown): Operation => ({
+    op: 'findMany',
+    query: {
+      where: normalizeUniqueWhere(profile, where, 'bench').filter,
+      orderBy: [],
+      take: 1,
+      skip: undefined,
+      unique: true,
+    },
+  })
   return [
     { name: CALLS[0]!.name, model: 'profile', operation: unique({ id: PROFILE_ID }) },
     { name: CALLS[1]!.name, model: 'profile', operation: unique({ userId: 'user-1' }) },
     {
       name: CALLS[2]!.name,
       model: 'message',
-      operation: { op: 'findMany', query: { where: normalizeWhere(message, { channelId: CHANNEL_ID }, 'bench'), orderBy: normalizeOrderBy(message, { createdAt: 'desc' }, 'bench'), take: 50, skip: undefined, unique: false } },
+      operation: {
+        op: 'findMany',
+        query: {
+          where: normalizeWhere(message, { channelId: CHANNEL_ID }, 'bench'),
+          orderBy: normalizeOrderBy(message, { createdAt: 'desc' }, 'bench'),
+          take: 50,
+          skip: undefined,
+          unique: false,
+        },
+      },
     },
   ]
 }
@@ -127,7 +208,11 @@ function planHit(db: BenchDb, backend: 'postgres' | 'scylla', model: string, ope
 const PER_SAMPLE = 100
 
 /** Runs every call shape in every mode on both backends. `calls` per measurement (after as many to warm up). */
-export async function runPlanning(backends: readonly ('postgres' | 'scylla')[], calls: number, log: (line: string) => void): Promise<PlanningRow[]> {
+export async function runPlanning(
+  backends: readonly ('postgres' | 'scylla')[],
+  calls: number,
+  log: (line: string) => void,
+): Promise<PlanningRow[]> {
   const rows: PlanningRow[] = []
   for (const backend of backends) {
     const db = backend === 'postgres' ? stubbedPostgres() : stubbedScylla()
@@ -149,15 +234,35 @@ export async function runPlanning(backends: readonly ('postgres' | 'scylla')[], 
       await microBench(sample, Math.max(10, calls / PER_SAMPLE))
       const r = await microBench(sample, Math.max(10, calls / PER_SAMPLE))
       const per = (us: number) => Math.round((us / PER_SAMPLE) * 1000) / 1000
-      rows.push({ backend, call: name, mode: 'plan-hit', calls: r.calls * PER_SAMPLE, meanUs: per(r.meanUs), p50Us: per(r.p50Us), p99Us: per(r.p99Us) })
+      rows.push({
+        backend,
+        call: name,
+        mode: 'plan-hit',
+        calls: r.calls * PER_SAMPLE,
+        meanUs: per(r.meanUs),
+        p50Us: per(r.p50Us),
+        p99Us: per(r.p99Us),
+      })
     }
     // plan cache misses: the first call of a shape on a fresh client (created outside the timing)
-    const fresh = Array.from({ length: Math.min(200, calls) }, () => (backend === 'postgres' ? stubbedPostgres() : stubbedScylla()))
+    const fresh = Array.from({ length: Math.min(200, calls) }, () =>
+      backend === 'postgres' ? stubbedPostgres() : stubbedScylla(),
+    )
     let i = 0
     await CALLS[0]!.run(backend === 'postgres' ? stubbedPostgres() : stubbedScylla())
-    rows.push({ backend, call: CALLS[0]!.name, mode: 'plan-miss', ...(await microBench(() => CALLS[0]!.run(fresh[i++]!), fresh.length)) })
+    rows.push({
+      backend,
+      call: CALLS[0]!.name,
+      mode: 'plan-miss',
+      ...(await microBench(() => CALLS[0]!.run(fresh[i++]!), fresh.length)),
+    })
     const mine = rows.filter((r) => r.backend === backend)
-    log(`  planning ${backend}: ${mine.filter((r) => r.mode === 'stubbed-io').map((r) => `${r.call} ${r.meanUs} µs`).join(' · ')}`)
+    log(
+      `  planning ${backend}: ${mine
+        .filter((r) => r.mode === 'stubbed-io')
+        .map((r) => `${r.call} ${r.meanUs} µs`)
+        .join(' · ')}`,
+    )
   }
   return rows
 }

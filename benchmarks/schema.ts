@@ -10,7 +10,10 @@ export const profile = pgTable('profile', {
   name: text('name').notNull(),
   email: text('email'),
   createdAt: timestamp('created_at').notNull().defaultNow(),
-  updatedAt: timestamp('updated_at').notNull().defaultNow().$onUpdate(() => new Date()),
+  updatedAt: timestamp('updated_at')
+    .notNull()
+    .defaultNow()
+    .$onUpdate(() => new Date()),
 })
 
 export const channel = pgTable('channel', {
@@ -21,18 +24,28 @@ export const channel = pgTable('channel', {
 
 export const member = pgTable('member', {
   id: uuid('id').primaryKey().defaultRandom(),
-  profileId: uuid('profile_id').notNull().references(() => profile.id, { onDelete: 'cascade' }),
+  profileId: uuid('profile_id')
+    .notNull()
+    .references(() => profile.id, { onDelete: 'cascade' }),
   role: text('role').notNull().default('GUEST'),
   createdAt: timestamp('created_at').notNull().defaultNow(),
 })
 
-export const message = pgTable('message', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  channelId: uuid('channel_id').notNull().references(() => channel.id, { onDelete: 'cascade' }),
-  authorId: uuid('author_id').notNull().references(() => member.id, { onDelete: 'cascade' }),
-  content: text('content').notNull(),
-  createdAt: timestamp('created_at').notNull().defaultNow(),
-}, (t) => [index('message_channel_created_idx').on(t.channelId, t.createdAt)])
+export const message = pgTable(
+  'message',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    channelId: uuid('channel_id')
+      .notNull()
+      .references(() => channel.id, { onDelete: 'cascade' }),
+    authorId: uuid('author_id')
+      .notNull()
+      .references(() => member.id, { onDelete: 'cascade' }),
+    content: text('content').notNull(),
+    createdAt: timestamp('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('message_channel_created_idx').on(t.channelId, t.createdAt)],
+)
 
 export const profileRelations = relations(profile, ({ many }) => ({ members: many(member) }))
 export const channelRelations = relations(channel, ({ many }) => ({ messages: many(message) }))
@@ -47,8 +60,23 @@ export const messageRelations = relations(message, ({ one }) => ({
 
 /** ScyllaDB layout: a channel's feed is one partition, newest first. */
 export const layout = {
-  message: { partitionKey: ['channelId'], clusteringKey: [['createdAt', 'desc'], ['id', 'desc']] },
+  message: {
+    partitionKey: ['channelId'],
+    clusteringKey: [
+      ['createdAt', 'desc'],
+      ['id', 'desc'],
+    ],
+  },
 } as const
 
 /** The chat tables and relations, without `layout` (what createDb and drizzle take as `schema`). */
-export const chatSchema = { profile, channel, member, message, profileRelations, channelRelations, memberRelations, messageRelations }
+export const chatSchema = {
+  profile,
+  channel,
+  member,
+  message,
+  profileRelations,
+  channelRelations,
+  memberRelations,
+  messageRelations,
+}

@@ -44,7 +44,10 @@ export interface EcMessage {
 }
 
 export interface ScyllaPeers {
-  mapper: { profile: cassandra.mapping.ModelMapper<MapperProfile>; message: cassandra.mapping.ModelMapper<MapperMessage> }
+  mapper: {
+    profile: cassandra.mapping.ModelMapper<MapperProfile>
+    message: cassandra.mapping.ModelMapper<MapperMessage>
+  }
   expressCassandra: { Profile: ExpressCassandra.Model<EcProfile>; Message: ExpressCassandra.Model<EcMessage> }
   /** Connects both once the keyspace and tables exist, and checks express-cassandra's models against the tables. */
   connect(): Promise<void>
@@ -61,10 +64,20 @@ export function openScyllaPeers(options: cassandra.ClientOptions, keyspace: stri
     models: { Profile: { tables: ['profile'], mappings: camel }, Message: { tables: ['message'], mappings: camel } },
   })
 
-  const ec = ExpressCassandra.createClient({ clientOptions, ormOptions: { createKeyspace: false, createTable: false, migration: 'safe' } })
+  const ec = ExpressCassandra.createClient({
+    clientOptions,
+    ormOptions: { createKeyspace: false, createTable: false, migration: 'safe' },
+  })
   const Profile = ec.loadSchema<EcProfile>('Profile', {
     table_name: 'profile',
-    fields: { id: 'uuid', user_id: 'text', name: 'text', email: 'text', created_at: 'timestamp', updated_at: 'timestamp' },
+    fields: {
+      id: 'uuid',
+      user_id: 'text',
+      name: 'text',
+      email: 'text',
+      created_at: 'timestamp',
+      updated_at: 'timestamp',
+    },
     key: ['id'],
   })
   const Message = ec.loadSchema<EcMessage>('Message', {

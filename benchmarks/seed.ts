@@ -7,7 +7,17 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import cassandra from 'cassandra-driver'
 import postgres from 'postgres'
-import { deriveAllTables, insertRow, keyOf, readSchema, toCql, type CqlTable, type Model, type ModelTables, type Row } from './tandem.js'
+import {
+  deriveAllTables,
+  insertRow,
+  keyOf,
+  readSchema,
+  toCql,
+  type CqlTable,
+  type Model,
+  type ModelTables,
+  type Row,
+} from './tandem.js'
 import type { BenchDb } from './clients.js'
 import { benchSchema } from './clients.js'
 import { layout } from './schema.js'
@@ -47,7 +57,9 @@ export async function resetPostgresDatabase(adminUrl: string, database: string):
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
   try {
     await admin.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-    await admin.unsafe(`CREATE DATABASE ${database} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`)
+    await admin.unsafe(
+      `CREATE DATABASE ${database} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`,
+    )
   } finally {
     await admin.end({ timeout: 5 })
   }
@@ -102,7 +114,12 @@ async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => 
 
 const hasKey = (table: CqlTable, row: Row) => table.keyFields.every((f) => row[f] !== null && row[f] !== undefined)
 
-async function cqlRows(client: cassandra.Client, keyspace: string, t: ModelTables, rows: readonly Row[]): Promise<void> {
+async function cqlRows(
+  client: cassandra.Client,
+  keyspace: string,
+  t: ModelTables,
+  rows: readonly Row[],
+): Promise<void> {
   const model = t.model
   const work: { query: string; params: unknown[] }[][] = []
   for (const table of [t.base, ...t.uniques, ...t.indexes]) {
@@ -112,7 +129,10 @@ async function cqlRows(client: cassandra.Client, keyspace: string, t: ModelTable
     for (const row of rows) {
       if (!hasKey(table, row)) continue
       const params = table.fields.map((f) => toCql(model.fields.get(f)!, row[f] ?? null))
-      const pk = table.partitionKey.length === keyOf(table).length ? `#${work.length}-${byPartition.size}` : table.partitionKey.map((f) => String(row[f])).join('\u0000')
+      const pk =
+        table.partitionKey.length === keyOf(table).length
+          ? `#${work.length}-${byPartition.size}`
+          : table.partitionKey.map((f) => String(row[f])).join('\u0000')
       let list = byPartition.get(pk)
       if (!list) byPartition.set(pk, (list = []))
       list.push({ query, params })
@@ -153,7 +173,12 @@ export async function seedBase(targets: SeedTargets, sizes: SeedSizes, messages:
   const members: Row[] = []
   for (let i = 0; i < sizes.members; i++) {
     const id = randomUUID()
-    members.push({ id, profileId: data.profileIds[i % data.profileIds.length]!, role: i % 10 === 0 ? 'ADMIN' : 'GUEST', createdAt: new Date(now - 86_400_000) })
+    members.push({
+      id,
+      profileId: data.profileIds[i % data.profileIds.length]!,
+      role: i % 10 === 0 ? 'ADMIN' : 'GUEST',
+      createdAt: new Date(now - 86_400_000),
+    })
     data.memberIds.push(id)
   }
   await write(targets, 'member', members)
@@ -161,7 +186,16 @@ export async function seedBase(targets: SeedTargets, sizes: SeedSizes, messages:
   for (let i = 0; i < sizes.creditUsers; i++) {
     const userId = `credit-user-${i}`
     const at = new Date(now - 86_400_000)
-    accounts.push({ userId, balance: CREDIT_BALANCE, totalPurchased: CREDIT_BALANCE, totalUsed: 0, version: 0, lastEntry: null, createdAt: at, updatedAt: at })
+    accounts.push({
+      userId,
+      balance: CREDIT_BALANCE,
+      totalPurchased: CREDIT_BALANCE,
+      totalUsed: 0,
+      version: 0,
+      lastEntry: null,
+      createdAt: at,
+      updatedAt: at,
+    })
     data.creditUserIds.push(userId)
   }
   await write(targets, 'userCredits', accounts)
@@ -170,7 +204,12 @@ export async function seedBase(targets: SeedTargets, sizes: SeedSizes, messages:
 }
 
 /** Adds channels of `messagesPerChannel` messages each until `total` messages exist. */
-export async function growMessages(targets: SeedTargets, data: SeedData, sizes: SeedSizes, total: number): Promise<void> {
+export async function growMessages(
+  targets: SeedTargets,
+  data: SeedData,
+  sizes: SeedSizes,
+  total: number,
+): Promise<void> {
   const started = performance.now()
   const from = data.messages
   const base = Date.now() - 3_600_000
@@ -181,7 +220,11 @@ export async function growMessages(targets: SeedTargets, data: SeedData, sizes: 
     while (messages.length < 50_000 && data.messages + messages.length < total) {
       const channelId = randomUUID()
       const n = Math.min(sizes.messagesPerChannel, total - data.messages - messages.length)
-      channels.push({ id: channelId, name: `channel-${data.channelIds.length + channels.length}`, createdAt: new Date(base) })
+      channels.push({
+        id: channelId,
+        name: `channel-${data.channelIds.length + channels.length}`,
+        createdAt: new Date(base),
+      })
       for (let i = 0; i < n; i++) {
         messages.push({
           id: randomUUID(),
@@ -197,6 +240,9 @@ export async function growMessages(targets: SeedTargets, data: SeedData, sizes: 
     await write(targets, 'message', messages)
     for (const c of channels) data.channelIds.push(c.id as string)
     data.messages += messages.length
-    if (total - from >= 200_000) targets.log(`seeded ${data.messages.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} messages (${((performance.now() - started) / 1000).toFixed(0)} s)`)
+    if (total - from >= 200_000)
+      targets.log(
+        `seeded ${data.messages.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} messages (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+      )
   }
 }

@@ -6,7 +6,16 @@ import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import cassandra from 'cassandra-driver'
 import { up } from '../scripts/db.mjs'
-import { closePostgres, closeScylla, connectScylla, databaseUrl, openPostgres, openScylla, type PgClients, type ScyllaClients } from './clients.js'
+import {
+  closePostgres,
+  closeScylla,
+  connectScylla,
+  databaseUrl,
+  openPostgres,
+  openScylla,
+  type PgClients,
+  type ScyllaClients,
+} from './clients.js'
 import { context, measureInterleaved, probeAll, skippedRow } from './harness.js'
 import { runPlanning } from './planning.js'
 import { dropKeyspace, growMessages, resetPostgresDatabase, seedBase, type SeedTargets } from './seed.js'
@@ -17,20 +26,28 @@ import { findManyPage, WORKLOADS, type WorkloadEnv } from './workloads/index.js'
 const versionOf = (pkg: string): string => {
   try {
     // read the file directly: some packages (drizzle-orm, postgres) do not export their package.json
-    return (JSON.parse(readFileSync(new URL(`../node_modules/${pkg}/package.json`, import.meta.url), 'utf8')) as { version: string }).version
+    return (
+      JSON.parse(readFileSync(new URL(`../node_modules/${pkg}/package.json`, import.meta.url), 'utf8')) as {
+        version: string
+      }
+    ).version
   } catch {
     return 'unknown'
   }
 }
 
-if (WORKLOADS.map((w) => w.name).join() !== WORKLOAD_NAMES.join()) throw new Error('internal: options.ts WORKLOAD_NAMES and workloads/index.ts disagree')
+if (WORKLOADS.map((w) => w.name).join() !== WORKLOAD_NAMES.join())
+  throw new Error('internal: options.ts WORKLOAD_NAMES and workloads/index.ts disagree')
 export { ALL_BACKENDS, defaultOptions, WORKLOAD_NAMES }
 
 async function machineInfo(pg: PgClients | undefined, scylla: ScyllaClients | undefined): Promise<MachineInfo> {
   let postgresVersion: string | null = null
   let cassandraVersion: string | null = null
   if (pg) postgresVersion = ((await pg.sql`show server_version`)[0]?.server_version as string | undefined) ?? null
-  if (scylla) cassandraVersion = ((await scylla.cql.execute('SELECT release_version FROM system.local')).first()?.['release_version'] as string | undefined) ?? null
+  if (scylla)
+    cassandraVersion =
+      ((await scylla.cql.execute('SELECT release_version FROM system.local')).first()?.['release_version'] as
+        string | undefined) ?? null
   return {
     cores: os.cpus().length,
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -50,16 +67,33 @@ async function machineInfo(pg: PgClients | undefined, scylla: ScyllaClients | un
 /** The issue's targets, checked on the rows measured (concurrency 1 and 32 only). */
 export function checkTargets(rows: readonly ResultRow[]): TargetCheck[] {
   const rate = (workload: string, backend: BackendName, impl: string, c: number) => {
-    const r = rows.find((x) => x.workload === workload && x.backend === backend && x.impl === impl && x.concurrency === c)
+    const r = rows.find(
+      (x) => x.workload === workload && x.backend === backend && x.impl === impl && x.concurrency === c,
+    )
     return r && !r.skipped ? r.opsPerSec : undefined
   }
   const out: TargetCheck[] = []
-  const ratio = (target: string, workload: string, backend: BackendName, c: number, other: string, required: number) => {
+  const ratio = (
+    target: string,
+    workload: string,
+    backend: BackendName,
+    c: number,
+    other: string,
+    required: number,
+  ) => {
     const a = rate(workload, backend, 'tandem', c)
     const b = rate(workload, backend, other, c)
     if (a === undefined && b === undefined) return
     const measured = a !== undefined && b !== undefined && b > 0 ? Math.round((a / b) * 100) / 100 : null
-    out.push({ target, workload, backend, concurrency: c, measured, required, met: measured === null ? null : measured >= required })
+    out.push({
+      target,
+      workload,
+      backend,
+      concurrency: c,
+      measured,
+      required,
+      met: measured === null ? null : measured >= required,
+    })
   }
   for (const c of [1, 32]) {
     for (const w of ['find-unique-pk', 'find-unique-key']) {
@@ -68,7 +102,16 @@ export function checkTargets(rows: readonly ResultRow[]): TargetCheck[] {
     }
     ratio('tandem ≥ 0.9× cassandra-driver', 'find-unique-pk', 'scylla', c, 'cassandra-driver', 0.9)
     const cached = rate('credits-balance-cached', 'memory', 'tandem', c)
-    if (cached !== undefined) out.push({ target: 'cached balance ≥ 1M reads/s', workload: 'credits-balance-cached', backend: 'memory', concurrency: c, measured: Math.round(cached), required: 1_000_000, met: cached >= 1_000_000 })
+    if (cached !== undefined)
+      out.push({
+        target: 'cached balance ≥ 1M reads/s',
+        workload: 'credits-balance-cached',
+        backend: 'memory',
+        concurrency: c,
+        measured: Math.round(cached),
+        required: 1_000_000,
+        met: cached >= 1_000_000,
+      })
   }
   return out
 }
@@ -92,9 +135,16 @@ async function measureWorkload(
       try {
         const d = digest(await impl.op(context(0, 99)))
         expected ??= { impl: impl.impl, digest: d }
-        if (d !== expected.digest) probes.set(impl, { reason: `failed: its result differs from ${expected.impl}'s (${d.slice(0, 120)} vs ${expected.digest.slice(0, 120)})`, error: true })
+        if (d !== expected.digest)
+          probes.set(impl, {
+            reason: `failed: its result differs from ${expected.impl}'s (${d.slice(0, 120)} vs ${expected.digest.slice(0, 120)})`,
+            error: true,
+          })
       } catch (e) {
-        probes.set(impl, { reason: `failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, error: true })
+        probes.set(impl, {
+          reason: `failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+          error: true,
+        })
       }
     }
   }
@@ -105,14 +155,25 @@ async function measureWorkload(
   for (const c of o.concurrency) {
     const measured = live.length
       ? await measureInterleaved(live, {
-          workload: name, concurrency: c, rounds: o.rounds, durationMs: o.durationMs, maxOps: o.maxOps, warmupMs: o.warmupMs, warmupOps: o.warmupOps, roundWarmupMs: o.roundWarmupMs, log: o.log,
-          ...(extra ? { extra } : {}), ...(fresh ? { fresh } : {}),
+          workload: name,
+          concurrency: c,
+          rounds: o.rounds,
+          durationMs: o.durationMs,
+          maxOps: o.maxOps,
+          warmupMs: o.warmupMs,
+          warmupOps: o.warmupOps,
+          roundWarmupMs: o.roundWarmupMs,
+          log: o.log,
+          ...(extra ? { extra } : {}),
+          ...(fresh ? { fresh } : {}),
         })
       : []
     // rows in the workload's own implementation order, skipped ones included
     for (const impl of impls) {
       const p = probes.get(impl)
-      rows.push(p ? { ...skippedRow(name, impl, c, p.reason, p.error), ...extra } : measured.find((r) => r.impl === impl.impl)!)
+      rows.push(
+        p ? { ...skippedRow(name, impl, c, p.reason, p.error), ...extra } : measured.find((r) => r.impl === impl.impl)!,
+      )
     }
   }
   return rows
@@ -121,14 +182,18 @@ async function measureWorkload(
 export async function runBenchmarks(o: RunOptions, command = 'npm run bench'): Promise<BenchResult> {
   const started = performance.now()
   const unknownWorkloads = o.workloads.filter((w) => !WORKLOAD_NAMES.includes(w))
-  if (unknownWorkloads.length) throw new Error(`unknown workload(s) ${unknownWorkloads.join(', ')}; workloads are ${WORKLOAD_NAMES.join(', ')}`)
+  if (unknownWorkloads.length)
+    throw new Error(`unknown workload(s) ${unknownWorkloads.join(', ')}; workloads are ${WORKLOAD_NAMES.join(', ')}`)
   const unknownBackends = o.backends.filter((b) => !ALL_BACKENDS.includes(b))
-  if (unknownBackends.length) throw new Error(`unknown backend(s) ${unknownBackends.join(', ')}; backends are ${ALL_BACKENDS.join(', ')}`)
+  if (unknownBackends.length)
+    throw new Error(`unknown backend(s) ${unknownBackends.join(', ')}; backends are ${ALL_BACKENDS.join(', ')}`)
 
   const env = await up()
   const usePg = o.backends.includes('postgres') || o.backends.includes('memory')
   const useScylla = o.backends.includes('scylla')
-  const hosts = env.SCYLLA_HOSTS.split(',').map((h) => h.trim()).filter(Boolean)
+  const hosts = env.SCYLLA_HOSTS.split(',')
+    .map((h) => h.trim())
+    .filter(Boolean)
   const seconds: Record<string, number> = {}
   const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
     const t = performance.now()
@@ -175,9 +240,16 @@ export async function runBenchmarks(o: RunOptions, command = 'npm run bench'): P
       cql: scylla ? { client: scylla.cql, keyspace: o.keyspace } : undefined,
       log: o.log,
     }
-    const sizes = { profiles: o.profiles, members: o.members, creditUsers: o.creditUsers, messagesPerChannel: o.messagesPerChannel }
+    const sizes = {
+      profiles: o.profiles,
+      members: o.members,
+      creditUsers: o.creditUsers,
+      messagesPerChannel: o.messagesPerChannel,
+    }
     const firstMessages = o.scale.length ? Math.min(...o.scale) : o.messages
-    o.log(`seeding: ${o.profiles} profiles, ${o.members} members, ${o.creditUsers} credit accounts, ${firstMessages} messages`)
+    o.log(
+      `seeding: ${o.profiles} profiles, ${o.members} members, ${o.creditUsers} credit accounts, ${firstMessages} messages`,
+    )
     const data = await timed('seed', async () => {
       const d = await seedBase(targets, sizes, firstMessages)
       await analyze()
@@ -186,20 +258,23 @@ export async function runBenchmarks(o: RunOptions, command = 'npm run bench'): P
     o.log(`seeded in ${seconds.seed} s`)
     const machine = await machineInfo(pg, scylla)
     const wenv: WorkloadEnv = { pg, scylla, data, runTag: Date.now().toString(36) }
-    const keep = (impls: Impl[], names: readonly string[]) => (names.length ? impls.filter((i) => names.includes(i.impl)) : impls)
+    const keep = (impls: Impl[], names: readonly string[]) =>
+      names.length ? impls.filter((i) => names.includes(i.impl)) : impls
     // postgres.js 3.4.9 slows down with every query a pool has pipelined (its busy queue only grows: Queue.remove
     // is an indexOf over the holes shift() leaves), and tandem's pool cannot be configured around it. So that no
     // round inherits another's history, every PostgreSQL round runs on freshly opened clients (all of them,
     // tandem's included), after a short warm-up. ScyllaDB clients are kept for the whole run.
-    const freshPg = (build: (backend: BackendName) => Impl[]) => async (impl: Impl): Promise<Impl> => {
-      const old = wenv.pg
-      wenv.pg = pg = await openPostgres(databaseUrl(env.DATABASE_URL, o.database), o.poolSize, o.log)
-      await closePostgres(old)
-      const next = build(impl.backend).find((i) => i.impl === impl.impl)
-      if (!next) throw new Error(`internal: no implementation ${impl.impl}`)
-      await next.probe?.(context(0, 5))
-      return next
-    }
+    const freshPg =
+      (build: (backend: BackendName) => Impl[]) =>
+      async (impl: Impl): Promise<Impl> => {
+        const old = wenv.pg
+        wenv.pg = pg = await openPostgres(databaseUrl(env.DATABASE_URL, o.database), o.poolSize, o.log)
+        await closePostgres(old)
+        const next = build(impl.backend).find((i) => i.impl === impl.impl)
+        if (!next) throw new Error(`internal: no implementation ${impl.impl}`)
+        await next.probe?.(context(0, 5))
+        return next
+      }
 
     const rows: ResultRow[] = []
     for (const w of WORKLOADS) {
@@ -227,9 +302,20 @@ export async function runBenchmarks(o: RunOptions, command = 'npm run bench'): P
       }
       for (const backend of scaleBackends) {
         const impls = keep(findManyPage.impls(backend, wenv), o.scaleImpls)
-        o.log(`scale ${backend} find-many-page at ${total.toLocaleString('en-US')} messages (${data.channelIds.length} channels)`)
+        o.log(
+          `scale ${backend} find-many-page at ${total.toLocaleString('en-US')} messages (${data.channelIds.length} channels)`,
+        )
         const fresh = backend === 'scylla' ? undefined : freshPg((b) => findManyPage.impls(b, wenv))
-        scale.push(...(await measureWorkload('find-many-page', impls, { ...o, rounds: Math.min(o.rounds, o.scaleRounds) }, findManyPage.digest?.bind(findManyPage), fresh, { messages: data.messages })))
+        scale.push(
+          ...(await measureWorkload(
+            'find-many-page',
+            impls,
+            { ...o, rounds: Math.min(o.rounds, o.scaleRounds) },
+            findManyPage.digest?.bind(findManyPage),
+            fresh,
+            { messages: data.messages },
+          )),
+        )
       }
     }
 
@@ -247,14 +333,25 @@ export async function runBenchmarks(o: RunOptions, command = 'npm run bench'): P
       machine,
       method: {
         throughput: `best of ${o.rounds} interleaved rounds (scale series: best of ${Math.min(o.rounds, o.scaleRounds)}; round-robin over the implementations, starting implementation rotated each round); the reported round's ops and percentiles`,
-        latency: 'every operation timed (performance.now) into an HDR histogram (hdr-histogram-js, 3 significant digits); p50/p95/p99 of the reported round',
-        warmup: o.warmupOps !== undefined ? `${o.warmupOps} operations per implementation and concurrency` : `${o.warmupMs} ms per implementation and concurrency`,
+        latency:
+          'every operation timed (performance.now) into an HDR histogram (hdr-histogram-js, 3 significant digits); p50/p95/p99 of the reported round',
+        warmup:
+          o.warmupOps !== undefined
+            ? `${o.warmupOps} operations per implementation and concurrency`
+            : `${o.warmupMs} ms per implementation and concurrency`,
         rounds: o.rounds,
         durationMsPerRound: o.durationMs,
         maxOpsPerRound: o.maxOps ?? null,
         poolSize: o.poolSize,
       },
-      seed: { profiles: o.profiles, members: o.members, channels: data.channelIds.length, messages: data.messages, creditUsers: o.creditUsers, seconds },
+      seed: {
+        profiles: o.profiles,
+        members: o.members,
+        channels: data.channelIds.length,
+        messages: data.messages,
+        creditUsers: o.creditUsers,
+        seconds,
+      },
       rows,
       scale,
       planning,

@@ -132,7 +132,14 @@ export interface BenchResult {
     maxOpsPerRound: number | null
     poolSize: number
   }
-  seed: { profiles: number; members: number; channels: number; messages: number; creditUsers: number; seconds: Record<string, number> }
+  seed: {
+    profiles: number
+    members: number
+    channels: number
+    messages: number
+    creditUsers: number
+    seconds: Record<string, number>
+  }
   rows: ResultRow[]
   scale: ResultRow[]
   planning: PlanningRow[]

@@ -132,7 +132,9 @@ function run(cmd, args, { user, env, input, quiet = false, cwd } = {}) {
 async function mustRun(what, cmd, args, opts) {
   const r = await run(cmd, args, opts)
   if (r.code !== 0) {
-    throw new DbError(`${what} failed (exit ${r.code}): ${cmd} ${args.join(' ')}\n${opts?.quiet ? r.out.trim() : ''}`.trim())
+    throw new DbError(
+      `${what} failed (exit ${r.code}): ${cmd} ${args.join(' ')}\n${opts?.quiet ? r.out.trim() : ''}`.trim(),
+    )
   }
   return r
 }
@@ -144,7 +146,10 @@ function aptInstall(...alternatives) {
   const task = aptChain.then(async () => {
     if (!aptUpdated) {
       log('apt-get update')
-      await mustRun('apt-get update', 'apt-get', ['update', '-q'], { quiet: true, env: { DEBIAN_FRONTEND: 'noninteractive' } })
+      await mustRun('apt-get update', 'apt-get', ['update', '-q'], {
+        quiet: true,
+        env: { DEBIAN_FRONTEND: 'noninteractive' },
+      })
       aptUpdated = true
     }
     let last
@@ -219,7 +224,7 @@ async function withLock(fn) {
   fs.mkdirSync(LOCAL, { recursive: true })
   const lock = path.join(LOCAL, 'db.lock')
   const deadline = Date.now() + CASS_TIMEOUT_MS + 120_000
-  for (let announced = false; ; ) {
+  for (let announced = false; ;) {
     try {
       fs.mkdirSync(lock)
       fs.writeFileSync(path.join(lock, 'pid'), String(process.pid))
@@ -280,7 +285,8 @@ async function ensurePgBin() {
   log(`PostgreSQL binaries missing, installing postgresql-${PG_VERSION}`)
   await aptInstall([`postgresql-${PG_VERSION}`], ['postgresql'])
   bin = findPgBin()
-  if (!bin) throw new DbError('PostgreSQL was installed by apt-get but initdb/pg_ctl are still not found; set PG_BIN=<dir>')
+  if (!bin)
+    throw new DbError('PostgreSQL was installed by apt-get but initdb/pg_ctl are still not found; set PG_BIN=<dir>')
   return bin
 }
 
@@ -290,7 +296,21 @@ async function pgOsUser() {
   const r = await run('id', ['-u', PG_OS_USER], { quiet: true })
   if (r.code !== 0) {
     log(`creating system user ${PG_OS_USER}`)
-    await mustRun('useradd', 'useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/var/lib/postgresql', '--shell', '/usr/sbin/nologin', PG_OS_USER], { quiet: true })
+    await mustRun(
+      'useradd',
+      'useradd',
+      [
+        '--system',
+        '--user-group',
+        '--no-create-home',
+        '--home-dir',
+        '/var/lib/postgresql',
+        '--shell',
+        '/usr/sbin/nologin',
+        PG_OS_USER,
+      ],
+      { quiet: true },
+    )
   }
   return PG_OS_USER
 }
@@ -350,7 +370,28 @@ async function pgRunning(bin, user) {
 }
 
 async function psql(bin, sql) {
-  return mustRun('psql', path.join(bin, 'psql'), ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-h', PG_SOCK, '-p', String(PG_PORT), '-U', 'postgres', '-d', 'postgres', '-c', sql], { quiet: true, env: { PGCONNECT_TIMEOUT: '10' } })
+  return mustRun(
+    'psql',
+    path.join(bin, 'psql'),
+    [
+      '-X',
+      '-q',
+      '-At',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-h',
+      PG_SOCK,
+      '-p',
+      String(PG_PORT),
+      '-U',
+      'postgres',
+      '-d',
+      'postgres',
+      '-c',
+      sql,
+    ],
+    { quiet: true, env: { PGCONNECT_TIMEOUT: '10' } },
+  )
 }
 
 async function upPostgres() {
@@ -371,13 +412,23 @@ async function upPostgres() {
   if (running) {
     log(`PostgreSQL: reusing the running server on ${PG_HOST}:${PG_PORT}`)
     // It may still be starting or recovering (started by a concurrent caller): wait until it accepts connections.
-    const r = await run(path.join(bin, 'pg_isready'), ['-q', '-h', PG_SOCK, '-p', String(PG_PORT), '-t', '60'], { quiet: true })
-    if (r.code !== 0) throw new DbError(`PostgreSQL (pid file ${path.join(PG_DATA, 'postmaster.pid')}) does not accept connections; see ${PG_LOG}`)
+    const r = await run(path.join(bin, 'pg_isready'), ['-q', '-h', PG_SOCK, '-p', String(PG_PORT), '-t', '60'], {
+      quiet: true,
+    })
+    if (r.code !== 0)
+      throw new DbError(
+        `PostgreSQL (pid file ${path.join(PG_DATA, 'postmaster.pid')}) does not accept connections; see ${PG_LOG}`,
+      )
   } else if (await tcpOpen(PG_HOST, PG_PORT)) {
     // Another server holds the port (e.g. the .local/ of another checkout): use it if our role can log in.
-    const r = await run(path.join(bin, 'psql'), ['-X', '-At', '-d', url, '-c', 'SELECT 1'], { quiet: true, env: { PGCONNECT_TIMEOUT: '5' } })
+    const r = await run(path.join(bin, 'psql'), ['-X', '-At', '-d', url, '-c', 'SELECT 1'], {
+      quiet: true,
+      env: { PGCONNECT_TIMEOUT: '5' },
+    })
     if (r.code !== 0) {
-      throw new DbError(`port ${PG_PORT} on ${PG_HOST} is taken by a server that is not ${PG_DATA} and refuses ${url}: stop it, or set DATABASE_URL`)
+      throw new DbError(
+        `port ${PG_PORT} on ${PG_HOST} is taken by a server that is not ${PG_DATA} and refuses ${url}: stop it, or set DATABASE_URL`,
+      )
     }
     log(`PostgreSQL: a server not started from ${PG_DATA} already serves ${url}; using it (down will not stop it)`)
     return url
@@ -387,15 +438,35 @@ async function upPostgres() {
       fs.rmSync(PG_DATA, { recursive: true, force: true })
       fs.mkdirSync(PG_DATA, { mode: 0o700 })
       if (ids) fs.chownSync(PG_DATA, ids.uid, ids.gid)
-      await mustRun('initdb', path.join(bin, 'initdb'), ['-D', PG_DATA, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C', '--no-sync'], { user, quiet: true })
+      await mustRun(
+        'initdb',
+        path.join(bin, 'initdb'),
+        [
+          '-D',
+          PG_DATA,
+          '-U',
+          'postgres',
+          '--auth-local=trust',
+          '--auth-host=scram-sha-256',
+          '--encoding=UTF8',
+          '--locale=C',
+          '--no-sync',
+        ],
+        { user, quiet: true },
+      )
       fs.appendFileSync(path.join(PG_DATA, 'postgresql.conf'), "\ninclude_if_exists = 'tandem.conf'\n")
     }
     fs.writeFileSync(path.join(PG_DATA, 'tandem.conf'), pgConfText())
     if (ids) fs.chownSync(path.join(PG_DATA, 'tandem.conf'), ids.uid, ids.gid)
     log(`PostgreSQL: starting on ${PG_HOST}:${PG_PORT} (log ${PG_LOG})`)
-    const r = await run(path.join(bin, 'pg_ctl'), ['start', '-D', PG_DATA, '-l', PG_LOG, '-w', '-t', '60', '-s'], { user, quiet: true })
+    const r = await run(path.join(bin, 'pg_ctl'), ['start', '-D', PG_DATA, '-l', PG_LOG, '-w', '-t', '60', '-s'], {
+      user,
+      quiet: true,
+    })
     if (r.code !== 0) {
-      throw new DbError(`PostgreSQL did not start (pg_ctl exit ${r.code}); see ${PG_LOG}:\n${r.out.trim()}\n${tail(PG_LOG, 10)}`)
+      throw new DbError(
+        `PostgreSQL did not start (pg_ctl exit ${r.code}); see ${PG_LOG}:\n${r.out.trim()}\n${tail(PG_LOG, 10)}`,
+      )
     }
   }
 
@@ -426,7 +497,12 @@ async function downPostgres() {
   const user = IS_ROOT ? PG_OS_USER : undefined
   if (!(await pgRunning(bin, user))) return log('PostgreSQL: not running')
   log('PostgreSQL: stopping (pg_ctl stop -m fast)')
-  await mustRun('pg_ctl stop', path.join(bin, 'pg_ctl'), ['stop', '-D', PG_DATA, '-m', 'fast', '-w', '-t', '60', '-s'], { user, quiet: true })
+  await mustRun(
+    'pg_ctl stop',
+    path.join(bin, 'pg_ctl'),
+    ['stop', '-D', PG_DATA, '-m', 'fast', '-w', '-t', '60', '-s'],
+    { user, quiet: true },
+  )
   log('PostgreSQL: stopped')
 }
 
@@ -444,7 +520,14 @@ function libComplete(version) {
   } catch {
     return false
   }
-  const need = [`cassandra-all-${version}.jar`, /^jamm-.*\.jar$/, /^logback-classic-.*\.jar$/, /^netty-all-.*\.jar$/, /^guava-.*\.jar$/, /^snakeyaml-.*\.jar$/]
+  const need = [
+    `cassandra-all-${version}.jar`,
+    /^jamm-.*\.jar$/,
+    /^logback-classic-.*\.jar$/,
+    /^netty-all-.*\.jar$/,
+    /^guava-.*\.jar$/,
+    /^snakeyaml-.*\.jar$/,
+  ]
   const ok = need.every((n) => names.some((x) => (typeof n === 'string' ? x === n : n.test(x))))
   return ok && names.length >= 80 && names.every((n) => fs.statSync(path.join(CASS_LIB, n)).size > 0)
 }
@@ -452,7 +535,8 @@ function libComplete(version) {
 async function findJava() {
   const env = process.env.CASSANDRA_JAVA
   if (env) {
-    if (!isExecutable(env)) throw new DbError(`CASSANDRA_JAVA=${env} is not an executable java; point it at a JDK 17 bin/java`)
+    if (!isExecutable(env))
+      throw new DbError(`CASSANDRA_JAVA=${env} is not an executable java; point it at a JDK 17 bin/java`)
     return env
   }
   let java = JAVA17_CANDIDATES.find(isExecutable)
@@ -466,7 +550,8 @@ async function findJava() {
   log('Java 17 missing, installing openjdk-17-jdk-headless')
   await aptInstall(['openjdk-17-jdk-headless'])
   java = JAVA17_CANDIDATES.find(isExecutable)
-  if (!java) throw new DbError('openjdk-17-jdk-headless was installed but no java 17 binary was found; set CASSANDRA_JAVA')
+  if (!java)
+    throw new DbError('openjdk-17-jdk-headless was installed but no java 17 binary was found; set CASSANDRA_JAVA')
   return java
 }
 
@@ -475,7 +560,9 @@ async function checkJavaVersion(java) {
   const r = await run(java, ['-XshowSettings:properties', '-version'], { quiet: true })
   const v = r.out.match(/java\.specification\.version = (\d+)/)?.[1]
   if (v && v !== '17' && v !== '11') {
-    throw new DbError(`${java} is Java ${v}; Cassandra 5.0 needs Java 17 (or 11): set CASSANDRA_JAVA=/path/to/jdk17/bin/java`)
+    throw new DbError(
+      `${java} is Java ${v}; Cassandra 5.0 needs Java 17 (or 11): set CASSANDRA_JAVA=/path/to/jdk17/bin/java`,
+    )
   }
 }
 
@@ -498,9 +585,14 @@ async function ensureCassandraLib(java) {
   log(`Cassandra: fetching cassandra-all ${version} and its jars with Maven (one time, ~70 MB)`)
   fs.rmSync(CASS_LIB, { recursive: true, force: true })
   const javaHome = path.dirname(path.dirname(fs.realpathSync(java)))
-  const r = await run(mvn, ['-B', '-q', '-f', path.join(CASS_DIR, 'pom.xml'), 'package'], { env: { JAVA_HOME: javaHome }, quiet: true })
+  const r = await run(mvn, ['-B', '-q', '-f', path.join(CASS_DIR, 'pom.xml'), 'package'], {
+    env: { JAVA_HOME: javaHome },
+    quiet: true,
+  })
   if (r.code !== 0 || !libComplete(version)) {
-    throw new DbError(`Maven could not fetch the Cassandra jars (exit ${r.code}): mvn -B -f testinfra/cassandra/pom.xml package\n${r.out.trim().split('\n').slice(-15).join('\n')}`)
+    throw new DbError(
+      `Maven could not fetch the Cassandra jars (exit ${r.code}): mvn -B -f testinfra/cassandra/pom.xml package\n${r.out.trim().split('\n').slice(-15).join('\n')}`,
+    )
   }
 }
 
@@ -519,7 +611,10 @@ function writeCassandraConf() {
   fs.mkdirSync(path.join(CASS_NODE, 'data'), { recursive: true })
   fs.mkdirSync(path.join(CASS_NODE, 'logs'), { recursive: true })
   const yaml = fs.readFileSync(path.join(CASS_DIR, 'cassandra.yaml'), 'utf8')
-  fs.writeFileSync(path.join(conf, 'cassandra.yaml'), `# GENERATED by scripts/db.mjs from testinfra/cassandra/cassandra.yaml; edit that file instead.\n${yaml}`)
+  fs.writeFileSync(
+    path.join(conf, 'cassandra.yaml'),
+    `# GENERATED by scripts/db.mjs from testinfra/cassandra/cassandra.yaml; edit that file instead.\n${yaml}`,
+  )
   fs.copyFileSync(path.join(CASS_DIR, 'logback.xml'), path.join(conf, 'logback.xml'))
   return conf
 }
@@ -622,11 +717,15 @@ async function upCassandra() {
   // Not ours, but something serves CQL here already (e.g. a ScyllaDB/Cassandra the user runs): use it.
   const foreign = await cqlProbe(CASS_HOST, CASS_PORT)
   if (foreign) {
-    log(`Cassandra: a CQL server (${foreign}) not started by db.mjs already answers on ${hosts}; using it (down will not stop it)`)
+    log(
+      `Cassandra: a CQL server (${foreign}) not started by db.mjs already answers on ${hosts}; using it (down will not stop it)`,
+    )
     return hosts
   }
   if (await tcpOpen(CASS_HOST, CASS_PORT)) {
-    throw new DbError(`port ${CASS_PORT} on ${CASS_HOST} is taken by something that does not answer CQL; free it or set SCYLLA_HOSTS`)
+    throw new DbError(
+      `port ${CASS_PORT} on ${CASS_HOST} is taken by something that does not answer CQL; free it or set SCYLLA_HOSTS`,
+    )
   }
 
   const java = await findJava()
@@ -652,7 +751,10 @@ async function upCassandra() {
     `${conf}${path.delimiter}${path.join(CASS_LIB, '*')}`,
     'org.apache.cassandra.service.CassandraDaemon',
   ]
-  fs.writeFileSync(path.join(CASS_NODE, 'command.txt'), [java, ...args].map((a) => (/[\s*%]/.test(a) ? `'${a}'` : a)).join(' ') + '\n')
+  fs.writeFileSync(
+    path.join(CASS_NODE, 'command.txt'),
+    [java, ...args].map((a) => (/[\s*%]/.test(a) ? `'${a}'` : a)).join(' ') + '\n',
+  )
   const out = fs.openSync(CASS_STDOUT, 'a')
   fs.writeSync(out, `\n==== ${new Date().toISOString()} starting Cassandra (scripts/db.mjs) ====\n`)
   const child = spawn(java, args, { cwd: CASS_NODE, detached: true, stdio: ['ignore', out, out] })

@@ -28,12 +28,16 @@ export function prismaGenerator(dir, label) {
     return `prisma ${require('prisma/package.json').version} client ${require('@prisma/client/package.json').version} ${hash.digest('hex')}`
   }
   /** True when generated/ exists and was generated from the current inputs. */
-  const isFresh = () => existsSync(join(generatedDir, 'client.ts')) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp()
+  const isFresh = () =>
+    existsSync(join(generatedDir, 'client.ts')) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp()
   const stubEngine = () => {
     const engineDir = join(dir, '.engine')
     mkdirSync(engineDir, { recursive: true })
     const path = join(engineDir, 'schema-engine')
-    writeFileSync(path, `#!/bin/sh\necho "tandem-orm ${label}: stub schema engine; migrations are not available (tandem pushes the schema)" >&2\nexit 1\n`)
+    writeFileSync(
+      path,
+      `#!/bin/sh\necho "tandem-orm ${label}: stub schema engine; migrations are not available (tandem pushes the schema)" >&2\nexit 1\n`,
+    )
     chmodSync(path, 0o755)
     return path
   }
@@ -41,16 +45,27 @@ export function prismaGenerator(dir, label) {
   const generate = ({ ifStale = false, quiet = false } = {}) => {
     if (ifStale && isFresh()) return false
     const cli = join(dirname(require.resolve('prisma/package.json')), require('prisma/package.json').bin.prisma)
-    const result = spawnSync(process.execPath, [cli, 'generate', '--config', join(dir, 'prisma.config.ts'), '--no-hints'], {
-      cwd: root,
-      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: stubEngine(), CHECKPOINT_DISABLE: '1', PRISMA_HIDE_UPDATE_MESSAGE: '1' },
-      encoding: 'utf8',
-      stdio: quiet ? 'pipe' : 'inherit',
-      timeout: 120_000,
-    })
+    const result = spawnSync(
+      process.execPath,
+      [cli, 'generate', '--config', join(dir, 'prisma.config.ts'), '--no-hints'],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          PRISMA_SCHEMA_ENGINE_BINARY: stubEngine(),
+          CHECKPOINT_DISABLE: '1',
+          PRISMA_HIDE_UPDATE_MESSAGE: '1',
+        },
+        encoding: 'utf8',
+        stdio: quiet ? 'pipe' : 'inherit',
+        timeout: 120_000,
+      },
+    )
     if (result.status !== 0) {
       const output = quiet ? `\n${result.stdout ?? ''}${result.stderr ?? ''}` : ''
-      throw new Error(`prisma generate failed (exit ${result.status ?? result.signal})${result.error ? `: ${result.error.message}` : ''}${output}`)
+      throw new Error(
+        `prisma generate failed (exit ${result.status ?? result.signal})${result.error ? `: ${result.error.message}` : ''}${output}`,
+      )
     }
     writeFileSync(stampFile, stamp())
     return true
@@ -58,7 +73,8 @@ export function prismaGenerator(dir, label) {
   /** The command line: `node <dir>/generate.mjs [--if-stale]`. */
   const cli = () => {
     try {
-      if (!generate({ ifStale: process.argv.includes('--if-stale') })) console.log(`Prisma ${label} client is up to date (${generatedDir}).`)
+      if (!generate({ ifStale: process.argv.includes('--if-stale') }))
+        console.log(`Prisma ${label} client is up to date (${generatedDir}).`)
     } catch (err) {
       console.error(err instanceof Error ? err.message : err)
       process.exit(1)

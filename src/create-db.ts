@@ -54,16 +54,24 @@ function backendFromEnv(): 'postgres' | 'scylla' {
  * @example const db = createDb({ schema }); await db.$push(); await db.profile.findFirst({ where: { userId } })
  */
 export function createDb<S extends Record<string, unknown>>(options: CreateDbOptions<S>): TandemDb<S> {
-  if (!options || typeof options !== 'object' || !options.schema) throw validationError('createDb', 'pass { schema } (the Drizzle schema module)')
+  if (!options || typeof options !== 'object' || !options.schema)
+    throw validationError('createDb', 'pass { schema } (the Drizzle schema module)')
   const known = ['schema', 'backend', 'postgres', 'scylla', 'layout']
-  for (const key of Object.keys(options)) if (!known.includes(key)) throw validationError('createDb', `unknown option \`${key}\`; options are ${known.join(', ')}`)
+  for (const key of Object.keys(options))
+    if (!known.includes(key))
+      throw validationError('createDb', `unknown option \`${key}\`; options are ${known.join(', ')}`)
   const kind = options.backend ?? backendFromEnv()
-  if (kind !== 'postgres' && kind !== 'scylla') throw validationError('createDb', '`backend` must be "postgres" or "scylla"')
+  if (kind !== 'postgres' && kind !== 'scylla')
+    throw validationError('createDb', '`backend` must be "postgres" or "scylla"')
   const info = readSchema(options.schema)
-  const backend = kind === 'scylla' ? new ScyllaBackend(info, options.scylla, options.layout) : new PostgresBackend(info, options.postgres)
+  const backend =
+    kind === 'scylla'
+      ? new ScyllaBackend(info, options.scylla, options.layout)
+      : new PostgresBackend(info, options.postgres)
   if (kind === 'postgres' && options.layout) {
     // layout only matters to ScyllaDB, but it is still checked so a typo shows on PostgreSQL too
-    for (const name of Object.keys(options.layout)) if (!info.models.has(name)) throw validationError('createDb', `layout names unknown model \`${name}\``)
+    for (const name of Object.keys(options.layout))
+      if (!info.models.has(name)) throw validationError('createDb', `layout names unknown model \`${name}\``)
   }
 
   const controls: DbControls = {
@@ -78,13 +86,19 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
         await backend.ping()
         return { backend: kind, ok: true, latencyMs: performance.now() - started }
       } catch (e) {
-        return { backend: kind, ok: false, latencyMs: performance.now() - started, error: e instanceof Error ? e.message : String(e) }
+        return {
+          backend: kind,
+          ok: false,
+          latencyMs: performance.now() - started,
+          error: e instanceof Error ? e.message : String(e),
+        }
       }
     },
   }
   const delegates = new Map<string, ModelDelegate>()
   for (const model of info.models.values()) {
-    if (model.name in controls) throw new TandemError('VALIDATION', `createDb: model name \`${model.name}\` clashes with a client method`)
+    if (model.name in controls)
+      throw new TandemError('VALIDATION', `createDb: model name \`${model.name}\` clashes with a client method`)
     delegates.set(model.name, new ModelDelegate(model, backend))
   }
   for (const delegate of delegates.values()) delegate.delegates = delegates

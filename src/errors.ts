@@ -1,7 +1,20 @@
 /** Stable error codes: Prisma's own (P2002, P2025, …) plus tandem's (see API.md). */
 export type ErrorCode =
-  | 'P1000' | 'P2002' | 'P2003' | 'P2011' | 'P2014' | 'P2015' | 'P2017' | 'P2018' | 'P2020' | 'P2025' | 'P2034'
-  | 'VALIDATION' | 'UNSERVABLE_QUERY' | 'BACKEND_UNAVAILABLE' | 'INSUFFICIENT_CREDITS'
+  | 'P1000'
+  | 'P2002'
+  | 'P2003'
+  | 'P2011'
+  | 'P2014'
+  | 'P2015'
+  | 'P2017'
+  | 'P2018'
+  | 'P2020'
+  | 'P2025'
+  | 'P2034'
+  | 'VALIDATION'
+  | 'UNSERVABLE_QUERY'
+  | 'BACKEND_UNAVAILABLE'
+  | 'INSUFFICIENT_CREDITS'
 
 /**
  * The one error class tandem throws. `code` is stable; `meta` carries details such as the violated
@@ -29,8 +42,12 @@ export function notFoundError(model: string, method: string, cause = 'Record to 
 }
 
 export function uniqueViolation(model: string, target: readonly string[], cause?: unknown): TandemError {
-  return new TandemError('P2002', `Unique constraint failed on the fields: (${target.map((t) => `\`${t}\``).join(',')}) of model ${model}`, {
-    meta: { modelName: model, target: [...target] },
-    cause,
-  })
+  return new TandemError(
+    'P2002',
+    `Unique constraint failed on the fields: (${target.map((t) => `\`${t}\``).join(',')}) of model ${model}`,
+    {
+      meta: { modelName: model, target: [...target] },
+      cause,
+    },
+  )
 }

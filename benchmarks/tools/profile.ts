@@ -12,14 +12,34 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from '../cli-options.js'
 import { ensureBuilt } from '../build.js'
 
-interface CallFrame { functionName: string; url: string; lineNumber: number; columnNumber: number }
-interface ProfileNode { id: number; callFrame: CallFrame; children?: number[] }
-interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
+interface CallFrame {
+  functionName: string
+  url: string
+  lineNumber: number
+  columnNumber: number
+}
+interface ProfileNode {
+  id: number
+  callFrame: CallFrame
+  children?: number[]
+}
+interface Profile {
+  nodes: ProfileNode[]
+  samples: number[]
+  timeDeltas: number[]
+}
 
 const argv = process.argv.slice(2)
-const own = new Map(argv.filter((a) => a.startsWith('--profile-out=') || a.startsWith('--top=')).map((a) => a.slice(2).split('=') as [string, string]))
+const own = new Map(
+  argv
+    .filter((a) => a.startsWith('--profile-out=') || a.startsWith('--top='))
+    .map((a) => a.slice(2).split('=') as [string, string]),
+)
 const log = (line: string) => process.stderr.write(`[profile] ${line}\n`)
-const { options } = parseArgs(argv.filter((a) => !a.startsWith('--profile-out=') && !a.startsWith('--top=')), log)
+const { options } = parseArgs(
+  argv.filter((a) => !a.startsWith('--profile-out=') && !a.startsWith('--top=')),
+  log,
+)
 const outDir = own.get('profile-out') ?? '/tmp/tandem-bench-profile'
 const top = Number(own.get('top') ?? 30)
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -36,15 +56,22 @@ const { profile } = (await session.post('Profiler.stop')) as unknown as { profil
 session.disconnect()
 
 // map generated positions back to the TypeScript source (tsx registers inline source maps)
-const shortPath = (p: string) => p.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, 'nm:').replace(root, '')
+const shortPath = (p: string) =>
+  p
+    .replace(/^file:\/\//, '')
+    .replace(/^.*\/node_modules\//, 'nm:')
+    .replace(root, '')
 for (const n of profile.nodes) {
   const f = n.callFrame
   // tandem's and the harness's own TypeScript; packages keep their published JavaScript positions
   if (!f.url.startsWith('file://') || f.url.includes('/node_modules/')) continue
   const map = findSourceMap(fileURLToPath(f.url)) ?? findSourceMap(f.url)
-  const entry = map?.findEntry(f.lineNumber, f.columnNumber) as { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined
+  const entry = map?.findEntry(f.lineNumber, f.columnNumber) as
+    { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined
   if (entry?.originalSource) {
-    f.url = entry.originalSource.startsWith('/') ? `file://${entry.originalSource}` : new URL(entry.originalSource, f.url).href
+    f.url = entry.originalSource.startsWith('/')
+      ? `file://${entry.originalSource}`
+      : new URL(entry.originalSource, f.url).href
     f.lineNumber = entry.originalLine ?? f.lineNumber
     f.columnNumber = entry.originalColumn ?? f.columnNumber
   }
@@ -59,7 +86,8 @@ for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n
 const time = new Map<number, number>()
 profile.samples.forEach((id, i) => time.set(id, (time.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)))
 const total = [...time.values()].reduce((a, b) => a + b, 0)
-const key = (n: ProfileNode) => `${n.callFrame.functionName || '(anonymous)'} ${shortPath(n.callFrame.url)}${n.callFrame.url ? `:${n.callFrame.lineNumber + 1}` : ''}`
+const key = (n: ProfileNode) =>
+  `${n.callFrame.functionName || '(anonymous)'} ${shortPath(n.callFrame.url)}${n.callFrame.url ? `:${n.callFrame.lineNumber + 1}` : ''}`
 const self = new Map<string, number>()
 const incl = new Map<string, number>()
 const byFile = new Map<string, number>()
@@ -77,9 +105,12 @@ for (const [id, t] of time) {
 }
 const show = (title: string, m: Map<string, number>) => {
   console.log(`\n${title}`)
-  for (const [k, t] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${((t / total) * 100).toFixed(1).padStart(5)}%  ${k}`)
+  for (const [k, t] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top))
+    console.log(`${((t / total) * 100).toFixed(1).padStart(5)}%  ${k}`)
 }
-const ops = result.rows.map((r) => `${r.backend} ${r.workload} ${r.impl} c=${r.concurrency}: ${Math.round(r.opsPerSec)} ops/s`)
+const ops = result.rows.map(
+  (r) => `${r.backend} ${r.workload} ${r.impl} c=${r.concurrency}: ${Math.round(r.opsPerSec)} ops/s`,
+)
 console.log(`${(total / 1e6).toFixed(1)} s sampled; ${ops.join('; ')}`)
 show('self time by function', self)
 show('self time by file', byFile)

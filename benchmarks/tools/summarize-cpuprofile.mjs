@@ -15,12 +15,18 @@ const top = Number(topArg ?? 30)
 const profile = JSON.parse(readFileSync(file, 'utf8'))
 const nodes = new Map(profile.nodes.map((n) => [n.id, n]))
 const dt = new Map()
-for (let i = 0; i < profile.samples.length; i++) dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0))
+for (let i = 0; i < profile.samples.length; i++)
+  dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0))
 const total = [...dt.values()].reduce((a, b) => a + b, 0)
 const parent = new Map()
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
-const short = (url) => url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, 'nm:').replace(/^.*\/work\/main\//, '')
-const key = (n) => `${n.callFrame.functionName || '(anonymous)'} ${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`
+const short = (url) =>
+  url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*\/node_modules\//, 'nm:')
+    .replace(/^.*\/work\/main\//, '')
+const key = (n) =>
+  `${n.callFrame.functionName || '(anonymous)'} ${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`
 const self = new Map()
 const incl = new Map()
 const perFile = new Map()
@@ -42,7 +48,11 @@ for (const [id, t] of dt) {
 const pct = (t) => `${((t / total) * 100).toFixed(1).padStart(5)}%`
 const show = (title, map) => {
   console.log(`\n${title}`)
-  ;[...map].filter(([k]) => !filter || k.includes(filter)).sort((a, b) => b[1] - a[1]).slice(0, top).forEach(([k, t]) => console.log(`${pct(t)}  ${k}`))
+  ;[...map]
+    .filter(([k]) => !filter || k.includes(filter))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .forEach(([k, t]) => console.log(`${pct(t)}  ${k}`))
 }
 console.log(`total ${(total / 1e6).toFixed(1)} s sampled`)
 show('self time by function', self)

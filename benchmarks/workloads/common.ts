@@ -27,13 +27,16 @@ export interface Workload {
 type Loose = Record<string, unknown> | null | undefined
 const idOf = (r: Loose) => (r ? String(r['id']) : 'null')
 /** the ids of a row or a list of rows, in order */
-export const idsDigest = (result: unknown): string => (Array.isArray(result) ? (result as Loose[]).map(idOf).join(',') : idOf(result as Loose))
+export const idsDigest = (result: unknown): string =>
+  Array.isArray(result) ? (result as Loose[]).map(idOf).join(',') : idOf(result as Loose)
 /** message ids with their author's and the author's profile's ids */
 export const includeDigest = (result: unknown): string =>
-  (result as Loose[]).map((m) => {
-    const author = m?.['author'] as Loose
-    return `${idOf(m)}<${idOf(author)}<${idOf(author?.['profile'] as Loose)}`
-  }).join(',')
+  (result as Loose[])
+    .map((m) => {
+      const author = m?.['author'] as Loose
+      return `${idOf(m)}<${idOf(author)}<${idOf(author?.['profile'] as Loose)}`
+    })
+    .join(',')
 
 /** A uniformly random element. */
 export const pick = <T>(list: readonly T[], c: OpContext): T => list[c.rand(list.length)]!

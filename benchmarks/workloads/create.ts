@@ -33,11 +33,17 @@ export const create: Workload = {
           backend,
           op: async (c) => {
             const d = data('pg', c)
-            return (await pg`insert into profile (user_id, name, email) values (${d.userId}, ${d.name}, ${d.email}) returning id, user_id, name, email, created_at, updated_at`)[0]
+            return (
+              await pg`insert into profile (user_id, name, email) values (${d.userId}, ${d.name}, ${d.email}) returning id, user_id, name, email, created_at, updated_at`
+            )[0]
           },
         },
         { impl: 'drizzle-prepared', backend, op: async (c) => (await prepared.execute(data('dp', c)))[0] },
-        { impl: 'drizzle', backend, op: async (c) => (await drizzle.insert(profile).values(data('d', c)).returning())[0] },
+        {
+          impl: 'drizzle',
+          backend,
+          op: async (c) => (await drizzle.insert(profile).values(data('d', c)).returning())[0],
+        },
         { impl: 'prisma', backend, op: (c) => prisma.profile.create({ data: data('prisma', c) }) },
       ]
     }
@@ -54,7 +60,8 @@ export const create: Workload = {
           const id = randomUUID()
           const now = new Date()
           if (!(await cql.execute(claim, [d.userId, id], LWT)).first()['[applied]']) throw new Error('userId taken')
-          if (!(await cql.execute(insert, [id, d.userId, d.name, d.email, now, now], LWT)).first()['[applied]']) throw new Error('id taken')
+          if (!(await cql.execute(insert, [id, d.userId, d.name, d.email, now, now], LWT)).first()['[applied]'])
+            throw new Error('id taken')
           return { id, ...d, createdAt: now, updatedAt: now }
         },
       },
@@ -74,7 +81,14 @@ export const create: Workload = {
         op: async (c) => {
           const d = data('ec', c)
           const now = new Date()
-          const row = new peers.expressCassandra.Profile({ id: ExpressCassandra.uuid(), user_id: d.userId, name: d.name, email: d.email, created_at: now, updated_at: now })
+          const row = new peers.expressCassandra.Profile({
+            id: ExpressCassandra.uuid(),
+            user_id: d.userId,
+            name: d.name,
+            email: d.email,
+            created_at: now,
+            updated_at: now,
+          })
           await row.saveAsync()
           return row
         },

@@ -10,7 +10,8 @@ import type { EntryJson } from '../../src/credits/scylla-ledger.js'
 
 export const creditsBalanceCached: Workload = {
   name: 'credits-balance-cached',
-  description: '`credits.balance(userId)` from the in-memory cache (hot), against the same call with the cache off (a PostgreSQL read per call)',
+  description:
+    '`credits.balance(userId)` from the in-memory cache (hot), against the same call with the cache off (a PostgreSQL read per call)',
   backends: ['memory'],
   impls(backend: BackendName, env: WorkloadEnv): Impl[] {
     const { credits, creditsUncached } = needPg(env)
@@ -22,7 +23,8 @@ export const creditsBalanceCached: Workload = {
         op: (c) => credits.balance(pick(users, c)),
         // load every user once so the rounds measure hits
         probe: async () => {
-          for (let i = 0; i < users.length; i += 100) await Promise.all(users.slice(i, i + 100).map((u) => credits.balance(u)))
+          for (let i = 0; i < users.length; i += 100)
+            await Promise.all(users.slice(i, i + 100).map((u) => credits.balance(u)))
           return undefined
         },
       },
@@ -30,7 +32,6 @@ export const creditsBalanceCached: Workload = {
     ]
   },
 }
-
 
 export const creditsDeduct: Workload = {
   name: 'credits-deduct',
@@ -52,7 +53,9 @@ export const creditsDeduct: Workload = {
           impl: 'postgres.js',
           backend,
           op: async (c) => {
-            const rows = await pg.unsafe(deduct, [pick(users, c), 1, new Date().toISOString(), randomUUID(), -1], { prepare: true })
+            const rows = await pg.unsafe(deduct, [pick(users, c), 1, new Date().toISOString(), randomUUID(), -1], {
+              prepare: true,
+            })
             if (!rows[0]) throw new Error('insufficient credits')
             return { balance: Number(rows[0].balance) }
           },
@@ -68,7 +71,20 @@ export const creditsDeduct: Workload = {
     const materialize = (e: EntryJson) =>
       cql.batch(
         [
-          { query: ledgerRow, params: [e.userId, BigInt(e.seq), e.id, BigInt(e.amount), e.type, e.reason, BigInt(e.balanceAfter), e.idempotencyKey, new Date(e.createdAt)] },
+          {
+            query: ledgerRow,
+            params: [
+              e.userId,
+              BigInt(e.seq),
+              e.id,
+              BigInt(e.amount),
+              e.type,
+              e.reason,
+              BigInt(e.balanceAfter),
+              e.idempotencyKey,
+              new Date(e.createdAt),
+            ],
+          },
           { query: ledgerById, params: [e.id, e.userId, BigInt(e.seq)] },
         ],
         { prepare: true, logged: true, isIdempotent: true },
@@ -86,7 +102,8 @@ export const creditsDeduct: Workload = {
           const amount = 1
           for (let attempt = 0; attempt < 200; attempt++) {
             if (attempt > 0) await sleep(Math.random() * Math.min(50, 2 ** Math.min(attempt, 6)))
-            const options = attempt > 0 ? { ...IDEMPOTENT, consistency: cassandra.types.consistencies.localSerial } : IDEMPOTENT
+            const options =
+              attempt > 0 ? { ...IDEMPOTENT, consistency: cassandra.types.consistencies.localSerial } : IDEMPOTENT
             const acc = (await cql.execute(readAccount, [userId], options)).first()
             if (!acc) throw new Error('no account')
             if (acc['last_entry']) await materialize(JSON.parse(acc['last_entry'] as string) as EntryJson)
@@ -94,8 +111,27 @@ export const creditsDeduct: Workload = {
             if (balance < 0) throw new Error('insufficient credits')
             const version = Number(acc['version']) + 1
             const now = new Date()
-            const entry: EntryJson = { id: randomUUID(), userId, seq: version, amount: -amount, type: 'deduction', reason: null, balanceAfter: balance, idempotencyKey: null, createdAt: now.toISOString() }
-            const params = [BigInt(balance), acc['total_purchased'], BigInt(Number(acc['total_used']) + amount), BigInt(version), JSON.stringify(entry), now, userId, acc['version']]
+            const entry: EntryJson = {
+              id: randomUUID(),
+              userId,
+              seq: version,
+              amount: -amount,
+              type: 'deduction',
+              reason: null,
+              balanceAfter: balance,
+              idempotencyKey: null,
+              createdAt: now.toISOString(),
+            }
+            const params = [
+              BigInt(balance),
+              acc['total_purchased'],
+              BigInt(Number(acc['total_used']) + amount),
+              BigInt(version),
+              JSON.stringify(entry),
+              now,
+              userId,
+              acc['version'],
+            ]
             if ((await cql.execute(cas, params, LWT)).first()['[applied]']) {
               await materialize(entry)
               return { balance, transactionId: entry.id }

@@ -3,7 +3,17 @@
 import { eq, sql } from 'drizzle-orm'
 import { profile } from '../schema.js'
 import type { BackendName, Impl } from '../types.js'
-import { IDEMPOTENT, ks, needPg, needScylla, pick, idsDigest, PROFILE_CQL_COLUMNS, type Workload, type WorkloadEnv } from './common.js'
+import {
+  IDEMPOTENT,
+  ks,
+  needPg,
+  needScylla,
+  pick,
+  idsDigest,
+  PROFILE_CQL_COLUMNS,
+  type Workload,
+  type WorkloadEnv,
+} from './common.js'
 
 export const findUniqueKey: Workload = {
   name: 'find-unique-key',
@@ -14,12 +24,37 @@ export const findUniqueKey: Workload = {
     const userIds = env.data.userIds
     if (backend === 'postgres') {
       const { tandem, sql: pg, drizzle, prisma } = needPg(env)
-      const prepared = drizzle.select().from(profile).where(eq(profile.userId, sql.placeholder('userId'))).prepare('bench_find_unique_key')
+      const prepared = drizzle
+        .select()
+        .from(profile)
+        .where(eq(profile.userId, sql.placeholder('userId')))
+        .prepare('bench_find_unique_key')
       return [
         { impl: 'tandem', backend, op: (c) => tandem.profile.findUnique({ where: { userId: pick(userIds, c) } }) },
-        { impl: 'postgres.js', backend, op: async (c) => (await pg`select id, user_id, name, email, created_at, updated_at from profile where user_id = ${pick(userIds, c)}`)[0] ?? null },
-        { impl: 'drizzle-prepared', backend, op: async (c) => (await prepared.execute({ userId: pick(userIds, c) }))[0] ?? null },
-        { impl: 'drizzle', backend, op: async (c) => (await drizzle.select().from(profile).where(eq(profile.userId, pick(userIds, c))))[0] ?? null },
+        {
+          impl: 'postgres.js',
+          backend,
+          op: async (c) =>
+            (
+              await pg`select id, user_id, name, email, created_at, updated_at from profile where user_id = ${pick(userIds, c)}`
+            )[0] ?? null,
+        },
+        {
+          impl: 'drizzle-prepared',
+          backend,
+          op: async (c) => (await prepared.execute({ userId: pick(userIds, c) }))[0] ?? null,
+        },
+        {
+          impl: 'drizzle',
+          backend,
+          op: async (c) =>
+            (
+              await drizzle
+                .select()
+                .from(profile)
+                .where(eq(profile.userId, pick(userIds, c)))
+            )[0] ?? null,
+        },
         { impl: 'prisma', backend, op: (c) => prisma.profile.findUnique({ where: { userId: pick(userIds, c) } }) },
       ]
     }

@@ -5,19 +5,39 @@ import { desc, eq, sql } from 'drizzle-orm'
 import type { Row } from '../tandem.js'
 import { message } from '../schema.js'
 import type { BackendName, Impl, OpContext } from '../types.js'
-import { IDEMPOTENT, ks, MEMBER_CQL_COLUMNS, MESSAGE_CQL_COLUMNS, needPg, needScylla, includeDigest, notSupportedYet, pick, PROFILE_CQL_COLUMNS, type LooseDelegate, type Workload, type WorkloadEnv } from './common.js'
+import {
+  IDEMPOTENT,
+  ks,
+  MEMBER_CQL_COLUMNS,
+  MESSAGE_CQL_COLUMNS,
+  needPg,
+  needScylla,
+  includeDigest,
+  notSupportedYet,
+  pick,
+  PROFILE_CQL_COLUMNS,
+  type LooseDelegate,
+  type Workload,
+  type WorkloadEnv,
+} from './common.js'
 
 const TAKE = 10
 const include = { author: { include: { profile: true } } }
 
 export const includePage: Workload = {
   name: 'include-page',
-  description: "10 newest messages of a channel with author and profile: `message.findMany({ where: { channelId }, orderBy: { createdAt: 'desc' }, take: 10, include: { author: { include: { profile: true } } } })`",
+  description:
+    "10 newest messages of a channel with author and profile: `message.findMany({ where: { channelId }, orderBy: { createdAt: 'desc' }, take: 10, include: { author: { include: { profile: true } } } })`",
   backends: ['postgres', 'scylla'],
   digest: includeDigest,
   impls(backend: BackendName, env: WorkloadEnv): Impl[] {
     const channels = env.data.channelIds
-    const args = (c: OpContext) => ({ where: { channelId: pick(channels, c) }, orderBy: { createdAt: 'desc' }, take: TAKE, include })
+    const args = (c: OpContext) => ({
+      where: { channelId: pick(channels, c) },
+      orderBy: { createdAt: 'desc' },
+      take: TAKE,
+      include,
+    })
     const tandemImpl = (db: { message: unknown }): Impl => {
       const messages = db.message as LooseDelegate
       return {
@@ -39,7 +59,12 @@ export const includePage: Workload = {
     if (backend === 'postgres') {
       const { tandem, sql: pg, drizzle, prisma } = needPg(env)
       const prepared = drizzle.query.message
-        .findMany({ where: eq(message.channelId, sql.placeholder('channelId')), orderBy: [desc(message.createdAt)], limit: TAKE, with: { author: { with: { profile: true } } } })
+        .findMany({
+          where: eq(message.channelId, sql.placeholder('channelId')),
+          orderBy: [desc(message.createdAt)],
+          limit: TAKE,
+          with: { author: { with: { profile: true } } },
+        })
         .prepare('bench_include_page')
       return [
         tandemImpl(tandem),
@@ -55,10 +80,24 @@ export const includePage: Workload = {
               from message m join member a on a.id = m.author_id join profile p on p.id = a.profile_id
               where m.channel_id = ${pick(channels, c)} order by m.created_at desc limit ${TAKE}`
             return rows.map((r) => ({
-              id: r.id, channelId: r.channel_id, authorId: r.author_id, content: r.content, createdAt: r.created_at,
+              id: r.id,
+              channelId: r.channel_id,
+              authorId: r.author_id,
+              content: r.content,
+              createdAt: r.created_at,
               author: {
-                id: r.a_id, profileId: r.a_profile_id, role: r.a_role, createdAt: r.a_created_at,
-                profile: { id: r.p_id, userId: r.p_user_id, name: r.p_name, email: r.p_email, createdAt: r.p_created_at, updatedAt: r.p_updated_at },
+                id: r.a_id,
+                profileId: r.a_profile_id,
+                role: r.a_role,
+                createdAt: r.a_created_at,
+                profile: {
+                  id: r.p_id,
+                  userId: r.p_user_id,
+                  name: r.p_name,
+                  email: r.p_email,
+                  createdAt: r.p_created_at,
+                  updatedAt: r.p_updated_at,
+                },
               },
             }))
           },
@@ -67,7 +106,13 @@ export const includePage: Workload = {
         {
           impl: 'drizzle',
           backend,
-          op: (c) => drizzle.query.message.findMany({ where: eq(message.channelId, pick(channels, c)), orderBy: [desc(message.createdAt)], limit: TAKE, with: { author: { with: { profile: true } } } }),
+          op: (c) =>
+            drizzle.query.message.findMany({
+              where: eq(message.channelId, pick(channels, c)),
+              orderBy: [desc(message.createdAt)],
+              limit: TAKE,
+              with: { author: { with: { profile: true } } },
+            }),
         },
         { impl: 'prisma', backend, op: (c) => prisma.message.findMany(args(c)) },
       ]
@@ -79,7 +124,9 @@ export const includePage: Workload = {
     // point reads of distinct keys, issued together (what tandem does for related rows)
     const byIds = async (query: string, ids: unknown[]) => {
       const distinct = [...new Map(ids.map((id) => [String(id), id])).values()]
-      const rows = await Promise.all(distinct.map(async (id) => (await cql.execute(query, [id], IDEMPOTENT)).first() as Row | null))
+      const rows = await Promise.all(
+        distinct.map(async (id) => (await cql.execute(query, [id], IDEMPOTENT)).first() as Row | null),
+      )
       return new Map(rows.filter((r): r is Row => r !== null).map((r) => [String(r.id), r]))
     }
     return [
@@ -89,8 +136,14 @@ export const includePage: Workload = {
         backend,
         op: async (c) => {
           const messages = (await cql.execute(page, [pick(channels, c)], IDEMPOTENT)).rows as unknown as Row[]
-          const members = await byIds(memberById, messages.map((m) => m.author_id))
-          const profiles = await byIds(profileById, [...members.values()].map((m) => m.profile_id))
+          const members = await byIds(
+            memberById,
+            messages.map((m) => m.author_id),
+          )
+          const profiles = await byIds(
+            profileById,
+            [...members.values()].map((m) => m.profile_id),
+          )
           return messages.map((m) => {
             const author = members.get(String(m.author_id))
             return { ...m, author: author && { ...author, profile: profiles.get(String(author.profile_id)) ?? null } }

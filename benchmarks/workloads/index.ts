@@ -8,6 +8,15 @@ import { findUniquePk } from './find-unique-pk.js'
 import { includePage } from './include-page.js'
 import { updatePk } from './update-pk.js'
 
-export const WORKLOADS: readonly Workload[] = [findUniquePk, findUniqueKey, findManyPage, create, updatePk, includePage, creditsBalanceCached, creditsDeduct]
+export const WORKLOADS: readonly Workload[] = [
+  findUniquePk,
+  findUniqueKey,
+  findManyPage,
+  create,
+  updatePk,
+  includePage,
+  creditsBalanceCached,
+  creditsDeduct,
+]
 export { findManyPage }
 export type { Workload, WorkloadEnv } from './common.js'

@@ -30,4 +30,3 @@ export interface Backend {
    */
   transaction<T>(fn: (tx: Backend) => Promise<T>): Promise<T>
 }
-

@@ -10,7 +10,8 @@ import { atScale, float4 } from './values.js'
 
 /** Compares two non-null values of one field; negative, zero or positive. */
 export function compareValues(field: Field | undefined, a: unknown, b: unknown): number {
-  if (field?.kind === 'enum' && field.enumValues) return field.enumValues.indexOf(a as string) - field.enumValues.indexOf(b as string)
+  if (field?.kind === 'enum' && field.enumValues)
+    return field.enumValues.indexOf(a as string) - field.enumValues.indexOf(b as string)
   if (a instanceof Date && b instanceof Date) return a.getTime() - b.getTime()
   if (typeof a === 'string' && typeof b === 'string') {
     if (field?.kind === 'decimal') return compareDecimals(a, b)
@@ -75,7 +76,11 @@ function valuesEqual(field: Field | undefined, a: unknown, b: unknown): boolean 
 /** JSON with object keys sorted: jsonb equality ignores key order. */
 function canonicalJson(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) =>
-    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0))) : x,
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(
+          Object.entries(x as Record<string, unknown>).sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0)),
+        )
+      : x,
   )
 }
 
@@ -128,13 +133,20 @@ export function evaluate(model: Model, filter: Filter, row: Row, relations?: Rel
         expected = Array.isArray(expected) ? expected.map(lower) : lower(expected)
       }
       switch (filter.op) {
-        case 'eq': return valuesEqual(field, actual, expected)
-        case 'ne': return !valuesEqual(field, actual, expected)
-        case 'lt': return compareValues(field, actual, expected) < 0
-        case 'lte': return compareValues(field, actual, expected) <= 0
-        case 'gt': return compareValues(field, actual, expected) > 0
-        case 'gte': return compareValues(field, actual, expected) >= 0
-        case 'in': case 'notIn': {
+        case 'eq':
+          return valuesEqual(field, actual, expected)
+        case 'ne':
+          return !valuesEqual(field, actual, expected)
+        case 'lt':
+          return compareValues(field, actual, expected) < 0
+        case 'lte':
+          return compareValues(field, actual, expected) <= 0
+        case 'gt':
+          return compareValues(field, actual, expected) > 0
+        case 'gte':
+          return compareValues(field, actual, expected) >= 0
+        case 'in':
+        case 'notIn': {
           // SQL: x IN (a, NULL) is true when x = a, else unknown; NOT IN is its negation
           const list = expected as unknown[]
           const found = list.some((e) => e !== null && valuesEqual(field, actual, e))
@@ -142,16 +154,25 @@ export function evaluate(model: Model, filter: Filter, row: Row, relations?: Rel
           if (unknown) return null
           return filter.op === 'in' ? found : !found
         }
-        case 'contains': return (actual as string).includes(expected as string)
-        case 'startsWith': return (actual as string).startsWith(expected as string)
-        case 'endsWith': return (actual as string).endsWith(expected as string)
+        case 'contains':
+          return (actual as string).includes(expected as string)
+        case 'startsWith':
+          return (actual as string).startsWith(expected as string)
+        case 'endsWith':
+          return (actual as string).endsWith(expected as string)
       }
     }
   }
 }
 
 /** Is the row at or after the cursor point in the given ordering? (Lexicographic, as a row comparison.) */
-function afterCursor(model: Model, fields: readonly string[], dirs: readonly string[], values: readonly unknown[], row: Row): boolean | null {
+function afterCursor(
+  model: Model,
+  fields: readonly string[],
+  dirs: readonly string[],
+  values: readonly unknown[],
+  row: Row,
+): boolean | null {
   for (let i = 0; i < fields.length; i++) {
     const a = row[fields[i]!]
     const b = values[i]
@@ -212,7 +233,12 @@ function arithmetic(field: Field, op: UpdateOp['op'], a: unknown, b: unknown): u
   if (field.kind === 'decimal' && op !== 'divide' && !/[eE]/.test(`${a}${b}`)) {
     // exact decimal arithmetic, as numeric does
     const [x, y, scale] = alignDecimals(String(a), String(b))
-    const r = op === 'increment' ? formatScaled(x + y, scale) : op === 'decrement' ? formatScaled(x - y, scale) : formatScaled(x * y, scale * 2)
+    const r =
+      op === 'increment'
+        ? formatScaled(x + y, scale)
+        : op === 'decrement'
+          ? formatScaled(x - y, scale)
+          : formatScaled(x * y, scale * 2)
     return atScale(r.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''), field.scale)
   }
   const x = Number(a)

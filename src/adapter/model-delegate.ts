@@ -2,8 +2,14 @@ import type { Model, RelationInfo, Row } from '../schema/model.js'
 import type { Backend, Operation, Statement } from './backend.js'
 import { notFoundError, TandemError, validationError } from '../errors.js'
 import {
-  checkArgs, isPlainObject, normalizeCount, normalizeCreateData, normalizeOrderBy,
-  normalizeUniqueWhere, normalizeUpdateData, normalizeWhere,
+  checkArgs,
+  isPlainObject,
+  normalizeCount,
+  normalizeCreateData,
+  normalizeOrderBy,
+  normalizeUniqueWhere,
+  normalizeUpdateData,
+  normalizeWhere,
 } from './normalize.js'
 import { isPlainProjection, normalizeProjection, type Projection } from './projection.js'
 import { andFilters, type Filter, type OrderTerm, type ReadQuery, type UpdateOps } from './query.js'
@@ -17,8 +23,19 @@ export type { Runner } from './runner.js'
 import type { PgTable } from 'drizzle-orm/pg-core'
 import type {
   ModelMethod,
-  CountArgs, CountResult, CreateArgs, CreateManyAndReturnArgs, CreateManyArgs, DeleteManyArgs, FindManyArgs,
-  ModelClient, Selected, UniqueArgs, UpdateArgs, UpdateManyArgs, UpsertArgs,
+  CountArgs,
+  CountResult,
+  CreateArgs,
+  CreateManyAndReturnArgs,
+  CreateManyArgs,
+  DeleteManyArgs,
+  FindManyArgs,
+  ModelClient,
+  Selected,
+  UniqueArgs,
+  UpdateArgs,
+  UpdateManyArgs,
+  UpsertArgs,
 } from './types.js'
 
 const READ_ARGS = ['where', 'select', 'omit', 'include', 'orderBy', 'take', 'skip', 'cursor', 'distinct'] as const
@@ -26,16 +43,41 @@ const UNIQUE_READ_ARGS = ['where', 'select', 'omit', 'include'] as const
 
 /** every method `explain` can show (the names are the ModelMethod type of types.ts) */
 export const MODEL_METHODS: readonly ModelMethod[] = [
-  'findUnique', 'findUniqueOrThrow', 'findFirst', 'findFirstOrThrow', 'findMany', 'create', 'createMany',
-  'createManyAndReturn', 'update', 'updateMany', 'upsert', 'delete', 'deleteMany', 'count',
+  'findUnique',
+  'findUniqueOrThrow',
+  'findFirst',
+  'findFirstOrThrow',
+  'findMany',
+  'create',
+  'createMany',
+  'createManyAndReturn',
+  'update',
+  'updateMany',
+  'upsert',
+  'delete',
+  'deleteMany',
+  'count',
 ]
 
 const numberOf = (r: Row[] | number): number => (typeof r === 'number' ? r : r.length)
-const uniqueQuery = (where: Filter | undefined, take?: number): ReadQuery => ({ where, orderBy: [], take, skip: undefined, unique: true })
-const manyQuery = (where: Filter | undefined): ReadQuery => ({ where, orderBy: [], take: undefined, skip: undefined, unique: false })
+const uniqueQuery = (where: Filter | undefined, take?: number): ReadQuery => ({
+  where,
+  orderBy: [],
+  take,
+  skip: undefined,
+  unique: true,
+})
+const manyQuery = (where: Filter | undefined): ReadQuery => ({
+  where,
+  orderBy: [],
+  take: undefined,
+  skip: undefined,
+  unique: false,
+})
 
 function rejectDistinct(ctx: string, a: Record<string, unknown>): void {
-  if (a.distinct !== undefined) throw validationError(ctx, '`distinct` is not supported yet (see README, "Not supported")')
+  if (a.distinct !== undefined)
+    throw validationError(ctx, '`distinct` is not supported yet (see README, "Not supported")')
 }
 
 /**
@@ -126,7 +168,8 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
    * @example db.message.explain('findMany', { where: { channelId }, take: 50 })
    */
   async explain(method: ModelMethod, args?: unknown): Promise<{ backend: Backend['kind']; statements: Statement[] }> {
-    if (!MODEL_METHODS.includes(method)) throw validationError(`${this.model.name}.explain`, `unknown method \`${String(method)}\``)
+    if (!MODEL_METHODS.includes(method))
+      throw validationError(`${this.model.name}.explain`, `unknown method \`${String(method)}\``)
     const statements: Statement[] = []
     const recorder: Runner = async (model, op) => {
       statements.push(...this.backend.explain(model, op))
@@ -202,7 +245,11 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
    * becomes an "at or after" filter; a negative take reads the reversed order and flips the result.
    * Returns undefined when the cursor row does not exist (Prisma then returns no rows).
    */
-  private async readQuery(run: Runner, a: Record<string, unknown>, ctx: string): Promise<{ query: ReadQuery; reversed: boolean } | undefined> {
+  private async readQuery(
+    run: Runner,
+    a: Record<string, unknown>,
+    ctx: string,
+  ): Promise<{ query: ReadQuery; reversed: boolean } | undefined> {
     const where = normalizeWhere(this.model, a.where, ctx)
     let orderBy: OrderTerm[] = normalizeOrderBy(this.model, a.orderBy, ctx)
     const take = normalizeCount(a.take, 'take', ctx, true)
@@ -214,19 +261,41 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
       // clustered (createdAt desc, id desc) serves `orderBy: { createdAt: 'desc' }` natively)
       const named = new Set(orderBy.map((t) => t.field))
       const dir = orderBy.at(-1)?.dir ?? 'asc'
-      orderBy = [...orderBy, ...this.model.primaryKey.filter((f) => !named.has(f)).map((field): OrderTerm => ({ field, dir }))]
+      orderBy = [
+        ...orderBy,
+        ...this.model.primaryKey.filter((f) => !named.has(f)).map((field): OrderTerm => ({ field, dir })),
+      ]
     }
-    if (reversed) orderBy = orderBy.map((t) => ({ ...t, dir: t.dir === 'asc' ? 'desc' : 'asc', ...(t.nulls ? { nulls: t.nulls === 'first' ? 'last' : 'first' } : {}) }))
+    if (reversed)
+      orderBy = orderBy.map((t) => ({
+        ...t,
+        dir: t.dir === 'asc' ? 'desc' : 'asc',
+        ...(t.nulls ? { nulls: t.nulls === 'first' ? 'last' : 'first' } : {}),
+      }))
     if (a.cursor !== undefined) {
-      if (!isPlainObject(a.cursor)) throw validationError(ctx, '`cursor` must name a unique key, like a `where` of findUnique')
+      if (!isPlainObject(a.cursor))
+        throw validationError(ctx, '`cursor` must name a unique key, like a `where` of findUnique')
       const { filter } = normalizeUniqueWhere(this.model, a.cursor, `${ctx} cursor`)
       // Prisma looks for the cursor among the rows the where selects: a cursor row it excludes gives no rows
-      const found = rowsOf(await run(this.model, { op: 'findMany', query: uniqueQuery(andFilters(filter, where), 1) }))[0]
+      const found = rowsOf(
+        await run(this.model, { op: 'findMany', query: uniqueQuery(andFilters(filter, where), 1) }),
+      )[0]
       if (!found) return undefined
-      after = { kind: 'after', fields: orderBy.map((t) => t.field), dirs: orderBy.map((t) => t.dir), values: orderBy.map((t) => found[t.field]) }
+      after = {
+        kind: 'after',
+        fields: orderBy.map((t) => t.field),
+        dirs: orderBy.map((t) => t.dir),
+        values: orderBy.map((t) => found[t.field]),
+      }
     }
     return {
-      query: { where: andFilters(where, after), orderBy, take: take === undefined ? undefined : Math.abs(take), skip, unique: false },
+      query: {
+        where: andFilters(where, after),
+        orderBy,
+        take: take === undefined ? undefined : Math.abs(take),
+        skip,
+        unique: false,
+      },
       reversed,
     }
   }
@@ -237,7 +306,8 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
    * row, all at once. Nested includes recurse through the related model's delegate.
    */
   private async shape(run: Runner, rows: Row[], projection: Projection, ctx: string): Promise<Row[]> {
-    if (isPlainProjection(projection)) return projection.scalars ? rows.map((r) => project(r, projection.scalars)) : rows
+    if (isPlainProjection(projection))
+      return projection.scalars ? rows.map((r) => project(r, projection.scalars)) : rows
     const extras = rows.map((): Row => ({}))
     await Promise.all([
       ...projection.relations.map((r) => this.loadRelation(run, rows, extras, r.relation, r.args, ctx)),
@@ -252,14 +322,25 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     return d
   }
 
-  private async loadRelation(run: Runner, rows: Row[], extras: Row[], relation: RelationInfo, args: Record<string, unknown>, ctx: string): Promise<void> {
+  private async loadRelation(
+    run: Runner,
+    rows: Row[],
+    extras: Row[],
+    relation: RelationInfo,
+    args: Record<string, unknown>,
+    ctx: string,
+  ): Promise<void> {
     const target = this.related(relation)
     const name = relation.name
     const empty = relation.kind === 'many' ? () => [] : () => null
     const keys = new Map<string, unknown[]>()
     for (const row of rows) {
       const k = keyOf(row, relation.fields)
-      if (k !== undefined) keys.set(k, relation.fields.map((f) => row[f]))
+      if (k !== undefined)
+        keys.set(
+          k,
+          relation.fields.map((f) => row[f]),
+        )
     }
     extras.forEach((e) => (e[name] = empty()))
     if (keys.size === 0) return
@@ -279,7 +360,8 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     }
     const userWhere = (args.where as Record<string, unknown> | undefined) ?? {}
     const groups = new Map<string, Row[]>()
-    const windowed = relation.kind === 'many' && (args.take !== undefined || args.skip !== undefined || args.cursor !== undefined)
+    const windowed =
+      relation.kind === 'many' && (args.take !== undefined || args.skip !== undefined || args.cursor !== undefined)
     if (windowed) {
       await Promise.all(
         [...keys.entries()].map(async ([k, tuple]) => {
@@ -305,19 +387,32 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     })
   }
 
-  private async loadCounts(run: Runner, rows: Row[], extras: Row[], counts: NonNullable<Projection['counts']>, ctx: string): Promise<void> {
+  private async loadCounts(
+    run: Runner,
+    rows: Row[],
+    extras: Row[],
+    counts: NonNullable<Projection['counts']>,
+    ctx: string,
+  ): Promise<void> {
     const results = await Promise.all(
       counts.map(async ({ relation, where }) => {
         const keys = new Map<string, unknown[]>()
         for (const row of rows) {
           const k = keyOf(row, relation.fields)
-          if (k !== undefined) keys.set(k, relation.fields.map((f) => row[f]))
+          if (k !== undefined)
+            keys.set(
+              k,
+              relation.fields.map((f) => row[f]),
+            )
         }
         const tally = new Map<string, number>()
         if (keys.size > 0) {
           const children = await this.related(relation).findManyWith(
             run,
-            { where: { AND: [where ?? {}, whereKeys(relation.references, [...keys.values()])] }, select: Object.fromEntries(relation.references.map((f) => [f, true])) },
+            {
+              where: { AND: [where ?? {}, whereKeys(relation.references, [...keys.values()])] },
+              select: Object.fromEntries(relation.references.map((f) => [f, true])),
+            },
             `${ctx}._count.${relation.name}`,
           )
           for (const c of children) {
@@ -359,7 +454,8 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     const list = Array.isArray(data) ? data : [data]
     const now = new Date()
     const rows = list.map((d, i) => {
-      if (hasRelationData(this.model, d)) throw validationError(`${ctx} data[${i}]`, 'createMany takes no relation fields; set the foreign key fields')
+      if (hasRelationData(this.model, d))
+        throw validationError(`${ctx} data[${i}]`, 'createMany takes no relation fields; set the foreign key fields')
       return normalizeCreateData(this.model, fixed ? { ...(d as Row), ...fixed } : d, `${ctx} data[${i}]`, now)
     })
     return rowsOf(await run(this.model, { op: 'insert', rows, skipDuplicates }))
@@ -369,7 +465,8 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     const ctx = this.ctx(method)
     const a = checkArgs(ctx, args, ['data', 'skipDuplicates', 'select', 'omit', 'include'])
     const projection = normalizeProjection(this.model, a, ctx)
-    if (a.skipDuplicates !== undefined && typeof a.skipDuplicates !== 'boolean') throw validationError(ctx, '`skipDuplicates` must be a boolean')
+    if (a.skipDuplicates !== undefined && typeof a.skipDuplicates !== 'boolean')
+      throw validationError(ctx, '`skipDuplicates` must be a boolean')
     const stored = await this.insertRows(run, a.data, a.skipDuplicates === true, ctx)
     return this.shape(run, stored, projection, ctx)
   }
@@ -423,7 +520,9 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
 
   /** An update with nothing to set still matches rows (Prisma returns them unchanged). */
   private runUpdate(run: Runner, query: ReadQuery, set: UpdateOps): Promise<Row[] | number> {
-    return Object.keys(set).length === 0 ? run(this.model, { op: 'findMany', query }) : run(this.model, { op: 'update', query, set })
+    return Object.keys(set).length === 0
+      ? run(this.model, { op: 'findMany', query })
+      : run(this.model, { op: 'update', query, set })
   }
 
   /** @internal Deletes the rows a filter selects and returns them. */
@@ -437,7 +536,9 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     const projection = normalizeProjection(this.model, a, ctx)
     const { filter } = normalizeUniqueWhere(this.model, a.where, ctx)
     // related rows are read before the row goes (a cascade may take them with it)
-    const before = isPlainProjection(projection) ? undefined : rowsOf(await run(this.model, { op: 'findMany', query: uniqueQuery(filter, 1) }))
+    const before = isPlainProjection(projection)
+      ? undefined
+      : rowsOf(await run(this.model, { op: 'findMany', query: uniqueQuery(filter, 1) }))
     const shaped = before?.[0] ? (await this.shape(run, before, projection, ctx))[0] : undefined
     const rows = await this.deleteRows(run, filter, true)
     if (!rows[0]) throw notFoundError(this.model.name, 'delete', 'Record to delete does not exist.')
@@ -461,13 +562,16 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     }
     if (!select) {
       if (!read) return 0
-      return window(numberOf(await run(this.model, { op: 'count', query: { ...read.query, take: undefined, skip: undefined } })))
+      return window(
+        numberOf(await run(this.model, { op: 'count', query: { ...read.query, take: undefined, skip: undefined } })),
+      )
     }
     // count({ select: { _all: true, field: true } }): rows, and non-null values per field
     const counts: Record<string, number> = Object.fromEntries(select.map((f) => [f, 0]))
     if (read) {
       const rows = rowsOf(await run(this.model, { op: 'findMany', query: read.query }))
-      for (const f of select) counts[f] = f === '_all' ? rows.length : rows.filter((r) => r[f] !== null && r[f] !== undefined).length
+      for (const f of select)
+        counts[f] = f === '_all' ? rows.length : rows.filter((r) => r[f] !== null && r[f] !== undefined).length
     }
     return counts
   }
@@ -477,7 +581,8 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     if (!isPlainObject(select)) throw validationError(ctx, '`select` of count takes { _all: true, <field>: true }')
     const out: string[] = []
     for (const [k, v] of Object.entries(select)) {
-      if (k !== '_all' && !this.model.fields.has(k)) throw validationError(ctx, `unknown field \`${k}\` in count select`)
+      if (k !== '_all' && !this.model.fields.has(k))
+        throw validationError(ctx, `unknown field \`${k}\` in count select`)
       if (v) out.push(k)
     }
     return out

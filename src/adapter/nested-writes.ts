@@ -22,7 +22,19 @@ export interface RowWriter {
 }
 
 const OWNER_OPS = ['create', 'connect', 'connectOrCreate', 'disconnect', 'update', 'upsert', 'delete']
-const DEPENDENT_OPS = ['create', 'createMany', 'connect', 'connectOrCreate', 'disconnect', 'set', 'update', 'updateMany', 'upsert', 'delete', 'deleteMany']
+const DEPENDENT_OPS = [
+  'create',
+  'createMany',
+  'connect',
+  'connectOrCreate',
+  'disconnect',
+  'set',
+  'update',
+  'updateMany',
+  'upsert',
+  'delete',
+  'deleteMany',
+]
 
 /** Does this `data` object name any relation of the model? */
 export function hasRelationData(model: Model, data: unknown): boolean {
@@ -30,7 +42,11 @@ export function hasRelationData(model: Model, data: unknown): boolean {
   return Object.keys(data).some((k) => model.relations.has(k) && data[k] !== undefined)
 }
 
-function split(model: Model, data: unknown, ctx: string): { scalars: Row; relations: [RelationInfo, Record<string, unknown>][] } {
+function split(
+  model: Model,
+  data: unknown,
+  ctx: string,
+): { scalars: Row; relations: [RelationInfo, Record<string, unknown>][] } {
   if (!isPlainObject(data)) throw validationError(ctx, '`data` must be an object')
   const scalars: Row = {}
   const relations: [RelationInfo, Record<string, unknown>][] = []
@@ -43,7 +59,9 @@ function split(model: Model, data: unknown, ctx: string): { scalars: Row; relati
     if (v === undefined) continue
     if (!isPlainObject(v)) throw validationError(ctx, `\`${k}\` is a relation: use { create | connect | … }`)
     const allowed = relation.owner ? OWNER_OPS : DEPENDENT_OPS
-    for (const op of Object.keys(v)) if (!allowed.includes(op)) throw validationError(ctx, `unknown nested operation \`${op}\` on \`${k}\`; use ${allowed.join(', ')}`)
+    for (const op of Object.keys(v))
+      if (!allowed.includes(op))
+        throw validationError(ctx, `unknown nested operation \`${op}\` on \`${k}\`; use ${allowed.join(', ')}`)
     relations.push([relation, v])
   }
   return { scalars, relations }
@@ -67,24 +85,50 @@ function linkFilter(link: Row): Filter | undefined {
 
 /** P2017, as Prisma reports a nested delete or disconnect of a row that is not related to the parent. */
 function notConnected(model: string, relation: RelationInfo): TandemError {
-  return new TandemError('P2017', `The records for relation \`${model}.${relation.name}\` between the \`${model}\` and \`${relation.target}\` models are not connected.`, {
-    meta: { relation_name: relation.name, parent_name: model, child_name: relation.target },
-  })
+  return new TandemError(
+    'P2017',
+    `The records for relation \`${model}.${relation.name}\` between the \`${model}\` and \`${relation.target}\` models are not connected.`,
+    {
+      meta: { relation_name: relation.name, parent_name: model, child_name: relation.target },
+    },
+  )
 }
 
 function connectMissing(model: string, relation: RelationInfo, op: string): TandemError {
-  return new TandemError('P2025', `No '${relation.target}' record was found for a nested ${op} on relation '${model}.${relation.name}'.`, {
-    meta: { modelName: model, cause: `No '${relation.target}' record was found for a nested ${op}.` },
-  })
+  return new TandemError(
+    'P2025',
+    `No '${relation.target}' record was found for a nested ${op} on relation '${model}.${relation.name}'.`,
+    {
+      meta: { modelName: model, cause: `No '${relation.target}' record was found for a nested ${op}.` },
+    },
+  )
 }
 
-async function findOne(target: RowWriter, run: Runner, where: unknown, ctx: string, extra?: Filter): Promise<Row | undefined> {
+async function findOne(
+  target: RowWriter,
+  run: Runner,
+  where: unknown,
+  ctx: string,
+  extra?: Filter,
+): Promise<Row | undefined> {
   const { filter } = normalizeUniqueWhere(target.model, where, ctx)
-  return rowsOf(await run(target.model, { op: 'findMany', query: { where: andFilters(filter, extra), orderBy: [], take: 1, skip: undefined, unique: true } }))[0]
+  return rowsOf(
+    await run(target.model, {
+      op: 'findMany',
+      query: { where: andFilters(filter, extra), orderBy: [], take: 1, skip: undefined, unique: true },
+    }),
+  )[0]
 }
 
 /** The row a to-one relation is pointed at by `connect`, `connectOrCreate` or `create`; undefined for other operations. */
-async function linkTarget(d: RowWriter, target: RowWriter, run: Runner, relation: RelationInfo, ops: Record<string, unknown>, c: string): Promise<Row | undefined> {
+async function linkTarget(
+  d: RowWriter,
+  target: RowWriter,
+  run: Runner,
+  relation: RelationInfo,
+  ops: Record<string, unknown>,
+  c: string,
+): Promise<Row | undefined> {
   if (ops.connect !== undefined) {
     const row = await findOne(target, run, ops.connect, c)
     if (!row) throw connectMissing(d.model.name, relation, 'connect')
@@ -110,17 +154,31 @@ export async function createNested(d: RowWriter, run: Runner, data: unknown, ctx
     Object.assign(scalars, keyFrom(relation, row))
   }
   const stored = await d.createRow(run, { ...scalars, ...fixed }, ctx)
-  for (const [relation, ops] of relations.filter(([r]) => !r.owner)) await writeDependents(d, run, stored, relation, ops, ctx, true)
+  for (const [relation, ops] of relations.filter(([r]) => !r.owner))
+    await writeDependents(d, run, stored, relation, ops, ctx, true)
   return stored
 }
 
 /** update with nested relation data; returns the updated row, or undefined when the filter matched none. */
-export async function updateNested(d: RowWriter, run: Runner, filter: Filter, data: unknown, ctx: string): Promise<Row | undefined> {
+export async function updateNested(
+  d: RowWriter,
+  run: Runner,
+  filter: Filter,
+  data: unknown,
+  ctx: string,
+): Promise<Row | undefined> {
   const { scalars, relations } = split(d.model, data, ctx)
-  const current = rowsOf(await run(d.model, { op: 'findMany', query: { where: filter, orderBy: [], take: 1, skip: undefined, unique: true } }))[0]
+  const current = rowsOf(
+    await run(d.model, {
+      op: 'findMany',
+      query: { where: filter, orderBy: [], take: 1, skip: undefined, unique: true },
+    }),
+  )[0]
   if (!current) {
     // Prisma checks a nested delete of list rows before the parent: with no parent they are not connected
-    const nestedDelete = relations.find(([r, ops]) => !r.owner && r.kind === 'many' && ops.delete !== undefined && ops.delete !== false)
+    const nestedDelete = relations.find(
+      ([r, ops]) => !r.owner && r.kind === 'many' && ops.delete !== undefined && ops.delete !== false,
+    )
     if (nestedDelete) throw notConnected(d.model.name, nestedDelete[0])
     return undefined
   }
@@ -140,11 +198,14 @@ export async function updateNested(d: RowWriter, run: Runner, filter: Filter, da
       const existing = hasLink ? await target.updateRow(run, linked!, up.update ?? {}, c) : undefined
       row = existing ?? (await target.createRow(run, up.create, c))
     } else if (ops.update !== undefined) {
-      if (!hasLink || !(await target.updateRow(run, linked!, ops.update, c))) throw connectMissing(d.model.name, relation, 'update')
+      if (!hasLink || !(await target.updateRow(run, linked!, ops.update, c)))
+        throw connectMissing(d.model.name, relation, 'update')
     } else if (ops.disconnect !== undefined || ops.delete !== undefined) {
-      if (!relation.optional) throw validationError(c, `\`${relation.name}\` is required: it cannot be disconnected or deleted from here`)
+      if (!relation.optional)
+        throw validationError(c, `\`${relation.name}\` is required: it cannot be disconnected or deleted from here`)
       if (ops.delete !== undefined && ops.delete !== false) {
-        if (!hasLink || (await target.deleteRows(run, linked, true)).length === 0) throw connectMissing(d.model.name, relation, 'delete')
+        if (!hasLink || (await target.deleteRows(run, linked, true)).length === 0)
+          throw connectMissing(d.model.name, relation, 'delete')
       }
       if (ops.disconnect !== false) for (const f of relation.fields) scalars[f] = null
     }
@@ -152,15 +213,30 @@ export async function updateNested(d: RowWriter, run: Runner, filter: Filter, da
   }
   const set = normalizeUpdateData(d.model, scalars, ctx)
   const updated = Object.keys(set).length
-    ? rowsOf(await run(d.model, { op: 'update', query: { where: filter, orderBy: [], take: undefined, skip: undefined, unique: true }, set }))[0]
+    ? rowsOf(
+        await run(d.model, {
+          op: 'update',
+          query: { where: filter, orderBy: [], take: undefined, skip: undefined, unique: true },
+          set,
+        }),
+      )[0]
     : current
   if (!updated) return undefined
-  for (const [relation, ops] of relations.filter(([r]) => !r.owner)) await writeDependents(d, run, updated, relation, ops, ctx, false)
+  for (const [relation, ops] of relations.filter(([r]) => !r.owner))
+    await writeDependents(d, run, updated, relation, ops, ctx, false)
   return updated
 }
 
 /** Nested operations on rows that point at `parent` (list relations, and to-one relations keyed on the other side). */
-async function writeDependents(d: RowWriter, run: Runner, parent: Row, relation: RelationInfo, ops: Record<string, unknown>, ctx: string, creating: boolean): Promise<void> {
+async function writeDependents(
+  d: RowWriter,
+  run: Runner,
+  parent: Row,
+  relation: RelationInfo,
+  ops: Record<string, unknown>,
+  ctx: string,
+  creating: boolean,
+): Promise<void> {
   const target = d.delegates.get(relation.target)!
   const c = `${ctx}.${relation.name}`
   const link = linkOf(relation, parent)
@@ -187,27 +263,46 @@ async function writeDependents(d: RowWriter, run: Runner, parent: Row, relation:
   }
   if (ops.disconnect !== undefined && ops.disconnect !== false) {
     onlyOnUpdate('disconnect')
-    if (!nullable) throw validationError(c, `\`${relation.name}\` rows need their key: they cannot be disconnected, only deleted`)
-    if (many) for (const w of list(ops.disconnect)) await target.updateRow(run, andFilters(uniqueOf(w), linked)!, unlink, c)
+    if (!nullable)
+      throw validationError(c, `\`${relation.name}\` rows need their key: they cannot be disconnected, only deleted`)
+    if (many)
+      for (const w of list(ops.disconnect)) await target.updateRow(run, andFilters(uniqueOf(w), linked)!, unlink, c)
     else await target.updateManyWith(run, { where: link, data: unlink })
   }
   if (ops.delete !== undefined && ops.delete !== false) {
     onlyOnUpdate('delete')
     if (many) {
-      for (const w of list(ops.delete)) if ((await target.deleteRows(run, andFilters(uniqueOf(w), linked), true)).length === 0) throw notConnected(d.model.name, relation)
-    } else if ((await target.deleteRows(run, linked, false)).length === 0) throw connectMissing(d.model.name, relation, 'delete')
+      for (const w of list(ops.delete))
+        if ((await target.deleteRows(run, andFilters(uniqueOf(w), linked), true)).length === 0)
+          throw notConnected(d.model.name, relation)
+    } else if ((await target.deleteRows(run, linked, false)).length === 0)
+      throw connectMissing(d.model.name, relation, 'delete')
   }
   if (ops.deleteMany !== undefined) {
     onlyOnUpdate('deleteMany')
-    for (const w of list(ops.deleteMany)) await target.deleteRows(run, andFilters(normalizeWhere(target.model, w, c), linked), false)
+    for (const w of list(ops.deleteMany))
+      await target.deleteRows(run, andFilters(normalizeWhere(target.model, w, c), linked), false)
   }
   if (ops.update !== undefined) {
     onlyOnUpdate('update')
     for (const u of list(ops.update)) {
       const { where, data } = (many ? u : { where: undefined, data: u }) as { where?: unknown; data?: unknown }
       const filter = many ? andFilters(uniqueOf(where), linked)! : linked!
-      const row = many ? await target.updateRow(run, filter, data, c) : rowsOf(await run(target.model, { op: 'findMany', query: { where: linked, orderBy: [], take: 1, skip: undefined, unique: false } }))[0]
-      if (!many && row) await target.updateRow(run, linkFilter(Object.fromEntries(target.model.primaryKey.map((k) => [k, row[k]])))!, data, c)
+      const row = many
+        ? await target.updateRow(run, filter, data, c)
+        : rowsOf(
+            await run(target.model, {
+              op: 'findMany',
+              query: { where: linked, orderBy: [], take: 1, skip: undefined, unique: false },
+            }),
+          )[0]
+      if (!many && row)
+        await target.updateRow(
+          run,
+          linkFilter(Object.fromEntries(target.model.primaryKey.map((k) => [k, row[k]])))!,
+          data,
+          c,
+        )
       if (!row) throw connectMissing(d.model.name, relation, 'update')
     }
   }

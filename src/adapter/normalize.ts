@@ -1,7 +1,16 @@
 import type { Field, Model, RelationInfo, Row } from '../schema/model.js'
 import { relatedModel } from '../schema/read-schema.js'
 import { validationError } from '../errors.js'
-import { andFilters, FALSE, TRUE, type CmpOp, type Filter, type OrderTerm, type UpdateOp, type UpdateOps } from './query.js'
+import {
+  andFilters,
+  FALSE,
+  TRUE,
+  type CmpOp,
+  type Filter,
+  type OrderTerm,
+  type UpdateOp,
+  type UpdateOps,
+} from './query.js'
 import { coerceValue, defaultFor } from './values.js'
 
 /** Validation and normalization of Prisma-style arguments into the query description (query.ts). */
@@ -9,27 +18,48 @@ import { coerceValue, defaultFor } from './values.js'
 type Args = Record<string, unknown>
 
 const FILTER_OPS: Record<string, CmpOp | 'equals' | 'not' | 'mode'> = {
-  equals: 'equals', not: 'not', in: 'in', notIn: 'notIn', lt: 'lt', lte: 'lte', gt: 'gt', gte: 'gte',
-  contains: 'contains', startsWith: 'startsWith', endsWith: 'endsWith', mode: 'mode',
+  equals: 'equals',
+  not: 'not',
+  in: 'in',
+  notIn: 'notIn',
+  lt: 'lt',
+  lte: 'lte',
+  gt: 'gt',
+  gte: 'gte',
+  contains: 'contains',
+  startsWith: 'startsWith',
+  endsWith: 'endsWith',
+  mode: 'mode',
 }
 const STRING_OPS = new Set(['contains', 'startsWith', 'endsWith'])
 
 export function isPlainObject(v: unknown): v is Args {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) && Object.getPrototypeOf(v) === Object.prototype
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    !(v instanceof Date) &&
+    Object.getPrototypeOf(v) === Object.prototype
+  )
 }
 
 export function checkArgs(where: string, args: unknown, allowed: readonly string[]): Args {
   if (args === undefined) return {}
   if (!isPlainObject(args)) throw validationError(where, 'arguments must be an object')
   for (const key of Object.keys(args)) {
-    if (!allowed.includes(key)) throw validationError(where, `unknown argument \`${key}\`; expected one of ${allowed.join(', ')}`)
+    if (!allowed.includes(key))
+      throw validationError(where, `unknown argument \`${key}\`; expected one of ${allowed.join(', ')}`)
   }
   return args
 }
 
 function fieldOrFail(model: Model, name: string, where: string): Field {
   const f = model.fields.get(name)
-  if (!f) throw validationError(where, `unknown field \`${name}\` on model ${model.name}; fields are ${[...model.fields.keys()].join(', ')}`)
+  if (!f)
+    throw validationError(
+      where,
+      `unknown field \`${name}\` on model ${model.name}; fields are ${[...model.fields.keys()].join(', ')}`,
+    )
   return f
 }
 
@@ -55,7 +85,8 @@ export function normalizeWhere(model: Model, where: unknown, ctx: string): Filte
     }
     const compound = model.uniqueKeys.find((u) => u.fields.length > 1 && compoundKeyName(u.fields) === key)
     if (compound) {
-      if (!isPlainObject(value)) throw validationError(ctx, `\`${key}\` expects an object with ${compound.fields.join(', ')}`)
+      if (!isPlainObject(value))
+        throw validationError(ctx, `\`${key}\` expects an object with ${compound.fields.join(', ')}`)
       for (const f of compound.fields) {
         if (value[f] === undefined) throw validationError(ctx, `\`${key}\` is missing \`${f}\``)
         parts.push({ kind: 'cmp', field: f, op: 'eq', value: coerceValue(ctx, fieldOrFail(model, f, ctx), value[f]) })
@@ -69,32 +100,45 @@ export function normalizeWhere(model: Model, where: unknown, ctx: string): Filte
     }
     parts.push(fieldFilter(model, fieldOrFail(model, key, ctx), value, ctx))
   }
-  return parts.length === 0 ? undefined : andFilters(...parts) ?? TRUE
+  return parts.length === 0 ? undefined : (andFilters(...parts) ?? TRUE)
 }
 
 /** `members: { some: W }`, `profile: { is: W }`, `profile: W`, `profile: null` → a relation filter. */
 function relationFilter(model: Model, relation: RelationInfo, value: unknown, ctx: string): Filter {
   const target = relatedModel(model, relation.target)
   const inner = (w: unknown) => (w === undefined ? undefined : normalizeWhere(target, w, ctx))
-  const node = (mode: 'some' | 'every' | 'none', filter: Filter | undefined): Filter => ({ kind: 'relation', relation: relation.name, mode, filter })
+  const node = (mode: 'some' | 'every' | 'none', filter: Filter | undefined): Filter => ({
+    kind: 'relation',
+    relation: relation.name,
+    mode,
+    filter,
+  })
   if (relation.kind === 'many') {
-    if (!isPlainObject(value)) throw validationError(ctx, `\`${relation.name}\` is a list relation: filter it with { some | every | none: { … } }`)
+    if (!isPlainObject(value))
+      throw validationError(
+        ctx,
+        `\`${relation.name}\` is a list relation: filter it with { some | every | none: { … } }`,
+      )
     const parts: Filter[] = []
     for (const [op, w] of Object.entries(value)) {
       if (w === undefined) continue
-      if (op !== 'some' && op !== 'every' && op !== 'none') throw validationError(ctx, `unknown relation filter \`${op}\` on \`${relation.name}\`; use some, every, none`)
-      if (w !== null && !isPlainObject(w)) throw validationError(ctx, `\`${relation.name}.${op}\` expects a where object`)
+      if (op !== 'some' && op !== 'every' && op !== 'none')
+        throw validationError(ctx, `unknown relation filter \`${op}\` on \`${relation.name}\`; use some, every, none`)
+      if (w !== null && !isPlainObject(w))
+        throw validationError(ctx, `\`${relation.name}.${op}\` expects a where object`)
       parts.push(node(op, inner(w ?? undefined)))
     }
     return andFilters(...parts) ?? TRUE
   }
   if (value === null) return node('none', undefined)
-  if (!isPlainObject(value)) throw validationError(ctx, `\`${relation.name}\` expects a where object, { is }, { isNot } or null`)
+  if (!isPlainObject(value))
+    throw validationError(ctx, `\`${relation.name}\` expects a where object, { is }, { isNot } or null`)
   const keys = Object.keys(value).filter((k) => value[k] !== undefined)
   if (keys.length > 0 && keys.every((k) => k === 'is' || k === 'isNot')) {
     const parts: Filter[] = []
     if (value.is !== undefined) parts.push(value.is === null ? node('none', undefined) : node('some', inner(value.is)))
-    if (value.isNot !== undefined) parts.push(value.isNot === null ? node('some', undefined) : node('none', inner(value.isNot)))
+    if (value.isNot !== undefined)
+      parts.push(value.isNot === null ? node('some', undefined) : node('none', inner(value.isNot)))
     return andFilters(...parts) ?? TRUE
   }
   return node('some', inner(value))
@@ -106,7 +150,13 @@ function fieldFilter(model: Model, field: Field, value: unknown, ctx: string): F
     if (isPlainObject(value) && Object.keys(value).length === 1 && ('equals' in value || 'not' in value)) {
       const op = 'equals' in value ? 'eq' : 'ne'
       const operand = value.equals ?? value.not
-      return { kind: 'cmp', field: field.name, op, value: operand === undefined ? null : coerceValue(ctx, field, operand), insensitive: false }
+      return {
+        kind: 'cmp',
+        field: field.name,
+        op,
+        value: operand === undefined ? null : coerceValue(ctx, field, operand),
+        insensitive: false,
+      }
     }
     return { kind: 'cmp', field: field.name, op: 'eq', value: coerceValue(ctx, field, value) }
   }
@@ -119,21 +169,35 @@ function fieldFilter(model: Model, field: Field, value: unknown, ctx: string): F
   for (const [opName, operand] of Object.entries(value)) {
     if (operand === undefined || opName === 'mode') continue
     const op = FILTER_OPS[opName]
-    if (!op) throw validationError(ctx, `unknown filter \`${opName}\` on \`${field.name}\`; use ${Object.keys(FILTER_OPS).join(', ')}`)
-    if (op === 'equals') parts.push({ kind: 'cmp', field: field.name, op: 'eq', value: coerceValue(ctx, field, operand), insensitive })
+    if (!op)
+      throw validationError(
+        ctx,
+        `unknown filter \`${opName}\` on \`${field.name}\`; use ${Object.keys(FILTER_OPS).join(', ')}`,
+      )
+    if (op === 'equals')
+      parts.push({ kind: 'cmp', field: field.name, op: 'eq', value: coerceValue(ctx, field, operand), insensitive })
     else if (op === 'not') {
       if (isPlainObject(operand)) parts.push({ kind: 'not', item: fieldFilter(model, field, operand, ctx) })
-      else parts.push({ kind: 'cmp', field: field.name, op: 'ne', value: coerceValue(ctx, field, operand), insensitive })
+      else
+        parts.push({ kind: 'cmp', field: field.name, op: 'ne', value: coerceValue(ctx, field, operand), insensitive })
     } else if (op === 'in' || op === 'notIn') {
       if (!Array.isArray(operand)) throw validationError(ctx, `\`${field.name}.${opName}\` expects an array`)
       const list = operand.map((v) => coerceValue(ctx, field, v))
       if (list.length === 0) parts.push(op === 'in' ? FALSE : TRUE)
       else parts.push({ kind: 'cmp', field: field.name, op, value: list, insensitive })
     } else {
-      if (STRING_OPS.has(op) && field.kind !== 'string') throw validationError(ctx, `\`${opName}\` applies to string fields; \`${field.name}\` is ${field.kind}`)
+      if (STRING_OPS.has(op) && field.kind !== 'string')
+        throw validationError(ctx, `\`${opName}\` applies to string fields; \`${field.name}\` is ${field.kind}`)
       if (operand === null) throw validationError(ctx, `\`${field.name}.${opName}\` cannot be null`)
-      if (STRING_OPS.has(op) && typeof operand !== 'string') throw validationError(ctx, `\`${field.name}.${opName}\` expects a string`)
-      parts.push({ kind: 'cmp', field: field.name, op: op as CmpOp, value: STRING_OPS.has(op) ? operand : coerceValue(ctx, field, operand), insensitive })
+      if (STRING_OPS.has(op) && typeof operand !== 'string')
+        throw validationError(ctx, `\`${field.name}.${opName}\` expects a string`)
+      parts.push({
+        kind: 'cmp',
+        field: field.name,
+        op: op as CmpOp,
+        value: STRING_OPS.has(op) ? operand : coerceValue(ctx, field, operand),
+        insensitive,
+      })
     }
   }
   return andFilters(...parts) ?? TRUE
@@ -148,11 +212,17 @@ export function normalizeUniqueWhere(model: Model, where: unknown, ctx: string):
   const filter = normalizeWhere(model, where, ctx) ?? TRUE
   const eqs = new Map<string, unknown>()
   const top = filter.kind === 'and' ? filter.items : [filter]
-  for (const f of top) if (f.kind === 'cmp' && f.op === 'eq' && !f.insensitive && f.value !== null) eqs.set(f.field, f.value)
+  for (const f of top)
+    if (f.kind === 'cmp' && f.op === 'eq' && !f.insensitive && f.value !== null) eqs.set(f.field, f.value)
   const key = model.uniqueKeys.find((u) => u.fields.every((f) => eqs.has(f)))
   if (!key) {
-    const options = model.uniqueKeys.map((u) => (u.fields.length > 1 ? `${compoundKeyName(u.fields)}: { ${u.fields.join(', ')} }` : u.fields[0]))
-    throw validationError(ctx, `\`where\` must name a unique key of ${model.name} by value: one of ${options.join(' | ')}`)
+    const options = model.uniqueKeys.map((u) =>
+      u.fields.length > 1 ? `${compoundKeyName(u.fields)}: { ${u.fields.join(', ')} }` : u.fields[0],
+    )
+    throw validationError(
+      ctx,
+      `\`where\` must name a unique key of ${model.name} by value: one of ${options.join(' | ')}`,
+    )
   }
   const keyRow: Row = {}
   for (const f of key.fields) keyRow[f] = eqs.get(f)
@@ -188,7 +258,8 @@ export function normalizeOrderBy(model: Model, orderBy: unknown, ctx: string): O
   for (const item of list) {
     if (!isPlainObject(item)) throw validationError(ctx, '`orderBy` takes { field: "asc" | "desc" } or a list of them')
     const entries = Object.entries(item).filter(([, v]) => v !== undefined)
-    if (entries.length !== 1) throw validationError(ctx, 'each `orderBy` entry must name exactly one field; pass a list for several')
+    if (entries.length !== 1)
+      throw validationError(ctx, 'each `orderBy` entry must name exactly one field; pass a list for several')
     const [name, spec] = entries[0]!
     fieldOrFail(model, name, ctx)
     let dir: unknown = spec
@@ -196,7 +267,8 @@ export function normalizeOrderBy(model: Model, orderBy: unknown, ctx: string): O
     if (isPlainObject(spec)) {
       dir = spec.sort
       nulls = spec.nulls
-      if (nulls !== undefined && nulls !== 'first' && nulls !== 'last') throw validationError(ctx, '`nulls` must be "first" or "last"')
+      if (nulls !== undefined && nulls !== 'first' && nulls !== 'last')
+        throw validationError(ctx, '`nulls` must be "first" or "last"')
     }
     if (dir !== 'asc' && dir !== 'desc') throw validationError(ctx, `\`orderBy.${name}\` must be "asc" or "desc"`)
     out.push(nulls ? { field: name, dir, nulls: nulls as 'first' | 'last' } : { field: name, dir })
@@ -226,7 +298,8 @@ export function normalizeCreateData(model: Model, data: unknown, ctx: string, no
     }
     const d = defaultFor(field, now)
     if (d) row[field.name] = coerceValue(ctx, field, d.value)
-    else if (field.defaultValue?.kind === 'sql') continue // left to the database
+    else if (field.defaultValue?.kind === 'sql')
+      continue // left to the database
     else if (field.nullable) row[field.name] = null
     else throw validationError(ctx, `argument \`${field.name}\` is missing; ${model.name}.${field.name} is required`)
   }
@@ -244,18 +317,21 @@ export function normalizeUpdateData(model: Model, data: unknown, ctx: string): U
     const field = fieldOrFail(model, key, ctx)
     if (isPlainObject(value) && field.kind !== 'json') {
       const entries = Object.entries(value).filter(([, v]) => v !== undefined)
-      if (entries.length !== 1) throw validationError(ctx, `\`${key}\` takes exactly one of set, increment, decrement, multiply, divide`)
+      if (entries.length !== 1)
+        throw validationError(ctx, `\`${key}\` takes exactly one of set, increment, decrement, multiply, divide`)
       const [op, operand] = entries[0]!
       if (op === 'set') ops[key] = { op: 'set', value: checkSet(field, operand, ctx) }
       else if (op === 'increment' || op === 'decrement' || op === 'multiply' || op === 'divide') {
-        if (!NUMERIC_KINDS.has(field.kind)) throw validationError(ctx, `\`${op}\` applies to numeric fields; \`${key}\` is ${field.kind}`)
+        if (!NUMERIC_KINDS.has(field.kind))
+          throw validationError(ctx, `\`${op}\` applies to numeric fields; \`${key}\` is ${field.kind}`)
         if (operand === null) throw validationError(ctx, `\`${key}.${op}\` must not be null`)
         ops[key] = { op, value: coerceValue(ctx, field, operand) }
       } else throw validationError(ctx, `unknown update operation \`${op}\` on \`${key}\``)
     } else ops[key] = { op: 'set', value: checkSet(field, value, ctx) }
   }
   for (const field of model.fields.values()) {
-    if (field.onUpdate && !(field.name in ops)) ops[field.name] = { op: 'set', value: coerceValue(ctx, field, field.onUpdate()) }
+    if (field.onUpdate && !(field.name in ops))
+      ops[field.name] = { op: 'set', value: coerceValue(ctx, field, field.onUpdate()) }
   }
   return ops
 }

@@ -16,18 +16,30 @@ export interface Projection {
 const MANY_ARGS = ['where', 'orderBy', 'take', 'skip', 'cursor', 'select', 'include', 'omit']
 const ONE_ARGS = ['select', 'include', 'omit']
 
-export function normalizeProjection(model: Model, a: { select?: unknown; include?: unknown; omit?: unknown }, ctx: string): Projection {
-  if (a.select !== undefined && a.include !== undefined) throw validationError(ctx, 'use either `select` or `include`, not both')
-  if (a.select !== undefined && a.omit !== undefined) throw validationError(ctx, 'use either `select` or `omit`, not both')
+export function normalizeProjection(
+  model: Model,
+  a: { select?: unknown; include?: unknown; omit?: unknown },
+  ctx: string,
+): Projection {
+  if (a.select !== undefined && a.include !== undefined)
+    throw validationError(ctx, 'use either `select` or `include`, not both')
+  if (a.select !== undefined && a.omit !== undefined)
+    throw validationError(ctx, 'use either `select` or `omit`, not both')
   const relations: { relation: RelationInfo; args: Record<string, unknown> }[] = []
   let counts: { relation: RelationInfo; where: unknown }[] | undefined
   const relationArg = (name: string, v: unknown, where: string) => {
     const relation = model.relations.get(name)!
     if (v === false || v === undefined) return
-    if (v !== true && !isPlainObject(v)) throw validationError(ctx, `\`${where}.${name}\` takes true or { select | include | … }`)
+    if (v !== true && !isPlainObject(v))
+      throw validationError(ctx, `\`${where}.${name}\` takes true or { select | include | … }`)
     const args = v === true ? {} : v
     const allowed = relation.kind === 'many' ? MANY_ARGS : ONE_ARGS
-    for (const k of Object.keys(args)) if (!allowed.includes(k)) throw validationError(ctx, `unknown argument \`${k}\` in \`${where}.${name}\`; expected one of ${allowed.join(', ')}`)
+    for (const k of Object.keys(args))
+      if (!allowed.includes(k))
+        throw validationError(
+          ctx,
+          `unknown argument \`${k}\` in \`${where}.${name}\`; expected one of ${allowed.join(', ')}`,
+        )
     relations.push({ relation, args })
   }
   const countArg = (v: unknown) => {
@@ -37,18 +49,27 @@ export function normalizeProjection(model: Model, a: { select?: unknown; include
       counts = toMany.map((relation) => ({ relation, where: undefined }))
       return
     }
-    if (!isPlainObject(v) || !isPlainObject(v.select)) throw validationError(ctx, '`_count` takes true or { select: { <relation>: true | { where } } }')
+    if (!isPlainObject(v) || !isPlainObject(v.select))
+      throw validationError(ctx, '`_count` takes true or { select: { <relation>: true | { where } } }')
     counts = []
     for (const [name, w] of Object.entries(v.select)) {
       const relation = model.relations.get(name)
-      if (!relation || relation.kind !== 'many') throw validationError(ctx, `\`_count.select.${name}\` must name a list relation of ${model.name}; they are ${toMany.map((r) => r.name).join(', ') || '(none)'}`)
+      if (!relation || relation.kind !== 'many')
+        throw validationError(
+          ctx,
+          `\`_count.select.${name}\` must name a list relation of ${model.name}; they are ${toMany.map((r) => r.name).join(', ') || '(none)'}`,
+        )
       if (w === false || w === undefined) continue
-      if (w !== true && !(isPlainObject(w) && Object.keys(w).every((k) => k === 'where'))) throw validationError(ctx, `\`_count.select.${name}\` takes true or { where }`)
+      if (w !== true && !(isPlainObject(w) && Object.keys(w).every((k) => k === 'where')))
+        throw validationError(ctx, `\`_count.select.${name}\` takes true or { where }`)
       counts.push({ relation, where: w === true ? undefined : w.where })
     }
   }
   const unknown = (k: string) =>
-    validationError(ctx, `unknown field \`${k}\` on model ${model.name}; fields are ${[...model.fields.keys()].join(', ')}${model.relations.size ? `; relations are ${[...model.relations.keys()].join(', ')}` : ''}`)
+    validationError(
+      ctx,
+      `unknown field \`${k}\` on model ${model.name}; fields are ${[...model.fields.keys()].join(', ')}${model.relations.size ? `; relations are ${[...model.relations.keys()].join(', ')}` : ''}`,
+    )
 
   if (a.select !== undefined) {
     if (!isPlainObject(a.select)) throw validationError(ctx, '`select` must be an object of field: true')
@@ -57,11 +78,13 @@ export function normalizeProjection(model: Model, a: { select?: unknown; include
       if (k === '_count') countArg(v)
       else if (model.relations.has(k)) relationArg(k, v, 'select')
       else if (model.fields.has(k)) {
-        if (typeof v !== 'boolean' && v !== undefined) throw validationError(ctx, `\`select.${k}\` must be true or false`)
+        if (typeof v !== 'boolean' && v !== undefined)
+          throw validationError(ctx, `\`select.${k}\` must be true or false`)
         if (v) scalars.push(k)
       } else throw unknown(k)
     }
-    if (scalars.length === 0 && relations.length === 0 && !counts) throw validationError(ctx, '`select` must pick at least one field')
+    if (scalars.length === 0 && relations.length === 0 && !counts)
+      throw validationError(ctx, '`select` must pick at least one field')
     return { scalars, relations, counts }
   }
   let scalars: string[] | undefined
@@ -76,7 +99,11 @@ export function normalizeProjection(model: Model, a: { select?: unknown; include
     for (const [k, v] of Object.entries(a.include)) {
       if (k === '_count') countArg(v)
       else if (model.relations.has(k)) relationArg(k, v, 'include')
-      else throw validationError(ctx, `\`include.${k}\` is not a relation of ${model.name}; relations are ${[...model.relations.keys()].join(', ') || '(none)'}`)
+      else
+        throw validationError(
+          ctx,
+          `\`include.${k}\` is not a relation of ${model.name}; relations are ${[...model.relations.keys()].join(', ') || '(none)'}`,
+        )
     }
   }
   return { scalars, relations, counts }

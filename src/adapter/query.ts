@@ -11,19 +11,35 @@ export type Filter =
   | { readonly kind: 'or'; readonly items: readonly Filter[] }
   | { readonly kind: 'not'; readonly item: Filter }
   /** `eq`/`ne` with a null value mean IS NULL / IS NOT NULL */
-  | { readonly kind: 'cmp'; readonly field: string; readonly op: CmpOp; readonly value: unknown; readonly insensitive?: boolean }
+  | {
+      readonly kind: 'cmp'
+      readonly field: string
+      readonly op: CmpOp
+      readonly value: unknown
+      readonly insensitive?: boolean
+    }
   /**
    * "At or after `values` in the ordering `fields`/`dirs`": what a cursor becomes once its row is read.
    * Kept as one node so ScyllaDB can serve it as a clustering slice and PostgreSQL as a row comparison.
    */
-  | { readonly kind: 'after'; readonly fields: readonly string[]; readonly dirs: readonly SortDir[]; readonly values: readonly unknown[] }
+  | {
+      readonly kind: 'after'
+      readonly fields: readonly string[]
+      readonly dirs: readonly SortDir[]
+      readonly values: readonly unknown[]
+    }
   | { readonly kind: 'const'; readonly value: boolean }
   /**
    * A relation filter: `some` related row matches `filter`, `none` does, or `every` one does (none fails
    * it). To-one filters map onto these: `is: W` → some, `isNot: W` → none, `is: null` → none of any.
    * `filter` is on the related model; undefined means "any related row".
    */
-  | { readonly kind: 'relation'; readonly relation: string; readonly mode: 'some' | 'every' | 'none'; readonly filter: Filter | undefined }
+  | {
+      readonly kind: 'relation'
+      readonly relation: string
+      readonly mode: 'some' | 'every' | 'none'
+      readonly filter: Filter | undefined
+    }
 
 export type SortDir = 'asc' | 'desc'
 
@@ -74,7 +90,8 @@ export interface Slot {
   readonly $slot: number
 }
 
-export const isSlot = (v: unknown): v is Slot => typeof v === 'object' && v !== null && (v as { $slot?: unknown }).$slot !== undefined
+export const isSlot = (v: unknown): v is Slot =>
+  typeof v === 'object' && v !== null && (v as { $slot?: unknown }).$slot !== undefined
 
 /** An operation's shape: the cache key of its compiled plan (values left out) and the values, in slot order. */
 export interface Shape {
@@ -117,7 +134,9 @@ class ShapeWalker {
 
   operation(o: Operation): Operation {
     switch (o.op) {
-      case 'findMany': case 'count': case 'delete':
+      case 'findMany':
+      case 'count':
+      case 'delete':
         this.key += `|${o.op}`
         return this.build ? { ...o, query: this.query(o.query) } : (this.query(o.query), o)
       case 'update': {
@@ -161,7 +180,8 @@ class ShapeWalker {
 
   private filter(f: Filter): Filter {
     switch (f.kind) {
-      case 'and': case 'or': {
+      case 'and':
+      case 'or': {
         this.key += `(${f.kind}`
         const items = f.items.map((i) => this.filter(i))
         this.key += ')'
@@ -192,7 +212,8 @@ class ShapeWalker {
         this.key += `(${f.field}:${f.op}${f.insensitive ? 'i' : ''}:`
         let value: unknown = null
         if (f.value === null) this.key += 'N'
-        else if (f.op === 'in' || f.op === 'notIn') value = (f.value as unknown[]).map((v) => (v === null ? ((this.key += 'N'), null) : this.slot(v)))
+        else if (f.op === 'in' || f.op === 'notIn')
+          value = (f.value as unknown[]).map((v) => (v === null ? ((this.key += 'N'), null) : this.slot(v)))
         else value = this.slot(f.value)
         this.key += ')'
         return this.build ? { ...f, value } : f

@@ -5,15 +5,22 @@ import type { Statement } from './backend.js'
 /** Types of the model API, derived from the Drizzle tables. Runtime checks live in normalize.ts. */
 
 type Scalar<V> = NonNullable<V>
-type Comparable<V> = Scalar<V> extends string | number | bigint | Date ? { lt?: Scalar<V>; lte?: Scalar<V>; gt?: Scalar<V>; gte?: Scalar<V> } : {}
-type Textual<V> = Scalar<V> extends string ? { contains?: string; startsWith?: string; endsWith?: string; mode?: 'default' | 'insensitive' } : {}
+type Comparable<V> =
+  Scalar<V> extends string | number | bigint | Date
+    ? { lt?: Scalar<V>; lte?: Scalar<V>; gt?: Scalar<V>; gte?: Scalar<V> }
+    : {}
+type Textual<V> =
+  Scalar<V> extends string
+    ? { contains?: string; startsWith?: string; endsWith?: string; mode?: 'default' | 'insensitive' }
+    : {}
 
 export type FieldFilter<V> = {
   equals?: V | null
   not?: V | null | FieldFilter<V>
   in?: Scalar<V>[]
   notIn?: Scalar<V>[]
-} & Comparable<V> & Textual<V>
+} & Comparable<V> &
+  Textual<V>
 
 export type WhereInput<T extends PgTable> = {
   [K in keyof InferSelectModel<T>]?: InferSelectModel<T>[K] | FieldFilter<InferSelectModel<T>[K]>
@@ -30,16 +37,24 @@ export type OrderByInput<T extends PgTable> =
   | { [K in keyof InferSelectModel<T>]?: 'asc' | 'desc' | { sort: 'asc' | 'desc'; nulls?: 'first' | 'last' } }
   | { [K in keyof InferSelectModel<T>]?: 'asc' | 'desc' | { sort: 'asc' | 'desc'; nulls?: 'first' | 'last' } }[]
 
-type NumericOps<V> = Scalar<V> extends number | bigint ? { increment?: Scalar<V>; decrement?: Scalar<V>; multiply?: Scalar<V>; divide?: Scalar<V> } : {}
+type NumericOps<V> =
+  Scalar<V> extends number | bigint
+    ? { increment?: Scalar<V>; decrement?: Scalar<V>; multiply?: Scalar<V>; divide?: Scalar<V> }
+    : {}
 export type UpdateInput<T extends PgTable> = {
-  [K in keyof InferSelectModel<T>]?: InferSelectModel<T>[K] | ({ set?: InferSelectModel<T>[K] } & NumericOps<InferSelectModel<T>[K]>)
+  [K in keyof InferSelectModel<T>]?:
+    InferSelectModel<T>[K] | ({ set?: InferSelectModel<T>[K] } & NumericOps<InferSelectModel<T>[K]>)
 }
 
 /** The row type after `select` / `omit`. */
 export type Selected<T extends PgTable, A> = A extends { select: infer S }
   ? { [K in keyof S & keyof InferSelectModel<T> as S[K] extends true ? K : never]: InferSelectModel<T>[K] }
   : A extends { omit: infer O }
-    ? { [K in keyof InferSelectModel<T> as K extends keyof O ? (O[K] extends true ? never : K) : K]: InferSelectModel<T>[K] }
+    ? {
+        [
+          K in keyof InferSelectModel<T> as K extends keyof O ? (O[K] extends true ? never : K) : K
+        ]: InferSelectModel<T>[K]
+      }
     : InferSelectModel<T>
 
 export interface Projection<T extends PgTable> {
@@ -71,7 +86,9 @@ export interface CountArgs<T extends PgTable> {
  * What count resolves to: a number, or with `select` one number per key selected with `true`
  * (`count({ select: { _all: true, email: true } })` → `{ _all: number; email: number }`, as Prisma types it).
  */
-export type CountResult<A> = A extends { select: infer S } ? { [K in keyof S as S[K] extends true ? K : never]: number } : number
+export type CountResult<A> = A extends { select: infer S }
+  ? { [K in keyof S as S[K] extends true ? K : never]: number }
+  : number
 
 export interface CreateArgs<T extends PgTable> extends Projection<T> {
   data: InferInsertModel<T>
@@ -117,8 +134,22 @@ export interface ModelClient<T extends PgTable> {
 
 /** The model methods, as `explain` names them. */
 export type ModelMethod =
-  | 'findUnique' | 'findUniqueOrThrow' | 'findFirst' | 'findFirstOrThrow' | 'findMany' | 'create' | 'createMany'
-  | 'createManyAndReturn' | 'update' | 'updateMany' | 'upsert' | 'delete' | 'deleteMany' | 'count'
+  | 'findUnique'
+  | 'findUniqueOrThrow'
+  | 'findFirst'
+  | 'findFirstOrThrow'
+  | 'findMany'
+  | 'create'
+  | 'createMany'
+  | 'createManyAndReturn'
+  | 'update'
+  | 'updateMany'
+  | 'upsert'
+  | 'delete'
+  | 'deleteMany'
+  | 'count'
 
 /** `db.<exportName>` for every pgTable export of the schema module. */
-export type ModelClients<S> = { [K in keyof S as S[K] extends PgTable ? K : never]: S[K] extends PgTable ? ModelClient<S[K]> : never }
+export type ModelClients<S> = {
+  [K in keyof S as S[K] extends PgTable ? K : never]: S[K] extends PgTable ? ModelClient<S[K]> : never
+}

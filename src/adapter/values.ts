@@ -13,7 +13,10 @@ function describe(value: unknown): string {
   if (value instanceof Date) return 'a Date'
   if (Array.isArray(value)) return 'an array'
   const t = typeof value
-  const shown = t === 'string' ? JSON.stringify((value as string).length > 40 ? `${(value as string).slice(0, 40)}…` : value) : String(value)
+  const shown =
+    t === 'string'
+      ? JSON.stringify((value as string).length > 40 ? `${(value as string).slice(0, 40)}…` : value)
+      : String(value)
   return `${t} ${shown}`
 }
 
@@ -26,7 +29,8 @@ export function coerceValue(where: string, field: Field, value: unknown): unknow
   if (value === null) {
     return null
   }
-  const fail = (expected: string) => validationError(where, `\`${field.name}\` expects ${expected}, got ${describe(value)}`)
+  const fail = (expected: string) =>
+    validationError(where, `\`${field.name}\` expects ${expected}, got ${describe(value)}`)
   switch (field.kind) {
     case 'uuid':
       if (typeof value !== 'string' || !UUID_RE.test(value)) throw fail('a UUID string')
@@ -72,7 +76,8 @@ export function coerceValue(where: string, field: Field, value: unknown): unknow
       if (value === undefined || typeof value === 'function' || typeof value === 'bigint') throw fail('a JSON value')
       return value
     case 'enum':
-      if (typeof value !== 'string' || !field.enumValues?.includes(value)) throw fail(`one of ${field.enumValues?.map((v) => JSON.stringify(v)).join(', ')}`)
+      if (typeof value !== 'string' || !field.enumValues?.includes(value))
+        throw fail(`one of ${field.enumValues?.map((v) => JSON.stringify(v)).join(', ')}`)
       return value
   }
 }
@@ -113,9 +118,13 @@ function expandExponent(text: string): string {
 
 /** P2020, as Prisma reports a value the column type cannot hold. */
 export function outOfRange(field: Field, value: unknown): TandemError {
-  return new TandemError('P2020', `Value out of range for the type: ${String(value)} does not fit \`${field.name}\` (${field.kind === 'int' ? 'integer' : 'bigint'})`, {
-    meta: { details: `${field.name} out of range` },
-  })
+  return new TandemError(
+    'P2020',
+    `Value out of range for the type: ${String(value)} does not fit \`${field.name}\` (${field.kind === 'int' ? 'integer' : 'bigint'})`,
+    {
+      meta: { details: `${field.name} out of range` },
+    },
+  )
 }
 
 /** "2023-02-30" matches the pattern but is no day: PostgreSQL rejects it and CQL would shift it. */
@@ -127,16 +136,27 @@ function isCalendarDate(iso: string): boolean {
 /** A representative non-null value of a field's kind: `explain` uses it for rows it does not read. */
 export function sampleValue(field: Field): unknown {
   switch (field.kind) {
-    case 'uuid': return '00000000-0000-0000-0000-000000000000'
-    case 'string': return ''
-    case 'int': case 'float': return 0
-    case 'bigint': return field.mode === 'bigint' ? 0n : 0
-    case 'boolean': return false
-    case 'decimal': return '0'
-    case 'timestamp': return new Date(0)
-    case 'date': return field.mode === 'date' ? new Date(0) : '1970-01-01'
-    case 'json': return {}
-    case 'enum': return field.enumValues?.[0] ?? ''
+    case 'uuid':
+      return '00000000-0000-0000-0000-000000000000'
+    case 'string':
+      return ''
+    case 'int':
+    case 'float':
+      return 0
+    case 'bigint':
+      return field.mode === 'bigint' ? 0n : 0
+    case 'boolean':
+      return false
+    case 'decimal':
+      return '0'
+    case 'timestamp':
+      return new Date(0)
+    case 'date':
+      return field.mode === 'date' ? new Date(0) : '1970-01-01'
+    case 'json':
+      return {}
+    case 'enum':
+      return field.enumValues?.[0] ?? ''
   }
 }
 

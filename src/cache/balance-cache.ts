@@ -26,7 +26,8 @@ export class BalanceCache {
   misses = 0
 
   constructor(options: BalanceCacheOptions) {
-    if (!Number.isFinite(options.ttlMs) || options.ttlMs < 0) throw new RangeError('ttlMs must be a non-negative number of milliseconds')
+    if (!Number.isFinite(options.ttlMs) || options.ttlMs < 0)
+      throw new RangeError('ttlMs must be a non-negative number of milliseconds')
     if (!Number.isInteger(options.max) || options.max < 1) throw new RangeError('max must be a positive integer')
     if (options.ttlMs > 0) {
       this.cache = new LRUCache<string, Versioned>({

@@ -45,7 +45,11 @@ export class CqlExecutor {
       localDataCenter: options.localDataCenter,
       encoding: { useBigIntAsLong: true, useBigIntAsVarint: true },
       socketOptions: { connectTimeout: options.connectTimeoutMs, readTimeout: options.readTimeoutMs },
-      queryOptions: { consistency: types.consistencies.localQuorum, serialConsistency: types.consistencies.localSerial, prepare: true },
+      queryOptions: {
+        consistency: types.consistencies.localQuorum,
+        serialConsistency: types.consistencies.localSerial,
+        prepare: true,
+      },
       pooling: { warmup: true },
     })
     if (options.logger) {
@@ -72,7 +76,12 @@ export class CqlExecutor {
   }
 
   /** Reads every row (following pageState), or stops once `limit` rows are in. */
-  async select(query: string, params: readonly unknown[], limit?: number, serial = false): Promise<Record<string, unknown>[]> {
+  async select(
+    query: string,
+    params: readonly unknown[],
+    limit?: number,
+    serial = false,
+  ): Promise<Record<string, unknown>[]> {
     if (!this.ready) await this.connect()
     // the statement's LIMIT bounds the rows; tiny pages only add paging work on the server
     const options = serial ? SERIAL_READ : READ
@@ -84,7 +93,8 @@ export class CqlExecutor {
     }
     let rows = rs.rows as unknown as Record<string, unknown>[]
     // the common case, one page: the driver's rows as they are
-    if (!rs.pageState || (limit !== undefined && rows.length >= limit)) return limit !== undefined && rows.length > limit ? rows.slice(0, limit) : rows
+    if (!rs.pageState || (limit !== undefined && rows.length >= limit))
+      return limit !== undefined && rows.length > limit ? rows.slice(0, limit) : rows
     rows = [...rows]
     let pageState: string | undefined = rs.pageState
     while (pageState && (limit === undefined || rows.length < limit)) {
@@ -101,9 +111,14 @@ export class CqlExecutor {
   }
 
   /** A lightweight transaction: returns whether it applied and the current row when it did not. */
-  async lwt(query: string, params: readonly unknown[]): Promise<{ applied: boolean; current: Record<string, unknown> | undefined }> {
+  async lwt(
+    query: string,
+    params: readonly unknown[],
+  ): Promise<{ applied: boolean; current: Record<string, unknown> | undefined }> {
     if (!this.ready) await this.connect()
-    const rs = await this.guard(() => this.client.execute(query, params as unknown[], { prepare: true, isIdempotent: false }))
+    const rs = await this.guard(() =>
+      this.client.execute(query, params as unknown[], { prepare: true, isIdempotent: false }),
+    )
     const row = rs.first() as unknown as Record<string, unknown> | null
     const applied = row?.['[applied]'] === true
     return { applied, current: applied || !row ? undefined : row }
@@ -121,7 +136,10 @@ export class CqlExecutor {
     }
     await this.connect()
     await this.guard(() =>
-      this.client.batch(statements.map((s) => ({ query: s.query, params: [...s.params] })), { prepare: true, logged: true, isIdempotent: true }),
+      this.client.batch(
+        statements.map((s) => ({ query: s.query, params: [...s.params] })),
+        { prepare: true, logged: true, isIdempotent: true },
+      ),
     )
   }
 
@@ -151,5 +169,9 @@ function unavailable(e: unknown): unknown {
     e instanceof errors.OperationTimedOutError ||
     (e instanceof errors.ResponseError && [0x1000, 0x1001, 0x1100, 0x1200, 0x1003].includes(e.code))
   if (!unreachable) return e
-  return new TandemError('BACKEND_UNAVAILABLE', `ScyllaDB is unavailable: ${(e as Error).message}. Is it running? (npm run db:up)`, { cause: e })
+  return new TandemError(
+    'BACKEND_UNAVAILABLE',
+    `ScyllaDB is unavailable: ${(e as Error).message}. Is it running? (npm run db:up)`,
+    { cause: e },
+  )
 }

@@ -15,12 +15,20 @@ const col = (model: Model, f: string) => cqlName(model.fields.get(f)!.column)
 const cols = (model: Model, fields: readonly string[]) => fields.map((f) => col(model, f)).join(', ')
 
 /** SELECT from the base table: partition equality, clustering prefix, slices, order and limit. */
-export function selectBase(keyspace: string, model: Model, plan: Pick<BaseRead, 'table' | 'clustering' | 'order' | 'limited'>): string {
+export function selectBase(
+  keyspace: string,
+  model: Model,
+  plan: Pick<BaseRead, 'table' | 'clustering' | 'order' | 'limited'>,
+): string {
   const t = plan.table
   const where = t.partitionKey.map((f) => `${col(model, f)} = ?`)
   plan.clustering.eq.forEach((_, i) => where.push(`${col(model, t.clustering[i]!.field)} = ?`))
   for (const s of plan.clustering.slices) {
-    where.push(s.fields.length === 1 ? `${col(model, s.fields[0]!)} ${s.op} ?` : `(${cols(model, s.fields)}) ${s.op} (${s.fields.map(() => '?').join(', ')})`)
+    where.push(
+      s.fields.length === 1
+        ? `${col(model, s.fields[0]!)} ${s.op} ?`
+        : `(${cols(model, s.fields)}) ${s.op} (${s.fields.map(() => '?').join(', ')})`,
+    )
   }
   let text = `SELECT ${cols(model, t.fields)} FROM ${qualified(keyspace, t)} WHERE ${where.join(' AND ')}`
   if (plan.order === 'reversed' && t.clustering.length) {
@@ -46,14 +54,37 @@ export function insertRow(keyspace: string, model: Model, table: CqlTable, ifNot
 }
 
 /** DELETE one row by key, optionally only if the listed columns still hold the given values (LWT). */
-export function deleteRow(keyspace: string, model: Model, table: CqlTable, key: readonly string[], ifFields: readonly string[] = [], ifExists = false): string {
-  const cond = ifFields.length ? ` IF ${ifFields.map((f) => `${col(model, f)} = ?`).join(' AND ')}` : ifExists ? ' IF EXISTS' : ''
+export function deleteRow(
+  keyspace: string,
+  model: Model,
+  table: CqlTable,
+  key: readonly string[],
+  ifFields: readonly string[] = [],
+  ifExists = false,
+): string {
+  const cond = ifFields.length
+    ? ` IF ${ifFields.map((f) => `${col(model, f)} = ?`).join(' AND ')}`
+    : ifExists
+      ? ' IF EXISTS'
+      : ''
   return `DELETE FROM ${qualified(keyspace, table)} WHERE ${key.map((f) => `${col(model, f)} = ?`).join(' AND ')}${cond}`
 }
 
 /** UPDATE columns of one row, optionally conditional on current values (compare-and-set). */
-export function updateRow(keyspace: string, model: Model, table: CqlTable, key: readonly string[], set: readonly string[], ifFields: readonly string[] = [], ifExists = false): string {
-  const cond = ifFields.length ? ` IF ${ifFields.map((f) => `${col(model, f)} = ?`).join(' AND ')}` : ifExists ? ' IF EXISTS' : ''
+export function updateRow(
+  keyspace: string,
+  model: Model,
+  table: CqlTable,
+  key: readonly string[],
+  set: readonly string[],
+  ifFields: readonly string[] = [],
+  ifExists = false,
+): string {
+  const cond = ifFields.length
+    ? ` IF ${ifFields.map((f) => `${col(model, f)} = ?`).join(' AND ')}`
+    : ifExists
+      ? ' IF EXISTS'
+      : ''
   return `UPDATE ${qualified(keyspace, table)} SET ${set.map((f) => `${col(model, f)} = ?`).join(', ')} WHERE ${key.map((f) => `${col(model, f)} = ?`).join(' AND ')}${cond}`
 }
 
@@ -98,9 +129,13 @@ export class TableStatements {
     this.selectByKey = selectByKey(keyspace, model, table, this.key)
     this.selectPartition = selectLookup(keyspace, model, table)
     const owner = this.ownedBy[0]
-    this.writetime = table.kind === 'unique' && owner
-      ? `SELECT WRITETIME(${col(model, owner)}) AS w FROM ${qualified(keyspace, table)} WHERE ${this.key.map((f) => `${col(model, f)} = ?`).join(' AND ')}`
-      : undefined
-    this.takeover = table.kind === 'unique' && owner ? updateRow(keyspace, model, table, this.key, this.ownedBy, this.ownedBy) : undefined
+    this.writetime =
+      table.kind === 'unique' && owner
+        ? `SELECT WRITETIME(${col(model, owner)}) AS w FROM ${qualified(keyspace, table)} WHERE ${this.key.map((f) => `${col(model, f)} = ?`).join(' AND ')}`
+        : undefined
+    this.takeover =
+      table.kind === 'unique' && owner
+        ? updateRow(keyspace, model, table, this.key, this.ownedBy, this.ownedBy)
+        : undefined
   }
 }

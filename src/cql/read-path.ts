@@ -25,15 +25,26 @@ export type CompiledRead =
 
 type RelationNode = Extract<Filter, { kind: 'relation' }>
 
-const anyQuery = (where: Filter | undefined): ReadQuery => ({ where, orderBy: [], take: undefined, skip: undefined, unique: false })
-const conjuncts = (where: Filter | undefined): readonly Filter[] => (where?.kind === 'and' ? where.items : where ? [where] : [])
+const anyQuery = (where: Filter | undefined): ReadQuery => ({
+  where,
+  orderBy: [],
+  take: undefined,
+  skip: undefined,
+  unique: false,
+})
+const conjuncts = (where: Filter | undefined): readonly Filter[] =>
+  where?.kind === 'and' ? where.items : where ? [where] : []
 
 /** Distinct non-null value tuples of some fields. */
 export function keyTuples(rows: readonly Row[], fields: readonly string[]): unknown[][] {
   const out = new Map<string, unknown[]>()
   for (const r of rows) {
     const k = rowKey(r, fields)
-    if (k !== undefined) out.set(k, fields.map((f) => r[f]))
+    if (k !== undefined)
+      out.set(
+        k,
+        fields.map((f) => r[f]),
+      )
   }
   return [...out.values()]
 }
@@ -42,7 +53,12 @@ export function keyTuples(rows: readonly Row[], fields: readonly string[]): unkn
 export function keysFilter(fields: readonly string[], tuples: readonly unknown[][]): Filter {
   if (tuples.length === 0) return FALSE
   if (fields.length === 1) return { kind: 'cmp', field: fields[0]!, op: 'in', value: tuples.map((t) => t[0]) }
-  return { kind: 'or', items: tuples.map((t) => andFilters(...fields.map((f, i): Filter => ({ kind: 'cmp', field: f, op: 'eq', value: t[i] })))!) }
+  return {
+    kind: 'or',
+    items: tuples.map((t) =>
+      andFilters(...fields.map((f, i): Filter => ({ kind: 'cmp', field: f, op: 'eq', value: t[i] })))!,
+    ),
+  }
 }
 
 /** The related rows a relation filter looks at: `every` looks for one that fails it. */
@@ -83,7 +99,12 @@ export function compileRead(session: ScyllaSession, t: ModelTables, query: ReadQ
     throw refusal
   }
   if (plan.path === 'base') return { kind: 'base', plan, text: selectBase(session.keyspace, t.model, plan) }
-  return { kind: 'lookup', plan, lookupText: session.statements(plan.table).selectPartition, byKeyText: session.statements(t.base).selectByKey }
+  return {
+    kind: 'lookup',
+    plan,
+    lookupText: session.statements(plan.table).selectPartition,
+    byKeyText: session.statements(t.base).selectByKey,
+  }
 }
 
 export class ReadPath {
@@ -121,9 +142,21 @@ export class ReadPath {
       const { plan } = read
       const fields = plan.table.partitionKey.map((f) => model.fields.get(f)!)
       const keys = distinct(plan.keys.map((k) => k.map((v) => resolve(v, values))))
-      const keyRows = (await Promise.all(keys.map((k) => exec.select(read.lookupText, k.map((v, i) => toCql(fields[i]!, v)))))).flat()
+      const keyRows = (
+        await Promise.all(
+          keys.map((k) =>
+            exec.select(
+              read.lookupText,
+              k.map((v, i) => toCql(fields[i]!, v)),
+            ),
+          ),
+        )
+      ).flat()
       const stored = plan.table.fields.map((f) => model.fields.get(f)!)
-      rows = await this.session.readByBaseKeys(t, keyRows.map((r) => rowFromCql(model, r, stored)))
+      rows = await this.session.readByBaseKeys(
+        t,
+        keyRows.map((r) => rowFromCql(model, r, stored)),
+      )
     }
     // the filter runs again in memory only where CQL did not apply all of it
     const residual = read.kind === 'lookup' || read.plan.residual
@@ -131,15 +164,25 @@ export class ReadPath {
       const relations = await this.relationResolver(t, query.where, rows)
       rows = rows.filter((r) => evaluate(model, query.where!, r, relations) === true)
     }
-    const ordered = read.kind === 'base' && partitions <= 1 && (read.plan.order === 'native' || read.plan.order === 'reversed')
+    const ordered =
+      read.kind === 'base' && partitions <= 1 && (read.plan.order === 'native' || read.plan.order === 'reversed')
     if (query.orderBy.length && !ordered) rows.sort(rowComparator(model, query.orderBy))
     const skip = query.skip ?? 0
     const take = query.unique ? 1 : query.take
-    return skip === 0 && (take === undefined || rows.length <= take) ? rows : take === undefined ? rows.slice(skip) : rows.slice(skip, skip + take)
+    return skip === 0 && (take === undefined || rows.length <= take)
+      ? rows
+      : take === undefined
+        ? rows.slice(skip)
+        : rows.slice(skip, skip + take)
   }
 
   /** The related rows first, through their own key; then this model by the keys they give (an `in`). */
-  private async readVia(t: ModelTables, via: Extract<CompiledRead, { kind: 'via' }>, query: ReadQuery, ctx: string): Promise<Row[]> {
+  private async readVia(
+    t: ModelTables,
+    via: Extract<CompiledRead, { kind: 'via' }>,
+    query: ReadQuery,
+    ctx: string,
+  ): Promise<Row[]> {
     const node = conjuncts(query.where)[via.part] as RelationNode
     const children = await this.read(this.session.tablesOf(via.relation.target), anyQuery(node.filter), ctx)
     const keys = keyTuples(children, via.relation.references)
@@ -166,7 +209,14 @@ export class ReadPath {
         const relation = t.model.relations.get(node.relation)!
         const keys = keyTuples(rows, relation.fields)
         const target = this.session.tablesOf(relation.target)
-        const children = keys.length === 0 ? [] : await this.read(target, anyQuery(andFilters(keysFilter(relation.references, keys), innerFilter(node))), t.model.name)
+        const children =
+          keys.length === 0
+            ? []
+            : await this.read(
+                target,
+                anyQuery(andFilters(keysFilter(relation.references, keys), innerFilter(node))),
+                t.model.name,
+              )
         matched.set(node, new Set(children.map((c) => rowKey(c, relation.references)!)))
       }),
     )
@@ -190,14 +240,21 @@ export class ReadPath {
       const node = conjuncts(query.where)[read.part] as RelationNode
       out.push(...this.explain(this.session.tablesOf(read.relation.target), anyQuery(node.filter), ctx))
       const sample = [read.relation.fields.map((f) => sampleValue(model.fields.get(f)!))]
-      return [...out, ...this.explain(t, { ...query, where: andFilters(query.where, keysFilter(read.relation.fields, sample)) }, ctx)]
+      return [
+        ...out,
+        ...this.explain(t, { ...query, where: andFilters(query.where, keysFilter(read.relation.fields, sample)) }, ctx),
+      ]
     }
     if (read.kind === 'base') {
       const { plan } = read
       const note = `${plan.partitions.length} partition read(s), issued together; order ${plan.order}${plan.residual ? '; filter partly in memory' : ''}`
       if (plan.partitions.length) out.push({ text: read.text, table: t.base.name, note })
     } else {
-      out.push({ text: read.lookupText, table: read.plan.table.name, note: `${read.plan.keys.length} lookup partition(s), issued together` })
+      out.push({
+        text: read.lookupText,
+        table: read.plan.table.name,
+        note: `${read.plan.keys.length} lookup partition(s), issued together`,
+      })
       out.push({ text: read.byKeyText, table: t.base.name, note: 'one point read per key found, issued together' })
     }
     // relation filters left for memory read the related rows of all rows at once, per relation
@@ -205,8 +262,17 @@ export class ReadPath {
       const relation = model.relations.get(node.relation)!
       const target = this.session.tablesOf(relation.target)
       const sample = [relation.references.map((f) => sampleValue(target.model.fields.get(f)!))]
-      const reads = this.explain(target, anyQuery(andFilters(keysFilter(relation.references, sample), innerFilter(node))), ctx)
-      out.push(...reads.map((st) => ({ ...st, note: `${st.note ?? ''} (relation filter ${node.relation}: ${node.mode})`.trim() })))
+      const reads = this.explain(
+        target,
+        anyQuery(andFilters(keysFilter(relation.references, sample), innerFilter(node))),
+        ctx,
+      )
+      out.push(
+        ...reads.map((st) => ({
+          ...st,
+          note: `${st.note ?? ''} (relation filter ${node.relation}: ${node.mode})`.trim(),
+        })),
+      )
     }
     return out
   }
@@ -218,7 +284,8 @@ const resolve = (v: unknown, values: readonly unknown[]): unknown => (isSlot(v) 
 function distinct(tuples: unknown[][]): unknown[][] {
   if (tuples.length <= 1) return tuples
   const seen = new Map<unknown, unknown[]>()
-  for (const t of tuples) seen.set(t.length === 1 ? valueKey(t[0]) : t.map((v) => `${typeof v}:${String(valueKey(v))}`).join('\u0000'), t)
+  for (const t of tuples)
+    seen.set(t.length === 1 ? valueKey(t[0]) : t.map((v) => `${typeof v}:${String(valueKey(v))}`).join('\u0000'), t)
   return [...seen.values()]
 }
 
@@ -228,16 +295,27 @@ const valueKey = (v: unknown): unknown => (v instanceof Date ? v.getTime() : v)
  * The statements a compiled base read runs for one call: one per distinct partition, each with its bound
  * values (partition key, clustering values, LIMIT) and the row limit.
  */
-export function boundBaseReads(t: ModelTables, read: { readonly plan: BaseRead; readonly text: string }, values: readonly unknown[], query: ReadQuery): (CqlStatement & { limit: number | undefined })[] {
+export function boundBaseReads(
+  t: ModelTables,
+  read: { readonly plan: BaseRead; readonly text: string },
+  values: readonly unknown[],
+  query: ReadQuery,
+): (CqlStatement & { limit: number | undefined })[] {
   const { plan } = read
   const limit = plan.limited ? query.take! + (query.skip ?? 0) : undefined
   const model = t.model
   const base = t.base
   const clustering = [
     ...plan.clustering.eq.map((v, i) => toCql(model.fields.get(base.clustering[i]!.field)!, resolve(v, values))),
-    ...plan.clustering.slices.flatMap((s) => s.values.map((v, i) => toCql(model.fields.get(s.fields[i]!)!, resolve(v, values)))),
+    ...plan.clustering.slices.flatMap((s) =>
+      s.values.map((v, i) => toCql(model.fields.get(s.fields[i]!)!, resolve(v, values))),
+    ),
   ]
   if (limit !== undefined) clustering.push(limit)
   const partitions = distinct(plan.partitions.map((p) => p.map((v) => resolve(v, values))))
-  return partitions.map((p) => ({ query: read.text, params: [...p.map((v, i) => toCql(model.fields.get(base.partitionKey[i]!)!, v)), ...clustering], limit }))
+  return partitions.map((p) => ({
+    query: read.text,
+    params: [...p.map((v, i) => toCql(model.fields.get(base.partitionKey[i]!)!, v)), ...clustering],
+    limit,
+  }))
 }

@@ -16,7 +16,11 @@ export interface ClusteringRestriction {
   /** equality on the first clustering columns */
   readonly eq: readonly unknown[]
   /** a range on the next clustering column, or a tuple slice over several (a cursor) */
-  readonly slices: readonly { readonly fields: readonly string[]; readonly op: SliceOp; readonly values: readonly unknown[] }[]
+  readonly slices: readonly {
+    readonly fields: readonly string[]
+    readonly op: SliceOp
+    readonly values: readonly unknown[]
+  }[]
 }
 
 export interface BaseRead {
@@ -60,7 +64,10 @@ function equalities(parts: Filter[]): Map<string, { values: unknown[]; node: Fil
     if (p.op === 'eq' && p.value !== null) out.set(p.field, { values: [p.value], node: p })
     if (p.op === 'in') {
       const values = (p.value as unknown[]).filter((v) => v !== null)
-      out.set(p.field, { values: [...new Map(values.map((v) => [v instanceof Date ? v.getTime() : v, v])).values()], node: p })
+      out.set(p.field, {
+        values: [...new Map(values.map((v) => [v instanceof Date ? v.getTime() : v, v])).values()],
+        node: p,
+      })
     }
   }
   return out
@@ -82,7 +89,15 @@ export function planRead(tables: ModelTables, query: ReadQuery, ctx: string): Re
   const parts = conjuncts(query.where)
   if (parts.some((p) => p.kind === 'const' && !p.value)) {
     // a filter that is false (`in: []`) reads nothing; still a base plan with no partitions
-    return { path: 'base', table: tables.base, partitions: [], clustering: { eq: [], slices: [] }, order: 'memory', limited: false, residual: true }
+    return {
+      path: 'base',
+      table: tables.base,
+      partitions: [],
+      clustering: { eq: [], slices: [] },
+      order: 'memory',
+      limited: false,
+      residual: true,
+    }
   }
   const eqs = equalities(parts)
   const base = tables.base
@@ -90,13 +105,19 @@ export function planRead(tables: ModelTables, query: ReadQuery, ctx: string): Re
 
   const lookups = [...tables.uniques, ...tables.indexes]
   const uniqueLookup = tables.uniques.find((u) => u.keyFields.every((f) => eqs.has(f)))
-  const basePoint = base.partitionKey.every((f) => eqs.has(f)) && base.clustering.every((c) => eqs.get(c.field)?.values.length === 1)
+  const basePoint =
+    base.partitionKey.every((f) => eqs.has(f)) && base.clustering.every((c) => eqs.get(c.field)?.values.length === 1)
   // a unique value (one row) beats reading a whole partition to filter it in memory
   const useBase = base.partitionKey.every((f) => eqs.has(f)) && (basePoint || !uniqueLookup)
   if (useBase) {
     const lists = base.partitionKey.map((f) => eqs.get(f)!.values)
     const partitions = cartesian(lists)
-    if (partitions.length > MAX_PARTITIONS) throw unservable(ctx, tables, `the filter names ${partitions.length} partitions; at most ${MAX_PARTITIONS} are read at once`)
+    if (partitions.length > MAX_PARTITIONS)
+      throw unservable(
+        ctx,
+        tables,
+        `the filter names ${partitions.length} partitions; at most ${MAX_PARTITIONS} are read at once`,
+      )
     base.partitionKey.forEach((f) => pushed.add(eqs.get(f)!.node))
     // clustering: an equality prefix, then a range on the next column or a cursor slice
     const eq: unknown[] = []
@@ -111,7 +132,14 @@ export function planRead(tables: ModelTables, query: ReadQuery, ctx: string): Re
     const next = base.clustering[i]
     if (next) {
       for (const p of parts) {
-        if (p.kind === 'cmp' && !p.insensitive && p.field === next.field && RANGE_OPS[p.op] && p.value !== null && slices.length < 2) {
+        if (
+          p.kind === 'cmp' &&
+          !p.insensitive &&
+          p.field === next.field &&
+          RANGE_OPS[p.op] &&
+          p.value !== null &&
+          slices.length < 2
+        ) {
           slices.push({ fields: [p.field], op: RANGE_OPS[p.op]!, values: [p.value] })
           pushed.add(p)
         }
@@ -119,7 +147,11 @@ export function planRead(tables: ModelTables, query: ReadQuery, ctx: string): Re
       // a cursor over the clustering columns in one direction becomes a multi-column slice
       const after = parts.find((p): p is Extract<Filter, { kind: 'after' }> => p.kind === 'after')
       if (after && i === 0 && slices.length === 0 && servesSlice(base, after)) {
-        slices.push({ fields: [...after.fields], op: after.dirs[0] === 'desc' ? '<=' : '>=', values: [...after.values] })
+        slices.push({
+          fields: [...after.fields],
+          op: after.dirs[0] === 'desc' ? '<=' : '>=',
+          values: [...after.values],
+        })
         pushed.add(after)
       }
     }
@@ -134,7 +166,12 @@ export function planRead(tables: ModelTables, query: ReadQuery, ctx: string): Re
   for (const table of lookups) {
     if (!table.keyFields.every((f) => eqs.has(f))) continue
     const keys = cartesian(table.keyFields.map((f) => eqs.get(f)!.values))
-    if (keys.length > MAX_PARTITIONS) throw unservable(ctx, tables, `the filter names ${keys.length} lookup keys; at most ${MAX_PARTITIONS} are read at once`)
+    if (keys.length > MAX_PARTITIONS)
+      throw unservable(
+        ctx,
+        tables,
+        `the filter names ${keys.length} lookup keys; at most ${MAX_PARTITIONS} are read at once`,
+      )
     return { path: 'lookup', table, keys, residual: true, order: 'memory' }
   }
   throw unservable(ctx, tables, 'no key serves this filter')
@@ -145,7 +182,12 @@ function servesSlice(base: CqlTable, after: Extract<Filter, { kind: 'after' }>):
   if (after.fields.length > base.clustering.length) return false
   const uniform = after.dirs.every((d) => d === after.dirs[0])
   const clusterUniform = base.clustering.slice(0, after.fields.length).every((c) => c.dir === base.clustering[0]!.dir)
-  return uniform && clusterUniform && after.fields.every((f, k) => base.clustering[k]!.field === f) && !after.values.some((v) => v === null || v === undefined)
+  return (
+    uniform &&
+    clusterUniform &&
+    after.fields.every((f, k) => base.clustering[k]!.field === f) &&
+    !after.values.some((v) => v === null || v === undefined)
+  )
 }
 
 /** Can CQL return the rows in the requested order? Only along the clustering columns after the eq prefix. */
@@ -183,6 +225,15 @@ export function unservable(ctx: string, tables: ModelTables, why: string): Tande
     'UNSERVABLE_QUERY',
     `${ctx}: ${why} on ScyllaDB. Filter ${model.name} by equality (or \`in\`) on one of: ${options.join('; ')}. ` +
       'Add an index().on(...) or a layout for other access paths; tandem never scans a table.',
-    { meta: { modelName: model.name, keys: [tables.base.partitionKey, ...tables.uniques.map((t) => t.keyFields), ...tables.indexes.map((t) => t.keyFields)] } },
+    {
+      meta: {
+        modelName: model.name,
+        keys: [
+          tables.base.partitionKey,
+          ...tables.uniques.map((t) => t.keyFields),
+          ...tables.indexes.map((t) => t.keyFields),
+        ],
+      },
+    },
   )
 }

@@ -32,7 +32,13 @@ export interface ScyllaOptions {
   logger?: (level: string, message: string) => void
 }
 
-const ONE_ROW = (where: ReadQuery['where']): ReadQuery => ({ where, orderBy: [], take: undefined, skip: undefined, unique: true })
+const ONE_ROW = (where: ReadQuery['where']): ReadQuery => ({
+  where,
+  orderBy: [],
+  take: undefined,
+  skip: undefined,
+  unique: true,
+})
 
 /**
  * The ScyllaDB backend: reads go through the compiled read of their shape (never a scan, see
@@ -59,9 +65,15 @@ export class ScyllaBackend implements Backend {
   ) {
     this.tables = deriveAllTables(schema, layout)
     const keyspace = options.keyspace ?? process.env.SCYLLA_KEYSPACE ?? 'tandem'
-    if (!/^[A-Za-z][A-Za-z0-9_]{0,47}$/.test(keyspace)) throw validationError('createDb', `keyspace "${keyspace}" must be letters, digits and _ (at most 48)`)
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,47}$/.test(keyspace))
+      throw validationError('createDb', `keyspace "${keyspace}" must be letters, digits and _ (at most 48)`)
     this.dataCenter = options.localDataCenter ?? process.env.SCYLLA_DATACENTER ?? 'datacenter1'
-    this.session = new ScyllaSession(() => this.exec, keyspace, this.tables, (m, e) => this.warn(m, e))
+    this.session = new ScyllaSession(
+      () => this.exec,
+      keyspace,
+      this.tables,
+      (m, e) => this.warn(m, e),
+    )
     this.reads = new ReadPath(this.session, this.plans)
     this.writes = new WriteProtocol(this.session, this.reads, this.plans)
     this.actions = new ReferentialActions(this.session, this.reads, this.writes)
@@ -74,8 +86,17 @@ export class ScyllaBackend implements Backend {
 
   private get exec(): CqlExecutor {
     if (!this.executor) {
-      const hosts = this.options.contactPoints ?? (process.env.SCYLLA_HOSTS ?? process.env.SCYLLA_HOST ?? '').split(',').map((h) => h.trim()).filter(Boolean)
-      if (hosts.length === 0) throw validationError('createDb', 'no ScyllaDB hosts: pass scylla.contactPoints or set SCYLLA_HOSTS (npm run db:up prints it)')
+      const hosts =
+        this.options.contactPoints ??
+        (process.env.SCYLLA_HOSTS ?? process.env.SCYLLA_HOST ?? '')
+          .split(',')
+          .map((h) => h.trim())
+          .filter(Boolean)
+      if (hosts.length === 0)
+        throw validationError(
+          'createDb',
+          'no ScyllaDB hosts: pass scylla.contactPoints or set SCYLLA_HOSTS (npm run db:up prints it)',
+        )
       this.executor = new CqlExecutor({
         contactPoints: hosts,
         localDataCenter: this.dataCenter,
@@ -94,17 +115,28 @@ export class ScyllaBackend implements Backend {
       case 'findMany':
         return this.reads.read(t, operation.query, `${model.name}.findMany`)
       case 'count':
-        return (await this.reads.read(t, { ...operation.query, take: undefined, skip: undefined, orderBy: [] }, `${model.name}.count`)).length
+        return (
+          await this.reads.read(
+            t,
+            { ...operation.query, take: undefined, skip: undefined, orderBy: [] },
+            `${model.name}.count`,
+          )
+        ).length
       case 'insert': {
         await this.actions.checkReferences(t, operation.rows, `${model.name}.create`)
         const settled = await mapLimit(operation.rows, concurrency, (row) =>
-          this.writes.insertOne(t, row, operation.skipDuplicates).then((value) => ({ value }), (error: unknown) => ({ error })),
+          this.writes.insertOne(t, row, operation.skipDuplicates).then(
+            (value) => ({ value }),
+            (error: unknown) => ({ error }),
+          ),
         )
         const failed = settled.find((r): r is { error: unknown } => 'error' in r)
         const stored = settled.flatMap((r) => ('value' in r && r.value ? [r.value] : []))
         if (failed) {
           // createMany is one statement on PostgreSQL: all rows or none. Take back the rows this call wrote.
-          await mapLimit(stored, concurrency, (row) => this.writes.deleteRow(t, row)).catch((e: unknown) => this.warn(`${model.name}.createMany: could not take back every row of a failed call`, e))
+          await mapLimit(stored, concurrency, (row) => this.writes.deleteRow(t, row)).catch((e: unknown) =>
+            this.warn(`${model.name}.createMany: could not take back every row of a failed call`, e),
+          )
           throw failed.error
         }
         return stored
@@ -113,16 +145,23 @@ export class ScyllaBackend implements Backend {
         const rows = await this.reads.read(t, operation.query, `${model.name}.update`)
         await this.checkChangedReferences(t, rows, operation.set)
         const settled = await mapLimit(rows, concurrency, (row) =>
-          this.writes.updateOne(t, row, operation.set, operation.query).then((value) => ({ row, value }), (error: unknown) => ({ row, error })),
+          this.writes.updateOne(t, row, operation.set, operation.query).then(
+            (value) => ({ row, value }),
+            (error: unknown) => ({ row, error }),
+          ),
         )
         const failed = settled.find((r): r is { row: Row; error: unknown } => 'error' in r)
         if (failed) {
           // updateMany is one statement on PostgreSQL: all rows or none. Put back the rows this call changed.
           const done = settled.flatMap((r) => ('value' in r && r.value ? [{ before: r.row, after: r.value }] : []))
           await mapLimit(done, concurrency, ({ before, after }) => {
-            const restore: UpdateOps = Object.fromEntries(Object.keys(operation.set).map((f) => [f, { op: 'set' as const, value: before[f] }]))
+            const restore: UpdateOps = Object.fromEntries(
+              Object.keys(operation.set).map((f) => [f, { op: 'set' as const, value: before[f] }]),
+            )
             return this.writes.updateOne(t, after, restore, ONE_ROW(undefined))
-          }).catch((e: unknown) => this.warn(`${model.name}.updateMany: could not put back every row of a failed call`, e))
+          }).catch((e: unknown) =>
+            this.warn(`${model.name}.updateMany: could not put back every row of a failed call`, e),
+          )
           throw failed.error
         }
         return settled.flatMap((r) => ('value' in r && r.value ? [r.value] : []))
@@ -152,26 +191,52 @@ export class ScyllaBackend implements Backend {
     const st = (table: ModelTables['base']) => this.session.statements(table)
     const out: Statement[] = []
     switch (operation.op) {
-      case 'findMany': case 'count':
+      case 'findMany':
+      case 'count':
         out.push(...this.reads.explain(t, operation.query, `${model.name}.${operation.op}`))
         break
       case 'insert':
-        for (const u of t.uniques) out.push({ text: st(u).insertIfNotExists, table: u.name, note: 'claims the unique value (LWT)' })
-        out.push({ text: t.baseKeyIsPrimary ? st(t.base).insertIfNotExists : st(t.base).insert, table: t.base.name, note: t.baseKeyIsPrimary ? 'LWT: the primary key is unique' : 'in a LOGGED batch with the index entries' })
-        for (const ix of t.indexes) out.push({ text: st(ix).insert, table: ix.name, note: 'index entry (LOGGED batch)' })
+        for (const u of t.uniques)
+          out.push({ text: st(u).insertIfNotExists, table: u.name, note: 'claims the unique value (LWT)' })
+        out.push({
+          text: t.baseKeyIsPrimary ? st(t.base).insertIfNotExists : st(t.base).insert,
+          table: t.base.name,
+          note: t.baseKeyIsPrimary ? 'LWT: the primary key is unique' : 'in a LOGGED batch with the index entries',
+        })
+        for (const ix of t.indexes)
+          out.push({ text: st(ix).insert, table: ix.name, note: 'index entry (LOGGED batch)' })
         break
       case 'update': {
         out.push(...this.reads.explain(t, operation.query, `${model.name}.update`))
-        const arithmetic = Object.entries(operation.set).filter(([, op]) => op.op !== 'set').map(([f]) => f)
+        const arithmetic = Object.entries(operation.set)
+          .filter(([, op]) => op.op !== 'set')
+          .map(([f]) => f)
         const set = Object.keys(operation.set).filter((f) => !t.baseKey.includes(f))
-        if (set.length) out.push({ text: this.writes.updateText(t, set, arithmetic), table: t.base.name, note: arithmetic.length ? 'per matched row: compare-and-set (LWT), retried on contention' : 'per matched row (LWT)' })
-        for (const ix of t.indexes.filter((ix) => ix.fields.some((f) => f in operation.set))) out.push({ text: st(ix).insert, table: ix.name, note: 'index entry moved (delete + insert, LOGGED batch)' })
-        for (const u of t.uniques.filter((u) => u.keyFields.some((f) => f in operation.set))) out.push({ text: st(u).insertIfNotExists, table: u.name, note: 'claims the new unique value (LWT); the old entry is released after' })
+        if (set.length)
+          out.push({
+            text: this.writes.updateText(t, set, arithmetic),
+            table: t.base.name,
+            note: arithmetic.length
+              ? 'per matched row: compare-and-set (LWT), retried on contention'
+              : 'per matched row (LWT)',
+          })
+        for (const ix of t.indexes.filter((ix) => ix.fields.some((f) => f in operation.set)))
+          out.push({ text: st(ix).insert, table: ix.name, note: 'index entry moved (delete + insert, LOGGED batch)' })
+        for (const u of t.uniques.filter((u) => u.keyFields.some((f) => f in operation.set)))
+          out.push({
+            text: st(u).insertIfNotExists,
+            table: u.name,
+            note: 'claims the new unique value (LWT); the old entry is released after',
+          })
         break
       }
       case 'delete':
         out.push(...this.reads.explain(t, operation.query, `${model.name}.delete`))
-        out.push({ text: st(t.base).deleteIfExists, table: t.base.name, note: 'per matched row (LWT), then its index entries in one LOGGED batch' })
+        out.push({
+          text: st(t.base).deleteIfExists,
+          table: t.base.name,
+          note: 'per matched row (LWT), then its index entries in one LOGGED batch',
+        })
         for (const ix of t.indexes) out.push({ text: st(ix).delete, table: ix.name })
         for (const u of t.uniques) out.push({ text: st(u).deleteIfOwned, table: u.name, note: 'released by LWT' })
         break
@@ -180,7 +245,11 @@ export class ScyllaBackend implements Backend {
   }
 
   ddl(): string[] {
-    return scyllaDdl(this.session.keyspace, this.options.replication ?? { class: 'NetworkTopologyStrategy', [this.dataCenter]: 1 }, this.tables.values())
+    return scyllaDdl(
+      this.session.keyspace,
+      this.options.replication ?? { class: 'NetworkTopologyStrategy', [this.dataCenter]: 1 },
+      this.tables.values(),
+    )
   }
 
   async push(): Promise<void> {

@@ -19,7 +19,9 @@ export class ScyllaSession {
     /** a failure tandem recovered from (the caller sees the original error or none): logged, never swallowed */
     readonly warn: (message: string, error: unknown) => void,
   ) {
-    for (const t of tables.values()) for (const table of [t.base, ...t.uniques, ...t.indexes]) this.statementsOf.set(table, new TableStatements(keyspace, t.model, table))
+    for (const t of tables.values())
+      for (const table of [t.base, ...t.uniques, ...t.indexes])
+        this.statementsOf.set(table, new TableStatements(keyspace, t.model, table))
   }
 
   /** the executor (connects on first use) */

@@ -27,7 +27,9 @@ export class ScyllaUndoLog implements Backend {
     switch (operation.op) {
       case 'insert': {
         const rows = (await this.inner.run(model, operation)) as Row[]
-        this.undo.push(() => Promise.all(rows.map((r) => this.inner.run(model, { op: 'delete', query: byPrimaryKey(model, r) }))))
+        this.undo.push(() =>
+          Promise.all(rows.map((r) => this.inner.run(model, { op: 'delete', query: byPrimaryKey(model, r) }))),
+        )
         return rows
       }
       case 'update': {
@@ -36,7 +38,9 @@ export class ScyllaUndoLog implements Backend {
         this.undo.push(() =>
           Promise.all(
             before.map((old) => {
-              const set: UpdateOps = Object.fromEntries(Object.keys(operation.set).map((f) => [f, { op: 'set' as const, value: old[f] }]))
+              const set: UpdateOps = Object.fromEntries(
+                Object.keys(operation.set).map((f) => [f, { op: 'set' as const, value: old[f] }]),
+              )
               // the row may have moved (a changed key): find it by its primary key as it is now
               const now = after.find((r) => model.primaryKey.every((k) => String(r[k]) === String(old[k]))) ?? old
               return this.inner.run(model, { op: 'update', query: byPrimaryKey(model, now), set })
@@ -57,7 +61,10 @@ export class ScyllaUndoLog implements Backend {
 
   /** Undoes every recorded write, newest first; a step that fails is logged and the rest still run (the original error wins). */
   async rollback(): Promise<void> {
-    for (const step of this.undo.reverse()) await step().catch((e: unknown) => this.warn('a nested write failed and one of its writes could not be undone', e))
+    for (const step of this.undo.reverse())
+      await step().catch((e: unknown) =>
+        this.warn('a nested write failed and one of its writes could not be undone', e),
+      )
     this.undo.length = 0
   }
 

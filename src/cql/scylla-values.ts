@@ -8,11 +8,16 @@ const { types } = cassandra
 export function toCql(field: Field, value: unknown): unknown {
   if (value === null || value === undefined) return null
   switch (field.kind) {
-    case 'bigint': return BigInt(value as number | bigint)
-    case 'decimal': return types.BigDecimal.fromString(String(value))
-    case 'date': return types.LocalDate.fromString(value instanceof Date ? value.toISOString().slice(0, 10) : String(value))
-    case 'json': return JSON.stringify(value)
-    default: return value
+    case 'bigint':
+      return BigInt(value as number | bigint)
+    case 'decimal':
+      return types.BigDecimal.fromString(String(value))
+    case 'date':
+      return types.LocalDate.fromString(value instanceof Date ? value.toISOString().slice(0, 10) : String(value))
+    case 'json':
+      return JSON.stringify(value)
+    default:
+      return value
   }
 }
 
@@ -20,19 +25,24 @@ export function toCql(field: Field, value: unknown): unknown {
 export function fromCql(field: Field, value: unknown): unknown {
   if (value === null || value === undefined) return null
   switch (field.kind) {
-    case 'uuid': return String(value)
-    case 'bigint': return field.mode === 'bigint' ? BigInt(value as bigint) : Number(value as bigint)
-    case 'decimal': return atScale((value as { toString(): string }).toString(), field.scale)
+    case 'uuid':
+      return String(value)
+    case 'bigint':
+      return field.mode === 'bigint' ? BigInt(value as bigint) : Number(value as bigint)
+    case 'decimal':
+      return atScale((value as { toString(): string }).toString(), field.scale)
     case 'date': {
       const iso = (value as { toString(): string }).toString()
       return field.mode === 'date' ? new Date(`${iso}T00:00:00.000Z`) : iso
     }
-    case 'json': return JSON.parse(value as string)
+    case 'json':
+      return JSON.parse(value as string)
     case 'float': {
       const n = typeof value === 'number' ? value : Number(value)
       return field.single ? float4(n) : n
     }
-    default: return value
+    default:
+      return value
   }
 }
 

@@ -19,16 +19,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Equal values of a field, NULL equal to NULL (a change of a field is what this tells apart). */
 export const sameValue = (model: Model, f: string, a: unknown, b: unknown): boolean =>
-  a === null || a === undefined ? b === null || b === undefined : b !== null && b !== undefined && compareValues(model.fields.get(f), a, b) === 0
+  a === null || a === undefined
+    ? b === null || b === undefined
+    : b !== null && b !== undefined && compareValues(model.fields.get(f), a, b) === 0
 
 /** Lookup rows exist only for non-null key values (NULLs are never equal, as in SQL). */
-export const hasKey = (table: CqlTable, row: Row): boolean => table.keyFields.every((f) => row[f] !== null && row[f] !== undefined)
+export const hasKey = (table: CqlTable, row: Row): boolean =>
+  table.keyFields.every((f) => row[f] !== null && row[f] !== undefined)
 
 /** P2034, as Prisma reports a write lost to a conflict: nothing was changed and the call can be retried. */
 export function contention(model: string, what: string, attempts: number): TandemError {
-  return new TandemError('P2034', `${model}: ${what} lost to concurrent writers of the same row after ${attempts} compare-and-set attempts; nothing was changed, please retry`, {
-    meta: { modelName: model, attempts },
-  })
+  return new TandemError(
+    'P2034',
+    `${model}: ${what} lost to concurrent writers of the same row after ${attempts} compare-and-set attempts; nothing was changed, please retry`,
+    {
+      meta: { modelName: model, attempts },
+    },
+  )
 }
 
 /**
@@ -70,10 +77,17 @@ export class WriteProtocol {
     } catch (e) {
       // undo what this call wrote (a failed create writes nothing); the failure is what the caller sees
       if (baseWritten) {
-        const undo = [this.s.delete(t, t.base, stored), ...t.indexes.filter((ix) => hasKey(ix, stored)).map((ix) => this.s.delete(t, ix, stored))]
-        await this.s.exec.batch(undo).catch((u: unknown) => this.s.warn(`${model.name}.create: could not take back the row of a failed create`, u))
+        const undo = [
+          this.s.delete(t, t.base, stored),
+          ...t.indexes.filter((ix) => hasKey(ix, stored)).map((ix) => this.s.delete(t, ix, stored)),
+        ]
+        await this.s.exec
+          .batch(undo)
+          .catch((u: unknown) => this.s.warn(`${model.name}.create: could not take back the row of a failed create`, u))
       }
-      await this.releaseAll(t, claimed, stored).catch((u: unknown) => this.s.warn(`${model.name}.create: could not release the unique values of a failed create`, u))
+      await this.releaseAll(t, claimed, stored).catch((u: unknown) =>
+        this.s.warn(`${model.name}.create: could not release the unique values of a failed create`, u),
+      )
       if (skipDuplicates && e instanceof TandemError && e.code === 'P2002') return null
       throw e
     }
@@ -88,7 +102,13 @@ export class WriteProtocol {
     const s = this.s.insert(t, u, row, true)
     const r = await this.s.exec.lwt(s.query, s.params)
     if (r.applied) return true
-    const holder = r.current ? rowFromCql(model, r.current, u.fields.map((f) => model.fields.get(f)!)) : undefined
+    const holder = r.current
+      ? rowFromCql(
+          model,
+          r.current,
+          u.fields.map((f) => model.fields.get(f)!),
+        )
+      : undefined
     if (!holder) return false
     const [base] = await this.s.readByBaseKeys(t, [holder])
     if (base && u.keyFields.every((f) => sameValue(model, f, base[f], row[f]))) return false
@@ -99,7 +119,11 @@ export class WriteProtocol {
     const writtenMs = Number(age[0]?.w ?? 0n) / 1000
     if (Date.now() - writtenMs < ORPHAN_GRACE_MS) return false
     const owner = statements.ownedBy
-    const taken = await this.s.exec.lwt(statements.takeover, [...this.s.bind(model, owner, row), ...this.s.bind(model, statements.key, row), ...this.s.bind(model, owner, holder)])
+    const taken = await this.s.exec.lwt(statements.takeover, [
+      ...this.s.bind(model, owner, row),
+      ...this.s.bind(model, statements.key, row),
+      ...this.s.bind(model, owner, holder),
+    ])
     return taken.applied
   }
 
@@ -132,16 +156,29 @@ export class WriteProtocol {
    */
   async updateOne(t: ModelTables, read: Row, ops: UpdateOps, query: ReadQuery): Promise<Row | null> {
     const model = t.model
-    const arithmetic = Object.entries(ops).filter(([, op]) => op.op !== 'set').map(([f]) => f)
+    const arithmetic = Object.entries(ops)
+      .filter(([, op]) => op.op !== 'set')
+      .map(([f]) => f)
     let current = read
     for (let attempt = 0; attempt <= MAX_CAS_RETRIES; attempt++) {
       if (attempt > 1) await sleep(Math.random() * Math.min(20, 2 ** attempt))
       const next = applyUpdate(model, current, ops)
       for (const f of Object.keys(ops)) {
         const field = model.fields.get(f)!
-        if (!field.nullable && (next[f] === null || next[f] === undefined)) throw validationError(`${model.name}.update`, `\`${f}\` must not be null`)
-        if (field.kind === 'int' && typeof next[f] === 'number' && ((next[f] as number) > 2147483647 || (next[f] as number) < -2147483648)) throw outOfRange(field, next[f])
-        if (field.kind === 'bigint' && next[f] !== null && (BigInt(next[f] as number) >= 2n ** 63n || BigInt(next[f] as number) < -(2n ** 63n))) throw outOfRange(field, next[f])
+        if (!field.nullable && (next[f] === null || next[f] === undefined))
+          throw validationError(`${model.name}.update`, `\`${f}\` must not be null`)
+        if (
+          field.kind === 'int' &&
+          typeof next[f] === 'number' &&
+          ((next[f] as number) > 2147483647 || (next[f] as number) < -2147483648)
+        )
+          throw outOfRange(field, next[f])
+        if (
+          field.kind === 'bigint' &&
+          next[f] !== null &&
+          (BigInt(next[f] as number) >= 2n ** 63n || BigInt(next[f] as number) < -(2n ** 63n))
+        )
+          throw outOfRange(field, next[f])
       }
       const changed = (f: string) => !sameValue(model, f, current[f], next[f])
       const keyMoved = t.baseKey.some(changed)
@@ -169,11 +206,21 @@ export class WriteProtocol {
         const set = Object.keys(ops).filter((f) => !t.baseKey.includes(f))
         applied =
           set.length === 0 ||
-          (await this.s.exec.lwt(this.updateText(t, set, arithmetic), [...this.s.bind(model, set, next), ...this.s.bind(model, t.baseKey, current), ...this.s.bind(model, arithmetic, current)])).applied
+          (
+            await this.s.exec.lwt(this.updateText(t, set, arithmetic), [
+              ...this.s.bind(model, set, next),
+              ...this.s.bind(model, t.baseKey, current),
+              ...this.s.bind(model, arithmetic, current),
+            ])
+          ).applied
       }
       if (!applied) {
         // someone else changed, moved or deleted the row: undo our claims and start again from it
-        await this.s.exec.batch(added.map((ix) => this.s.delete(t, ix, next))).catch((e: unknown) => this.s.warn(`${model.name}.update: could not remove index entries of a lost compare-and-set`, e))
+        await this.s.exec
+          .batch(added.map((ix) => this.s.delete(t, ix, next)))
+          .catch((e: unknown) =>
+            this.s.warn(`${model.name}.update: could not remove index entries of a lost compare-and-set`, e),
+          )
         await this.releaseAll(t, claimed, next)
         const fresh = await this.reread(t, current)
         if (!fresh || (query.where && !(await this.reads.matches(t, query.where, fresh)))) return null
@@ -181,7 +228,8 @@ export class WriteProtocol {
         continue
       }
       // unique entries whose value stayed but whose base key moved get the new base key
-      for (const u of t.uniques) if (keyMoved && !u.keyFields.some(changed) && hasKey(u, next)) removals.unshift(this.s.insert(t, u, next))
+      for (const u of t.uniques)
+        if (keyMoved && !u.keyFields.some(changed) && hasKey(u, next)) removals.unshift(this.s.insert(t, u, next))
       await this.s.exec.batch(removals)
       const stale = t.uniques.filter((u) => u.keyFields.some(changed) && hasKey(u, current))
       await this.releaseAll(t, stale, current)
@@ -211,7 +259,11 @@ export class WriteProtocol {
       if ((await this.s.exec.lwt(s.query, s.params)).applied) {
         const gone = current
         await this.s.exec.batch(t.indexes.filter((ix) => hasKey(ix, gone)).map((ix) => this.s.delete(t, ix, gone)))
-        await this.releaseAll(t, t.uniques.filter((u) => hasKey(u, gone)), gone)
+        await this.releaseAll(
+          t,
+          t.uniques.filter((u) => hasKey(u, gone)),
+          gone,
+        )
         return true
       }
       const [moved]: Row[] = await this.reads.read(t, byPrimaryKey(t.model, current), `${t.model.name} (re-read)`)

@@ -41,12 +41,25 @@ export interface CreditTransaction {
 export interface Credits {
   balance(userId: string): Promise<number>
   grant(userId: string, amount: number, options?: ChangeOptions): Promise<{ balance: number; transactionId: string }>
-  deduct(userId: string, amountOrOperation: number | string, options?: Omit<ChangeOptions, 'type'>): Promise<{ balance: number; transactionId: string }>
+  deduct(
+    userId: string,
+    amountOrOperation: number | string,
+    options?: Omit<ChangeOptions, 'type'>,
+  ): Promise<{ balance: number; transactionId: string }>
   history(userId: string, options?: { take?: number; cursor?: string }): Promise<CreditTransaction[]>
   stats(): { hits: number; misses: number; size: number }
 }
 
-const HISTORY_SELECT = { id: true, userId: true, amount: true, type: true, reason: true, balanceAfter: true, idempotencyKey: true, createdAt: true } as const
+const HISTORY_SELECT = {
+  id: true,
+  userId: true,
+  amount: true,
+  type: true,
+  reason: true,
+  balanceAfter: true,
+  idempotencyKey: true,
+  createdAt: true,
+} as const
 
 /**
  * The credits ledger over a tandem client whose schema includes `creditsSchema`: atomic deductions that
@@ -55,37 +68,65 @@ const HISTORY_SELECT = { id: true, userId: true, amount: true, type: true, reaso
  */
 export function createCredits(db: object, options: CreditsOptions = {}): Credits {
   const backend = backendOf(db)
-  const client = db as Record<string, ModelDelegate | undefined> & { $schema: { models: Map<string, import('../schema/model.js').Model> } }
+  const client = db as Record<string, ModelDelegate | undefined> & {
+    $schema: { models: Map<string, import('../schema/model.js').Model> }
+  }
   const account = client.$schema.models.get('userCredits')
   const entries = client.$schema.models.get('creditTransactions')
   const accounts = client.userCredits
   const transactions = client.creditTransactions
   if (!account || !entries || !accounts || !transactions) {
-    throw validationError('createCredits', 'the client has no userCredits/creditTransactions models: createDb({ schema: { ...schema, ...creditsSchema } })')
+    throw validationError(
+      'createCredits',
+      'the client has no userCredits/creditTransactions models: createDb({ schema: { ...schema, ...creditsSchema } })',
+    )
   }
   for (const key of Object.keys(options)) {
-    if (!['ttlMs', 'max', 'prices', 'now'].includes(key)) throw validationError('createCredits', `unknown option \`${key}\`; options are ttlMs, max, prices, now`)
+    if (!['ttlMs', 'max', 'prices', 'now'].includes(key))
+      throw validationError('createCredits', `unknown option \`${key}\`; options are ttlMs, max, prices, now`)
   }
   const prices = options.prices ?? {}
   for (const [op, price] of Object.entries(prices)) checkAmount(price, `createCredits: prices.${op}`)
-  const ledger: Ledger = backend.kind === 'postgres' ? new PostgresLedger(backend.sql, { account, entries }) : new ScyllaLedger(backend.session, { account, entries })
+  const ledger: Ledger =
+    backend.kind === 'postgres'
+      ? new PostgresLedger(backend.sql, { account, entries })
+      : new ScyllaLedger(backend.session, { account, entries })
   let cache: BalanceCache
   try {
-    cache = new BalanceCache({ ttlMs: options.ttlMs ?? 60_000, max: options.max ?? 100_000, ...(options.now ? { now: options.now } : {}) })
+    cache = new BalanceCache({
+      ttlMs: options.ttlMs ?? 60_000,
+      max: options.max ?? 100_000,
+      ...(options.now ? { now: options.now } : {}),
+    })
   } catch (e) {
     throw validationError('createCredits', (e as Error).message)
   }
 
   const load = async (userId: string) => {
-    const row = (await accounts.findUnique({ where: { userId }, select: { balance: true, version: true } })) as { balance: number; version: number } | null
+    const row = (await accounts.findUnique({ where: { userId }, select: { balance: true, version: true } })) as {
+      balance: number
+      version: number
+    } | null
     return row ?? { balance: 0, version: 0 }
   }
 
-  const apply = async (userId: string, delta: number, type: CreditType, opts: ChangeOptions | undefined, ctx: string) => {
+  const apply = async (
+    userId: string,
+    delta: number,
+    type: CreditType,
+    opts: ChangeOptions | undefined,
+    ctx: string,
+  ) => {
     checkUser(userId, ctx)
     const o = checkOptions(opts, ctx)
     const result: LedgerResult = await ledger.apply({
-      userId, delta, type, reason: o.reason ?? null, idempotencyKey: o.idempotencyKey ?? null, transactionId: randomUUID(), now: new Date(),
+      userId,
+      delta,
+      type,
+      reason: o.reason ?? null,
+      idempotencyKey: o.idempotencyKey ?? null,
+      transactionId: randomUUID(),
+      now: new Date(),
     })
     cache.wrote(userId, { balance: result.balance, version: result.version })
     return { balance: result.balance, transactionId: result.transactionId }
@@ -99,7 +140,8 @@ export function createCredits(db: object, options: CreditsOptions = {}): Credits
     grant(userId, amount, opts) {
       checkAmount(amount, 'credits.grant')
       const type = opts?.type ?? 'grant'
-      if (!['grant', 'refund', 'bonus'].includes(type)) throw validationError('credits.grant', '`type` must be "grant", "refund" or "bonus"')
+      if (!['grant', 'refund', 'bonus'].includes(type))
+        throw validationError('credits.grant', '`type` must be "grant", "refund" or "bonus"')
       return apply(userId, amount, type, opts, 'credits.grant')
     },
     deduct(userId, amountOrOperation, opts) {
@@ -107,18 +149,30 @@ export function createCredits(db: object, options: CreditsOptions = {}): Credits
       let reason = opts?.reason
       if (typeof amountOrOperation === 'string') {
         const price = prices[amountOrOperation]
-        if (price === undefined) throw validationError('credits.deduct', `no price for operation "${amountOrOperation}"; known: ${Object.keys(prices).join(', ') || '(no prices configured)'}`)
+        if (price === undefined)
+          throw validationError(
+            'credits.deduct',
+            `no price for operation "${amountOrOperation}"; known: ${Object.keys(prices).join(', ') || '(no prices configured)'}`,
+          )
         amount = price
         reason ??= amountOrOperation
       }
       checkAmount(amount, 'credits.deduct')
-      return apply(userId, -(amount as number), 'deduction', { ...opts, ...(reason === undefined ? {} : { reason }) }, 'credits.deduct')
+      return apply(
+        userId,
+        -(amount as number),
+        'deduction',
+        { ...opts, ...(reason === undefined ? {} : { reason }) },
+        'credits.deduct',
+      )
     },
     async history(userId, opts = {}) {
       checkUser(userId, 'credits.history')
       const take = opts.take ?? 50
-      if (!Number.isInteger(take) || take < 1 || take > 1000) throw validationError('credits.history', '`take` must be an integer from 1 to 1000')
-      if (opts.cursor !== undefined && typeof opts.cursor !== 'string') throw validationError('credits.history', '`cursor` must be a transaction id')
+      if (!Number.isInteger(take) || take < 1 || take > 1000)
+        throw validationError('credits.history', '`take` must be an integer from 1 to 1000')
+      if (opts.cursor !== undefined && typeof opts.cursor !== 'string')
+        throw validationError('credits.history', '`cursor` must be a transaction id')
       await ledger.sync?.(userId)
       const rows = (await transactions.findMany({
         where: { userId },
@@ -136,21 +190,30 @@ export function createCredits(db: object, options: CreditsOptions = {}): Credits
 }
 
 function checkUser(userId: unknown, ctx: string): asserts userId is string {
-  if (typeof userId !== 'string' || userId.length === 0) throw validationError(ctx, '`userId` must be a non-empty string')
+  if (typeof userId !== 'string' || userId.length === 0)
+    throw validationError(ctx, '`userId` must be a non-empty string')
 }
 
 function checkAmount(amount: unknown, ctx: string): asserts amount is number {
   if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount <= 0) {
-    throw validationError(ctx, `amount must be a positive safe integer, got ${typeof amount === 'number' ? amount : typeof amount}`)
+    throw validationError(
+      ctx,
+      `amount must be a positive safe integer, got ${typeof amount === 'number' ? amount : typeof amount}`,
+    )
   }
 }
 
 function checkOptions(opts: ChangeOptions | undefined, ctx: string): ChangeOptions {
   if (opts === undefined) return {}
   if (typeof opts !== 'object' || opts === null) throw validationError(ctx, 'options must be an object')
-  for (const key of Object.keys(opts)) if (!['reason', 'idempotencyKey', 'type'].includes(key)) throw validationError(ctx, `unknown option \`${key}\``)
-  if (opts.reason !== undefined && typeof opts.reason !== 'string') throw validationError(ctx, '`reason` must be a string')
-  if (opts.idempotencyKey !== undefined && (typeof opts.idempotencyKey !== 'string' || opts.idempotencyKey.length === 0 || opts.idempotencyKey.length > 200)) {
+  for (const key of Object.keys(opts))
+    if (!['reason', 'idempotencyKey', 'type'].includes(key)) throw validationError(ctx, `unknown option \`${key}\``)
+  if (opts.reason !== undefined && typeof opts.reason !== 'string')
+    throw validationError(ctx, '`reason` must be a string')
+  if (
+    opts.idempotencyKey !== undefined &&
+    (typeof opts.idempotencyKey !== 'string' || opts.idempotencyKey.length === 0 || opts.idempotencyKey.length > 200)
+  ) {
     throw validationError(ctx, '`idempotencyKey` must be a non-empty string of at most 200 characters')
   }
   return opts

@@ -23,18 +23,28 @@ export const userCredits = pgTable('user_credits', {
  * newest first; `seq` equals the account version the change produced.
  */
 export const creditTransactions = withLayout(
-  pgTable('credit_transactions', {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: text('user_id').notNull(),
-    seq: bigint('seq', { mode: 'number' }).notNull(),
-    amount: bigint('amount', { mode: 'number' }).notNull(),
-    type: creditTransactionType('type').notNull(),
-    reason: text('reason'),
-    balanceAfter: bigint('balance_after', { mode: 'number' }).notNull(),
-    idempotencyKey: text('idempotency_key').unique(),
-    createdAt: timestamp('created_at').notNull().defaultNow(),
-  }, (t) => [index('credit_transactions_user_seq_idx').on(t.userId, t.seq)]),
-  { partitionKey: ['userId'], clusteringKey: [['seq', 'desc'], ['id', 'desc']] },
+  pgTable(
+    'credit_transactions',
+    {
+      id: uuid('id').primaryKey().defaultRandom(),
+      userId: text('user_id').notNull(),
+      seq: bigint('seq', { mode: 'number' }).notNull(),
+      amount: bigint('amount', { mode: 'number' }).notNull(),
+      type: creditTransactionType('type').notNull(),
+      reason: text('reason'),
+      balanceAfter: bigint('balance_after', { mode: 'number' }).notNull(),
+      idempotencyKey: text('idempotency_key').unique(),
+      createdAt: timestamp('created_at').notNull().defaultNow(),
+    },
+    (t) => [index('credit_transactions_user_seq_idx').on(t.userId, t.seq)],
+  ),
+  {
+    partitionKey: ['userId'],
+    clusteringKey: [
+      ['seq', 'desc'],
+      ['id', 'desc'],
+    ],
+  },
 )
 
 /** Spread into your schema: `createDb({ schema: { ...schema, ...creditsSchema } })`. */

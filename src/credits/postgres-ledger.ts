@@ -48,18 +48,40 @@ export class PostgresLedger implements Ledger {
   async apply(change: LedgerChange): Promise<LedgerResult> {
     const amount = Math.abs(change.delta)
     // timestamps go as ISO text: drizzle's postgres.js setup passes Date values through unserialized
-    const params = [change.userId, amount, change.now.toISOString(), change.transactionId, change.type, change.reason, change.idempotencyKey, change.delta]
+    const params = [
+      change.userId,
+      amount,
+      change.now.toISOString(),
+      change.transactionId,
+      change.type,
+      change.reason,
+      change.idempotencyKey,
+      change.delta,
+    ]
     let rows: { balance: string; version: string }[]
     try {
-      rows = (await this.sql.query(this.model, change.delta > 0 ? this.grantSql : this.deductSql, params)) as typeof rows
+      rows = (await this.sql.query(
+        this.model,
+        change.delta > 0 ? this.grantSql : this.deductSql,
+        params,
+      )) as typeof rows
     } catch (e) {
       // a used idempotency key fails the whole statement (unique violation): the first call's result counts
-      const replay = change.idempotencyKey && (e as { code?: string }).code === 'P2002' ? await this.replay(change.idempotencyKey) : undefined
+      const replay =
+        change.idempotencyKey && (e as { code?: string }).code === 'P2002'
+          ? await this.replay(change.idempotencyKey)
+          : undefined
       if (replay) return replay
       throw e
     }
     const row = rows[0]
-    if (row) return { balance: Number(row.balance), version: Number(row.version), transactionId: change.transactionId, replayed: false }
+    if (row)
+      return {
+        balance: Number(row.balance),
+        version: Number(row.version),
+        transactionId: change.transactionId,
+        replayed: false,
+      }
     // nothing updated: the key may have been used by an earlier call (which then counts), else too little balance
     const replay = change.idempotencyKey ? await this.replay(change.idempotencyKey) : undefined
     if (replay) return replay
@@ -76,9 +98,13 @@ export class PostgresLedger implements Ledger {
 }
 
 export function insufficient(userId: string, amount: number, balance: number): TandemError {
-  return new TandemError('INSUFFICIENT_CREDITS', `credits.deduct: user ${JSON.stringify(userId)} has ${balance} credits, ${amount} requested; nothing was charged`, {
-    meta: { userId, requested: amount, balance },
-  })
+  return new TandemError(
+    'INSUFFICIENT_CREDITS',
+    `credits.deduct: user ${JSON.stringify(userId)} has ${balance} credits, ${amount} requested; nothing was charged`,
+    {
+      meta: { userId, requested: amount, balance },
+    },
+  )
 }
 
 function col(model: Model, field: string): string {

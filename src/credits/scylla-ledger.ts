@@ -43,12 +43,23 @@ export class ScyllaLedger implements Ledger {
     this.account = b.tablesOf(models.account)
     this.entries = b.tablesOf(models.entries)
     const pk = this.entries.uniques.find((u) => u.primary)
-    if (!pk) throw new TandemError('VALIDATION', 'credits: creditTransactions needs its ScyllaDB layout (partition userId, clustering seq desc); use creditsSchema')
+    if (!pk)
+      throw new TandemError(
+        'VALIDATION',
+        'credits: creditTransactions needs its ScyllaDB layout (partition userId, clustering seq desc); use creditsSchema',
+      )
     this.pk = pk
     const idem = this.entries.uniques.find((u) => u.keyFields.length === 1 && u.keyFields[0] === 'idempotencyKey')
     this.idem = idem
     const [a, e] = [this.account.model, this.entries.model]
-    this.cas = updateRow(b.keyspace, a, this.account.base, ['userId'], ['balance', 'totalPurchased', 'totalUsed', 'version', 'lastEntry', 'updatedAt'], ['version'])
+    this.cas = updateRow(
+      b.keyspace,
+      a,
+      this.account.base,
+      ['userId'],
+      ['balance', 'totalPurchased', 'totalUsed', 'version', 'lastEntry', 'updatedAt'],
+      ['version'],
+    )
     this.keyDone = idem && updateRow(b.keyspace, e, idem, ['idempotencyKey'], ['userId', 'seq', 'id'])
     this.keyTake = idem && updateRow(b.keyspace, e, idem, ['idempotencyKey'], ['userId', 'id'], ['seq', 'id'])
     this.keyRelease = idem && deleteRow(b.keyspace, e, idem, ['idempotencyKey'], ['seq', 'id'])
@@ -65,7 +76,13 @@ export class ScyllaLedger implements Ledger {
     } catch (e) {
       // give the key back only when the change certainly did not apply
       const uncertain = e instanceof TandemError && e.meta?.uncertain === true
-      if (change.idempotencyKey && !uncertain) await this.releaseKey(change).catch((r: unknown) => this.b.warn(`credits: could not give back idempotency key ${JSON.stringify(change.idempotencyKey)} (it is taken over after ${PENDING_WAIT_MS / 1000} s)`, r))
+      if (change.idempotencyKey && !uncertain)
+        await this.releaseKey(change).catch((r: unknown) =>
+          this.b.warn(
+            `credits: could not give back idempotency key ${JSON.stringify(change.idempotencyKey)} (it is taken over after ${PENDING_WAIT_MS / 1000} s)`,
+            r,
+          ),
+        )
       throw e
     }
   }
@@ -85,7 +102,16 @@ export class ScyllaLedger implements Ledger {
       let acc = await this.readAccount(change.userId, attempt > 0)
       if (!acc) {
         if (change.delta < 0) throw insufficient(change.userId, -change.delta, 0)
-        const fresh: Row = { userId: change.userId, balance: 0, totalPurchased: 0, totalUsed: 0, version: 0, lastEntry: null, createdAt: change.now, updatedAt: change.now }
+        const fresh: Row = {
+          userId: change.userId,
+          balance: 0,
+          totalPurchased: 0,
+          totalUsed: 0,
+          version: 0,
+          lastEntry: null,
+          createdAt: change.now,
+          updatedAt: change.now,
+        }
         const s = this.b.insert(this.account, base, fresh, true)
         await this.b.exec.lwt(s.query, s.params)
         acc = await this.readAccount(change.userId, true)
@@ -96,8 +122,15 @@ export class ScyllaLedger implements Ledger {
       if (balance < 0) throw insufficient(change.userId, -change.delta, acc.balance as number)
       const version = (acc.version as number) + 1
       const entry: EntryJson = {
-        id: change.transactionId, userId: change.userId, seq: version, amount: change.delta, type: change.type, reason: change.reason,
-        balanceAfter: balance, idempotencyKey: change.idempotencyKey, createdAt: change.now.toISOString(),
+        id: change.transactionId,
+        userId: change.userId,
+        seq: version,
+        amount: change.delta,
+        type: change.type,
+        reason: change.reason,
+        balanceAfter: balance,
+        idempotencyKey: change.idempotencyKey,
+        createdAt: change.now.toISOString(),
       }
       const next: Row = {
         balance,
@@ -121,17 +154,30 @@ export class ScyllaLedger implements Ledger {
         const last = back?.lastEntry ? (JSON.parse(back.lastEntry as string) as EntryJson) : undefined
         if (last?.id !== change.transactionId) {
           if (back && (back.version as number) < version) continue
-          throw new TandemError('BACKEND_UNAVAILABLE', `credits: the balance update of ${JSON.stringify(change.userId)} timed out and could not be confirmed; retry with the same idempotency key`, { cause: e, meta: { uncertain: true } })
+          throw new TandemError(
+            'BACKEND_UNAVAILABLE',
+            `credits: the balance update of ${JSON.stringify(change.userId)} timed out and could not be confirmed; retry with the same idempotency key`,
+            { cause: e, meta: { uncertain: true } },
+          )
         }
         applied = true
       }
       if (applied) {
         // the row is already safe in last_entry; a failure here is repaired by the next change or read
-        await this.materialize(entry).catch((r: unknown) => this.b.warn(`credits: ledger row ${change.transactionId} is kept in the account row and written by the next change or history read`, r))
+        await this.materialize(entry).catch((r: unknown) =>
+          this.b.warn(
+            `credits: ledger row ${change.transactionId} is kept in the account row and written by the next change or history read`,
+            r,
+          ),
+        )
         return { balance, version, transactionId: change.transactionId, replayed: false }
       }
     }
-    throw new TandemError('P2034', `credits: too much contention on user ${JSON.stringify(change.userId)} (${MAX_CAS_ATTEMPTS} compare-and-set attempts); nothing was charged, please retry`, { meta: { userId: change.userId, attempts: MAX_CAS_ATTEMPTS } })
+    throw new TandemError(
+      'P2034',
+      `credits: too much contention on user ${JSON.stringify(change.userId)} (${MAX_CAS_ATTEMPTS} compare-and-set attempts); nothing was charged, please retry`,
+      { meta: { userId: change.userId, attempts: MAX_CAS_ATTEMPTS } },
+    )
   }
 
   private async readAccount(userId: string, serial: boolean): Promise<Row | undefined> {
@@ -145,7 +191,10 @@ export class ScyllaLedger implements Ledger {
   private async materialize(entry: EntryJson): Promise<void> {
     const m = this.entries.model
     const row: Row = { ...entry, createdAt: new Date(entry.createdAt) }
-    const batch: CqlStatement[] = [this.b.insert(this.entries, this.entries.base, row), this.b.insert(this.entries, this.pk, row)]
+    const batch: CqlStatement[] = [
+      this.b.insert(this.entries, this.entries.base, row),
+      this.b.insert(this.entries, this.pk, row),
+    ]
     if (entry.idempotencyKey && this.idem) {
       const idem = this.idem
       batch.push({
@@ -163,23 +212,49 @@ export class ScyllaLedger implements Ledger {
   private async claimKey(change: LedgerChange): Promise<LedgerResult | undefined> {
     const idem = this.idem!
     const m = this.entries.model
-    const mine: Row = { idempotencyKey: change.idempotencyKey, userId: change.userId, seq: PENDING, id: change.transactionId }
+    const mine: Row = {
+      idempotencyKey: change.idempotencyKey,
+      userId: change.userId,
+      seq: PENDING,
+      id: change.transactionId,
+    }
     const started = Date.now()
     for (;;) {
       const s = this.b.insert(this.entries, idem, mine, true)
       const r = await this.b.exec.lwt(s.query, s.params)
       if (r.applied) return undefined
-      let holder = r.current && rowFromCql(m, r.current, idem.fields.map((f) => m.fields.get(f)!))
+      let holder =
+        r.current &&
+        rowFromCql(
+          m,
+          r.current,
+          idem.fields.map((f) => m.fields.get(f)!),
+        )
       while (holder) {
         const done = await this.resultOf(holder)
         if (done) return done
         if (Date.now() - started > PENDING_WAIT_MS) {
-          const taken = await this.b.exec.lwt(this.keyTake!, [...this.b.bind(m, ['userId', 'id'], mine), ...this.b.bind(m, ['idempotencyKey'], mine), ...this.b.bind(m, ['seq', 'id'], holder)])
+          const taken = await this.b.exec.lwt(this.keyTake!, [
+            ...this.b.bind(m, ['userId', 'id'], mine),
+            ...this.b.bind(m, ['idempotencyKey'], mine),
+            ...this.b.bind(m, ['seq', 'id'], holder),
+          ])
           if (taken.applied) return undefined
         }
         await sleep(20)
-        const again = await this.b.exec.select(this.b.statements(idem).selectPartition, this.b.bind(m, ['idempotencyKey'], mine), undefined, true)
-        holder = again[0] && rowFromCql(m, again[0], idem.fields.map((f) => m.fields.get(f)!))
+        const again = await this.b.exec.select(
+          this.b.statements(idem).selectPartition,
+          this.b.bind(m, ['idempotencyKey'], mine),
+          undefined,
+          true,
+        )
+        holder =
+          again[0] &&
+          rowFromCql(
+            m,
+            again[0],
+            idem.fields.map((f) => m.fields.get(f)!),
+          )
       }
       // the holder gave the key back (its change failed): claim it again
     }
@@ -193,16 +268,33 @@ export class ScyllaLedger implements Ledger {
       await this.sync(holder.userId as string)
       const byId = await this.b.exec.select(this.b.statements(this.pk).selectPartition, this.b.bind(m, ['id'], holder))
       if (!byId[0]) return undefined
-      holder = { ...holder, ...rowFromCql(m, byId[0], this.pk.fields.map((f) => m.fields.get(f)!)) }
+      holder = {
+        ...holder,
+        ...rowFromCql(
+          m,
+          byId[0],
+          this.pk.fields.map((f) => m.fields.get(f)!),
+        ),
+      }
     }
     const [entry] = await this.b.readByBaseKeys(this.entries, [holder])
-    return entry && { balance: entry.balanceAfter as number, version: entry.seq as number, transactionId: entry.id as string, replayed: true }
+    return (
+      entry && {
+        balance: entry.balanceAfter as number,
+        version: entry.seq as number,
+        transactionId: entry.id as string,
+        replayed: true,
+      }
+    )
   }
 
   private async releaseKey(change: LedgerChange): Promise<void> {
     const row: Row = { idempotencyKey: change.idempotencyKey, seq: PENDING, id: change.transactionId }
     const m = this.entries.model
-    await this.b.exec.lwt(this.keyRelease!, [...this.b.bind(m, ['idempotencyKey'], row), ...this.b.bind(m, ['seq', 'id'], row)])
+    await this.b.exec.lwt(this.keyRelease!, [
+      ...this.b.bind(m, ['idempotencyKey'], row),
+      ...this.b.bind(m, ['seq', 'id'], row),
+    ])
   }
 }
 

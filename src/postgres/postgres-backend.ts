@@ -40,7 +40,9 @@ export class PostgresBackend implements Backend {
   /** Runs `fn` in one transaction: everything or nothing (nested writes). */
   async transaction<T>(fn: (tx: Backend) => Promise<T>): Promise<T> {
     try {
-      return (await this.sql.client.begin((client) => fn(new PostgresBackend(this.schema, {}, { client: client as unknown as postgres.Sql, plans: this.plans })))) as T
+      return (await this.sql.client.begin((client) =>
+        fn(new PostgresBackend(this.schema, {}, { client: client as unknown as postgres.Sql, plans: this.plans })),
+      )) as T
     } catch (e) {
       // errors of the calls inside are already coded; this codes BEGIN/COMMIT failures
       throw this.sql.translate(undefined, e)

@@ -1,4 +1,27 @@
-import { and, asc, count as countFn, desc, eq, gt, gte, ilike, inArray, is, isNotNull, isNull, like, lt, lte, ne, not, notInArray, or, Param, Placeholder, sql } from 'drizzle-orm'
+import {
+  and,
+  asc,
+  count as countFn,
+  desc,
+  eq,
+  gt,
+  gte,
+  ilike,
+  inArray,
+  is,
+  isNotNull,
+  isNull,
+  like,
+  lt,
+  lte,
+  ne,
+  not,
+  notInArray,
+  or,
+  Param,
+  Placeholder,
+  sql,
+} from 'drizzle-orm'
 import type { AnyColumn, SQL } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/postgres-js'
 import { alias, type PgTable } from 'drizzle-orm/pg-core'
@@ -33,14 +56,24 @@ export function compileSql(model: Model, operation: Operation): CompiledSql {
   let aliases = 0
   /** A filter on `m`, whose columns are `cols` (the table itself, or an alias inside EXISTS). */
   const compileFilter = (m: Model, cols: Record<string, AnyColumn>, f: Filter): SQL => {
-    const bind = (field: string, p: unknown): SQL | Param => (p === null ? sql`null` : new Param(placeholder(p), cols[field]!))
+    const bind = (field: string, p: unknown): SQL | Param =>
+      p === null ? sql`null` : new Param(placeholder(p), cols[field]!)
     const sub = (g: Filter) => compileFilter(m, cols, g)
     switch (f.kind) {
-      case 'const': return f.value ? sql`true` : sql`false`
-      case 'and': return f.items.length ? and(...f.items.map(sub))! : sql`true`
-      case 'or': return f.items.length ? or(...f.items.map(sub))! : sql`false`
-      case 'not': return not(sub(f.item))
-      case 'after': return afterSql(f.fields.map((n) => cols[n]!), f.dirs, f.values.map((v, i) => bind(f.fields[i]!, v)))
+      case 'const':
+        return f.value ? sql`true` : sql`false`
+      case 'and':
+        return f.items.length ? and(...f.items.map(sub))! : sql`true`
+      case 'or':
+        return f.items.length ? or(...f.items.map(sub))! : sql`false`
+      case 'not':
+        return not(sub(f.item))
+      case 'after':
+        return afterSql(
+          f.fields.map((n) => cols[n]!),
+          f.dirs,
+          f.values.map((v, i) => bind(f.fields[i]!, v)),
+        )
       case 'relation': {
         // `every` with no filter holds for every row, also one with no related rows
         if (f.mode === 'every' && !f.filter) return sql`true`
@@ -50,7 +83,8 @@ export function compileSql(model: Model, operation: Operation): CompiledSql {
         const name = `r${++aliases}`
         const t = alias(target.drizzle, name) as unknown as Record<string, AnyColumn>
         const link = rel.fields.map((field, i) => eq(t[rel.references[i]!]!, cols[field]!))
-        const inner = f.filter && compileFilter(target, t, f.mode === 'every' ? { kind: 'not', item: f.filter } : f.filter)
+        const inner =
+          f.filter && compileFilter(target, t, f.mode === 'every' ? { kind: 'not', item: f.filter } : f.filter)
         const exists = sql`exists (select 1 from ${sql.identifier(target.table)} as ${sql.identifier(name)} where ${and(...link, ...(inner ? [inner] : []))})`
         return f.mode === 'some' ? exists : sql`not ${exists}`
       }
@@ -72,15 +106,32 @@ export function compileSql(model: Model, operation: Operation): CompiledSql {
           return sql`${column}::jsonb ${sql.raw(f.op === 'eq' ? '=' : '<>')} ${bind(f.field, f.value)}::jsonb`
         }
         switch (f.op) {
-          case 'eq': return eq(column, bind(f.field, f.value))
-          case 'ne': return ne(column, bind(f.field, f.value))
-          case 'lt': return lt(column, bind(f.field, f.value))
-          case 'lte': return lte(column, bind(f.field, f.value))
-          case 'gt': return gt(column, bind(f.field, f.value))
-          case 'gte': return gte(column, bind(f.field, f.value))
-          case 'in': return inArray(column, (f.value as Slot[]).map((p) => bind(f.field, p)))
-          case 'notIn': return notInArray(column, (f.value as Slot[]).map((p) => bind(f.field, p)))
-          case 'contains': case 'startsWith': case 'endsWith': return like(column, placeholder(f.value, f.op) as unknown as string)
+          case 'eq':
+            return eq(column, bind(f.field, f.value))
+          case 'ne':
+            return ne(column, bind(f.field, f.value))
+          case 'lt':
+            return lt(column, bind(f.field, f.value))
+          case 'lte':
+            return lte(column, bind(f.field, f.value))
+          case 'gt':
+            return gt(column, bind(f.field, f.value))
+          case 'gte':
+            return gte(column, bind(f.field, f.value))
+          case 'in':
+            return inArray(
+              column,
+              (f.value as Slot[]).map((p) => bind(f.field, p)),
+            )
+          case 'notIn':
+            return notInArray(
+              column,
+              (f.value as Slot[]).map((p) => bind(f.field, p)),
+            )
+          case 'contains':
+          case 'startsWith':
+          case 'endsWith':
+            return like(column, placeholder(f.value, f.op) as unknown as string)
         }
       }
     }
@@ -97,7 +148,11 @@ export function compileSql(model: Model, operation: Operation): CompiledSql {
   switch (operation.op) {
     case 'findMany': {
       const q = operation.query
-      let b = builder.select().from(table as PgTable).where(where(q.where)).$dynamic()
+      let b = builder
+        .select()
+        .from(table as PgTable)
+        .where(where(q.where))
+        .$dynamic()
       if (q.orderBy.length) b = b.orderBy(...order(q.orderBy))
       if (q.take !== undefined) b = b.limit(placeholder(q.take) as unknown as number)
       if (q.skip !== undefined) b = b.offset(placeholder(q.skip) as unknown as number)
@@ -105,12 +160,20 @@ export function compileSql(model: Model, operation: Operation): CompiledSql {
       break
     }
     case 'count':
-      built = builder.select({ n: countFn() }).from(table as PgTable).where(where(operation.query.where)) as unknown as typeof built
+      built = builder
+        .select({ n: countFn() })
+        .from(table as PgTable)
+        .where(where(operation.query.where)) as unknown as typeof built
       break
     case 'insert': {
       // insert/set wrap plain values in a column-encoded Param themselves: hand them bare placeholders
-      const values = operation.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, p]) => [k, placeholder(p)])))
-      let b = builder.insert(table as PgTable).values(values as never).$dynamic()
+      const values = operation.rows.map((r) =>
+        Object.fromEntries(Object.entries(r).map(([k, p]) => [k, placeholder(p)])),
+      )
+      let b = builder
+        .insert(table as PgTable)
+        .values(values as never)
+        .$dynamic()
       if (operation.skipDuplicates) b = b.onConflictDoNothing()
       built = b.returning() as unknown as typeof built
       break
@@ -121,17 +184,28 @@ export function compileSql(model: Model, operation: Operation): CompiledSql {
         const c = columns[k]!
         const v = new Param(placeholder(op.value), c)
         set[k] =
-          op.op === 'set' ? placeholder(op.value)
-          : op.op === 'increment' ? sql`${c} + ${v}`
-          : op.op === 'decrement' ? sql`${c} - ${v}`
-          : op.op === 'multiply' ? sql`${c} * ${v}`
-          : sql`${c} / ${v}`
+          op.op === 'set'
+            ? placeholder(op.value)
+            : op.op === 'increment'
+              ? sql`${c} + ${v}`
+              : op.op === 'decrement'
+                ? sql`${c} - ${v}`
+                : op.op === 'multiply'
+                  ? sql`${c} * ${v}`
+                  : sql`${c} / ${v}`
       }
-      built = builder.update(table as PgTable).set(set).where(where(operation.query.where)).returning() as unknown as typeof built
+      built = builder
+        .update(table as PgTable)
+        .set(set)
+        .where(where(operation.query.where))
+        .returning() as unknown as typeof built
       break
     }
     case 'delete':
-      built = builder.delete(table as PgTable).where(where(operation.query.where)).returning() as unknown as typeof built
+      built = builder
+        .delete(table as PgTable)
+        .where(where(operation.query.where))
+        .returning() as unknown as typeof built
       break
   }
   const query = built.toSQL() as unknown as { sql: string; params: unknown[] }

@@ -17,7 +17,11 @@ const PREPARED = { prepare: true } as const
 /** The postgres.js pool for the options (URL from DATABASE_URL when not given). */
 export function openPool(options: PostgresOptions): postgres.Sql {
   const url = options.url ?? process.env.DATABASE_URL
-  if (!url) throw validationError('createDb', 'no PostgreSQL URL: pass postgres.url or set DATABASE_URL (npm run db:up prints one)')
+  if (!url)
+    throw validationError(
+      'createDb',
+      'no PostgreSQL URL: pass postgres.url or set DATABASE_URL (npm run db:up prints one)',
+    )
   const pool = postgres(url, {
     max: options.max ?? 10,
     connect_timeout: Math.ceil((options.connectTimeoutMs ?? 5000) / 1000),
@@ -72,23 +76,56 @@ export class SqlExecutor {
     const owner = model ?? ((err.table_name && this.schema.byTable.get(err.table_name)) || 'unknown')
     switch (err.code) {
       case '23505': {
-        const key = [...this.schema.models.values()].flatMap((m) => m.uniqueKeys.map((u) => ({ m, u }))).find((x) => x.u.name === err.constraint_name)
+        const key = [...this.schema.models.values()]
+          .flatMap((m) => m.uniqueKeys.map((u) => ({ m, u })))
+          .find((x) => x.u.name === err.constraint_name)
         return uniqueViolation(key?.m.name ?? owner, key?.u.fields ?? [err.constraint_name ?? 'unknown'], e)
       }
       case '23503':
-        return new TandemError('P2003', `Foreign key constraint violated on the constraint: \`${err.constraint_name}\``, { meta: { modelName: owner, field_name: err.constraint_name }, cause: e })
+        return new TandemError(
+          'P2003',
+          `Foreign key constraint violated on the constraint: \`${err.constraint_name}\``,
+          { meta: { modelName: owner, field_name: err.constraint_name }, cause: e },
+        )
       case '23502':
-        return new TandemError('P2011', `Null constraint violation on ${owner}: ${err.message}`, { meta: { modelName: owner }, cause: e })
+        return new TandemError('P2011', `Null constraint violation on ${owner}: ${err.message}`, {
+          meta: { modelName: owner },
+          cause: e,
+        })
       case '22003':
-        return new TandemError('P2020', `Value out of range for the type: ${err.message}`, { meta: { details: err.message }, cause: e })
-      case '22P02': case '22007': case '22008':
+        return new TandemError('P2020', `Value out of range for the type: ${err.message}`, {
+          meta: { details: err.message },
+          cause: e,
+        })
+      case '22P02':
+      case '22007':
+      case '22008':
         return validationError(owner, `PostgreSQL rejected a value: ${err.message}`)
-      case '40001': case '40P01':
-        return new TandemError('P2034', `Transaction failed due to a write conflict or a deadlock (${err.code}); nothing was written, please retry`, { cause: e })
-      case '28P01': case '28000':
+      case '40001':
+      case '40P01':
+        return new TandemError(
+          'P2034',
+          `Transaction failed due to a write conflict or a deadlock (${err.code}); nothing was written, please retry`,
+          { cause: e },
+        )
+      case '28P01':
+      case '28000':
         return new TandemError('P1000', `PostgreSQL refused the credentials: ${err.message}`, { cause: e })
-      case 'ECONNREFUSED': case 'CONNECT_TIMEOUT': case 'ENOTFOUND': case 'CONNECTION_CLOSED': case 'CONNECTION_ENDED': case 'CONNECTION_DESTROYED': case 'EHOSTUNREACH': case 'ETIMEDOUT': case '57P01': case '57P03':
-        return new TandemError('BACKEND_UNAVAILABLE', `PostgreSQL is unavailable (${err.code}): ${err.message}. Is it running? (npm run db:up)`, { cause: e })
+      case 'ECONNREFUSED':
+      case 'CONNECT_TIMEOUT':
+      case 'ENOTFOUND':
+      case 'CONNECTION_CLOSED':
+      case 'CONNECTION_ENDED':
+      case 'CONNECTION_DESTROYED':
+      case 'EHOSTUNREACH':
+      case 'ETIMEDOUT':
+      case '57P01':
+      case '57P03':
+        return new TandemError(
+          'BACKEND_UNAVAILABLE',
+          `PostgreSQL is unavailable (${err.code}): ${err.message}. Is it running? (npm run db:up)`,
+          { cause: e },
+        )
       default:
         return thrown
     }

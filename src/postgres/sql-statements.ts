@@ -14,7 +14,11 @@ export function likePattern(op: string, value: string): string {
 export const SQL_OPS: Readonly<Record<string, string>> = { eq: '=', ne: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' }
 
 /** "At or after the cursor" as SQL: one row comparison when all directions agree, else the expanded OR. */
-export function afterSql(columns: readonly AnyColumn[], dirs: readonly string[], values: readonly (SQL | Param)[]): SQL {
+export function afterSql(
+  columns: readonly AnyColumn[],
+  dirs: readonly string[],
+  values: readonly (SQL | Param)[],
+): SQL {
   if (dirs.every((d) => d === dirs[0])) {
     const op = dirs[0] === 'desc' ? sql`<=` : sql`>=`
     return sql`(${sql.join([...columns], sql`, `)}) ${op} (${sql.join([...values], sql`, `)})`

@@ -3,8 +3,7 @@ import type { AnyColumn } from 'drizzle-orm'
 
 /** The value kinds tandem maps between PostgreSQL, CQL and JavaScript. */
 export type FieldKind =
-  | 'uuid' | 'string' | 'int' | 'bigint' | 'boolean' | 'float' | 'decimal'
-  | 'timestamp' | 'date' | 'json' | 'enum'
+  'uuid' | 'string' | 'int' | 'bigint' | 'boolean' | 'float' | 'decimal' | 'timestamp' | 'date' | 'json' | 'enum'
 
 export type DefaultSpec =
   | { kind: 'now' }

@@ -30,11 +30,16 @@ function defaultClause(field: Field, dialect: PgDialect): string {
 export function postgresDdl(schema: SchemaInfo): string[] {
   const dialect = new PgDialect()
   const out: string[] = []
-  const guarded = (stmt: string) => `DO $$ BEGIN ${stmt}; EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL; END $$`
-  for (const e of schema.enums) out.push(guarded(`CREATE TYPE ${q(e.name)} AS ENUM (${e.values.map(literal).join(', ')})`))
+  const guarded = (stmt: string) =>
+    `DO $$ BEGIN ${stmt}; EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL; END $$`
+  for (const e of schema.enums)
+    out.push(guarded(`CREATE TYPE ${q(e.name)} AS ENUM (${e.values.map(literal).join(', ')})`))
   for (const model of schema.models.values()) out.push(createTable(model, dialect))
   for (const model of schema.models.values()) {
-    for (const ix of model.indexes) out.push(`CREATE INDEX IF NOT EXISTS ${q(ix.name)} ON ${q(model.table)} (${ix.fields.map((f) => q(col(model, f))).join(', ')})`)
+    for (const ix of model.indexes)
+      out.push(
+        `CREATE INDEX IF NOT EXISTS ${q(ix.name)} ON ${q(model.table)} (${ix.fields.map((f) => q(col(model, f))).join(', ')})`,
+      )
   }
   for (const model of schema.models.values()) {
     for (const fk of model.foreignKeys) {
@@ -57,7 +62,9 @@ function col(model: Model, field: string): string {
 function createTable(model: Model, dialect: PgDialect): string {
   const lines: string[] = []
   for (const field of model.fields.values()) {
-    lines.push(`${q(field.column)} ${sqlType(field)}${field.nullable ? '' : ' NOT NULL'}${defaultClause(field, dialect)}`)
+    lines.push(
+      `${q(field.column)} ${sqlType(field)}${field.nullable ? '' : ' NOT NULL'}${defaultClause(field, dialect)}`,
+    )
   }
   for (const key of model.uniqueKeys) {
     const cols = key.fields.map((f) => q(col(model, f))).join(', ')

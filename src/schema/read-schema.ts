@@ -1,21 +1,51 @@
-import { is, getTableColumns, SQL, One, createTableRelationsHelpers, extractTablesRelationalConfig, normalizeRelation } from 'drizzle-orm'
+import {
+  is,
+  getTableColumns,
+  SQL,
+  One,
+  createTableRelationsHelpers,
+  extractTablesRelationalConfig,
+  normalizeRelation,
+} from 'drizzle-orm'
 import { PgTable, getTableConfig, isPgEnum } from 'drizzle-orm/pg-core'
 import type { AnyColumn } from 'drizzle-orm'
-import type { DefaultSpec, EnumInfo, Field, FieldKind, ForeignKey, IndexKey, Model, RelationInfo, SchemaInfo, UniqueKey } from './model.js'
+import type {
+  DefaultSpec,
+  EnumInfo,
+  Field,
+  FieldKind,
+  ForeignKey,
+  IndexKey,
+  Model,
+  RelationInfo,
+  SchemaInfo,
+  UniqueKey,
+} from './model.js'
 import { validationError } from '../errors.js'
 
 const KIND_BY_COLUMN_TYPE: Record<string, FieldKind> = {
   PgUUID: 'uuid',
-  PgText: 'string', PgVarchar: 'string', PgChar: 'string',
-  PgInteger: 'int', PgSmallInt: 'int',
-  PgBigInt53: 'bigint', PgBigInt64: 'bigint',
+  PgText: 'string',
+  PgVarchar: 'string',
+  PgChar: 'string',
+  PgInteger: 'int',
+  PgSmallInt: 'int',
+  PgBigInt53: 'bigint',
+  PgBigInt64: 'bigint',
   PgBoolean: 'boolean',
-  PgReal: 'float', PgDoublePrecision: 'float',
-  PgNumeric: 'decimal', PgNumericNumber: 'decimal', PgNumericBigInt: 'decimal',
-  PgTimestamp: 'timestamp', PgTimestampString: 'timestamp',
-  PgDate: 'date', PgDateString: 'date',
-  PgJson: 'json', PgJsonb: 'json',
-  PgEnumColumn: 'enum', PgEnumObjectColumn: 'enum',
+  PgReal: 'float',
+  PgDoublePrecision: 'float',
+  PgNumeric: 'decimal',
+  PgNumericNumber: 'decimal',
+  PgNumericBigInt: 'decimal',
+  PgTimestamp: 'timestamp',
+  PgTimestampString: 'timestamp',
+  PgDate: 'date',
+  PgDateString: 'date',
+  PgJson: 'json',
+  PgJsonb: 'json',
+  PgEnumColumn: 'enum',
+  PgEnumObjectColumn: 'enum',
 }
 
 /**
@@ -32,18 +62,26 @@ export function readSchema(module: Record<string, unknown>): SchemaInfo {
     else if (is(value, PgTable)) {
       const model = readTable(exportName, value)
       if (byTable.has(model.table)) {
-        throw validationError('schema', `tables ${byTable.get(model.table)} and ${exportName} both use the SQL name "${model.table}"`)
+        throw validationError(
+          'schema',
+          `tables ${byTable.get(model.table)} and ${exportName} both use the SQL name "${model.table}"`,
+        )
       }
       models.set(exportName, model)
       byTable.set(model.table, exportName)
     }
   }
-  if (models.size === 0) throw validationError('schema', 'the schema module exports no pgTable; pass `import * as schema from "./schema"`')
+  if (models.size === 0)
+    throw validationError('schema', 'the schema module exports no pgTable; pass `import * as schema from "./schema"`')
   // Foreign keys name their target by SQL table; resolve to model names now that all are known.
   for (const model of models.values()) {
     for (const fk of model.foreignKeys) {
       const target = byTable.get(fk.targetModel)
-      if (!target) throw validationError('schema', `${model.name} references table "${fk.targetModel}", which the schema does not export`)
+      if (!target)
+        throw validationError(
+          'schema',
+          `${model.name} references table "${fk.targetModel}", which the schema does not export`,
+        )
       ;(fk as { targetModel: string }).targetModel = target
     }
   }
@@ -69,7 +107,8 @@ function readRelations(module: Record<string, unknown>, models: Map<string, Mode
     if (!model) continue
     const out = model.relations as Map<string, RelationInfo>
     for (const [name, relation] of Object.entries(config.relations)) {
-      if (model.fields.has(name)) throw validationError('schema', `${tsName}: relation \`${name}\` has the name of a field`)
+      if (model.fields.has(name))
+        throw validationError('schema', `${tsName}: relation \`${name}\` has the name of a field`)
       let normalized: ReturnType<typeof normalizeRelation>
       try {
         normalized = normalizeRelation(tables, tableNamesMap, relation)
@@ -78,8 +117,13 @@ function readRelations(module: Record<string, unknown>, models: Map<string, Mode
       }
       const targetName = tableNameToModel(models, relation.referencedTableName)
       const target = targetName ? models.get(targetName) : undefined
-      if (!target) throw validationError('schema', `${tsName}.${name} points at table "${relation.referencedTableName}", which the schema does not export`)
-      const keyOf = (m: Model, column: string) => [...m.fields.values()].find((f) => f.column === column)?.name ?? column
+      if (!target)
+        throw validationError(
+          'schema',
+          `${tsName}.${name} points at table "${relation.referencedTableName}", which the schema does not export`,
+        )
+      const keyOf = (m: Model, column: string) =>
+        [...m.fields.values()].find((f) => f.column === column)?.name ?? column
       const fields = normalized.fields.map((c) => keyOf(model, c.name))
       const references = normalized.references.map((c) => keyOf(target, c.name))
       const isOne = is(relation, One)
@@ -112,10 +156,13 @@ function readTable(name: string, table: PgTable): Model {
   }
   const keysOf = (cols: readonly AnyColumn[]): string[] => cols.map((c) => keyOfColumn.get(c.name) ?? c.name)
 
-  let primaryKey = Object.values(columns).filter((c) => c.primary).map((c) => keyOfColumn.get(c.name)!)
+  let primaryKey = Object.values(columns)
+    .filter((c) => c.primary)
+    .map((c) => keyOfColumn.get(c.name)!)
   const compositePk = config.primaryKeys[0]
   if (compositePk) primaryKey = keysOf(compositePk.columns)
-  if (primaryKey.length === 0) throw validationError('schema', `table ${name} has no primary key; tandem needs one to identify rows`)
+  if (primaryKey.length === 0)
+    throw validationError('schema', `table ${name} has no primary key; tandem needs one to identify rows`)
 
   const uniqueKeys: UniqueKey[] = [{ name: `${config.name}_pkey`, fields: primaryKey, primary: true }]
   const seen = new Set([primaryKey.join(',')])
@@ -126,17 +173,30 @@ function readTable(name: string, table: PgTable): Model {
     uniqueKeys.push({ name: ukName, fields: ukFields, primary: false })
   }
   for (const column of Object.values(columns)) {
-    if (column.isUnique && !column.primary) addUnique(column.uniqueName ?? `${config.name}_${column.name}_unique`, [keyOfColumn.get(column.name)!])
+    if (column.isUnique && !column.primary)
+      addUnique(column.uniqueName ?? `${config.name}_${column.name}_unique`, [keyOfColumn.get(column.name)!])
   }
-  for (const uc of config.uniqueConstraints) addUnique(uc.name ?? `${config.name}_${uc.columns.map((c) => c.name).join('_')}_unique`, keysOf(uc.columns))
+  for (const uc of config.uniqueConstraints)
+    addUnique(uc.name ?? `${config.name}_${uc.columns.map((c) => c.name).join('_')}_unique`, keysOf(uc.columns))
 
   const indexes: IndexKey[] = []
   for (const ix of config.indexes) {
-    const cols = ix.config.columns.filter((c): c is AnyColumn => !is(c, SQL) && typeof (c as AnyColumn).name === 'string')
-    if (cols.length !== ix.config.columns.length) throw validationError('schema', `index ${ix.config.name ?? ''} on ${name} uses an expression; only column indexes are supported`)
+    const cols = ix.config.columns.filter(
+      (c): c is AnyColumn => !is(c, SQL) && typeof (c as AnyColumn).name === 'string',
+    )
+    if (cols.length !== ix.config.columns.length)
+      throw validationError(
+        'schema',
+        `index ${ix.config.name ?? ''} on ${name} uses an expression; only column indexes are supported`,
+      )
     const ixFields = keysOf(cols)
-    if (ix.config.unique) addUnique(ix.config.name ?? `${config.name}_${cols.map((c) => c.name).join('_')}_key`, ixFields)
-    else indexes.push({ name: ix.config.name ?? `${config.name}_${cols.map((c) => c.name).join('_')}_idx`, fields: ixFields })
+    if (ix.config.unique)
+      addUnique(ix.config.name ?? `${config.name}_${cols.map((c) => c.name).join('_')}_key`, ixFields)
+    else
+      indexes.push({
+        name: ix.config.name ?? `${config.name}_${cols.map((c) => c.name).join('_')}_idx`,
+        fields: ixFields,
+      })
   }
 
   const foreignKeys: ForeignKey[] = config.foreignKeys.map((fk) => {
@@ -153,7 +213,17 @@ function readTable(name: string, table: PgTable): Model {
     }
   })
 
-  return { name, table: config.name, fields, primaryKey, uniqueKeys, indexes, foreignKeys, relations: new Map(), drizzle: table }
+  return {
+    name,
+    table: config.name,
+    fields,
+    primaryKey,
+    uniqueKeys,
+    indexes,
+    foreignKeys,
+    relations: new Map(),
+    drizzle: table,
+  }
 }
 
 function readField(model: string, key: string, column: AnyColumn): Field {
@@ -166,8 +236,13 @@ function readField(model: string, key: string, column: AnyColumn): Field {
     config?: { mode?: string }
   }
   const kind = KIND_BY_COLUMN_TYPE[c.columnType]
-  if (!kind) throw validationError('schema', `${model}.${key} has column type ${c.columnType}, which tandem does not support yet`)
-  if ((c as { dataType: string }).dataType === 'array') throw validationError('schema', `${model}.${key}: array columns are not supported yet`)
+  if (!kind)
+    throw validationError(
+      'schema',
+      `${model}.${key} has column type ${c.columnType}, which tandem does not support yet`,
+    )
+  if ((c as { dataType: string }).dataType === 'array')
+    throw validationError('schema', `${model}.${key}: array columns are not supported yet`)
   let mode: Field['mode']
   if (kind === 'bigint') mode = c.columnType === 'PgBigInt64' ? 'bigint' : 'number'
   if (kind === 'date' || kind === 'timestamp') mode = c.columnType.endsWith('String') ? 'string' : 'date'
@@ -192,7 +267,11 @@ function readDefault(c: AnyColumn & { defaultFn?: () => unknown }): DefaultSpec 
   if (!c.hasDefault || c.default === undefined) return undefined
   if (is(c.default, SQL)) {
     const text = c.default.queryChunks
-      .map((chunk) => (typeof chunk === 'object' && chunk !== null && 'value' in chunk ? ([] as string[]).concat((chunk as { value: string | string[] }).value).join('') : ''))
+      .map((chunk) =>
+        typeof chunk === 'object' && chunk !== null && 'value' in chunk
+          ? ([] as string[]).concat((chunk as { value: string | string[] }).value).join('')
+          : '',
+      )
       .join('')
       .trim()
       .toLowerCase()

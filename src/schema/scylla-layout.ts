@@ -85,30 +85,50 @@ export function deriveTables(model: Model, layout: ModelLayout | undefined): Mod
   let partitionKey = [...model.primaryKey]
   let clustering: Clustering[] = []
   if (layout) {
-    if (!Array.isArray(layout.partitionKey) || layout.partitionKey.length === 0) throw validationError(ctx, '`partitionKey` must list at least one field')
+    if (!Array.isArray(layout.partitionKey) || layout.partitionKey.length === 0)
+      throw validationError(ctx, '`partitionKey` must list at least one field')
     partitionKey = layout.partitionKey.map((f) => need(f).name)
     clustering = (layout.clusteringKey ?? []).map((c) => {
       const [field, dir] = typeof c === 'string' ? [c, 'asc' as const] : c
-      if (dir !== 'asc' && dir !== 'desc') throw validationError(ctx, `clustering order of \`${field}\` must be "asc" or "desc"`)
+      if (dir !== 'asc' && dir !== 'desc')
+        throw validationError(ctx, `clustering order of \`${field}\` must be "asc" or "desc"`)
       return { field: need(field).name, dir }
     })
     const all = [...partitionKey, ...clustering.map((c) => c.field)]
     if (new Set(all).size !== all.length) throw validationError(ctx, 'a field appears twice in the key')
     const missing = model.primaryKey.filter((f) => !all.includes(f))
-    if (missing.length) throw validationError(ctx, `the key must contain the primary key so rows stay distinct; add ${missing.join(', ')} (e.g. as the last clustering column)`)
+    if (missing.length)
+      throw validationError(
+        ctx,
+        `the key must contain the primary key so rows stay distinct; add ${missing.join(', ')} (e.g. as the last clustering column)`,
+      )
   }
   const baseKey = [...partitionKey, ...clustering.map((c) => c.field)]
-  const baseKeyIsPrimary = baseKey.length === model.primaryKey.length && model.primaryKey.every((f) => baseKey.includes(f))
+  const baseKeyIsPrimary =
+    baseKey.length === model.primaryKey.length && model.primaryKey.every((f) => baseKey.includes(f))
   const rest = [...model.fields.keys()].filter((f) => !baseKey.includes(f))
-  const base: CqlTable = { kind: 'base', name: tableName(model.table, ''), partitionKey, clustering, fields: [...baseKey, ...rest], keyFields: baseKey, primary: true }
+  const base: CqlTable = {
+    kind: 'base',
+    name: tableName(model.table, ''),
+    partitionKey,
+    clustering,
+    fields: [...baseKey, ...rest],
+    keyFields: baseKey,
+    primary: true,
+  }
 
   const uniques: CqlTable[] = []
   for (const key of model.uniqueKeys) {
     if (key.primary && baseKeyIsPrimary) continue
     const extra = baseKey.filter((f) => !key.fields.includes(f))
     uniques.push({
-      kind: 'unique', name: tableName(model.table, columnsOf(model, key.fields)), partitionKey: key.fields, clustering: [],
-      fields: [...key.fields, ...extra], keyFields: key.fields, primary: key.primary,
+      kind: 'unique',
+      name: tableName(model.table, columnsOf(model, key.fields)),
+      partitionKey: key.fields,
+      clustering: [],
+      fields: [...key.fields, ...extra],
+      keyFields: key.fields,
+      primary: key.primary,
     })
   }
   const indexes: CqlTable[] = []
@@ -122,27 +142,45 @@ export function deriveTables(model: Model, layout: ModelLayout | undefined): Mod
     seen.add(sig)
     const extra = baseKey.filter((f) => !fields.includes(f))
     indexes.push({
-      kind: 'index', name: tableName(model.table, columnsOf(model, fields)), partitionKey: fields,
-      clustering: extra.map((field) => ({ field, dir: 'asc' as const })), fields: [...fields, ...extra], keyFields: fields, primary: false,
+      kind: 'index',
+      name: tableName(model.table, columnsOf(model, fields)),
+      partitionKey: fields,
+      clustering: extra.map((field) => ({ field, dir: 'asc' as const })),
+      fields: [...fields, ...extra],
+      keyFields: fields,
+      primary: false,
     })
   }
   return { model, base, baseKey, baseKeyIsPrimary, uniques, indexes }
 }
 
 export function deriveAllTables(schema: SchemaInfo, layout: LayoutOptions = {}): Map<string, ModelTables> {
-  for (const name of Object.keys(layout)) if (!schema.models.has(name)) throw validationError('layout', `unknown model \`${name}\`; models are ${[...schema.models.keys()].join(', ')}`)
+  for (const name of Object.keys(layout))
+    if (!schema.models.has(name))
+      throw validationError('layout', `unknown model \`${name}\`; models are ${[...schema.models.keys()].join(', ')}`)
   const out = new Map<string, ModelTables>()
-  for (const model of schema.models.values()) out.set(model.name, deriveTables(model, layout[model.name] ?? attachedLayout(model)))
+  for (const model of schema.models.values())
+    out.set(model.name, deriveTables(model, layout[model.name] ?? attachedLayout(model)))
   return out
 }
 
 const CQL_TYPES: Record<Field['kind'], string> = {
-  uuid: 'uuid', string: 'text', int: 'int', bigint: 'bigint', boolean: 'boolean', float: 'double', decimal: 'decimal',
-  timestamp: 'timestamp', date: 'date', json: 'text', enum: 'text',
+  uuid: 'uuid',
+  string: 'text',
+  int: 'int',
+  bigint: 'bigint',
+  boolean: 'boolean',
+  float: 'double',
+  decimal: 'decimal',
+  timestamp: 'timestamp',
+  date: 'date',
+  json: 'text',
+  enum: 'text',
 }
 
 export function cqlType(field: Field): string {
-  if (field.kind === 'float' && (field.drizzle as unknown as { columnType: string }).columnType === 'PgReal') return 'float'
+  if (field.kind === 'float' && (field.drizzle as unknown as { columnType: string }).columnType === 'PgReal')
+    return 'float'
   return CQL_TYPES[field.kind]
 }
 
@@ -153,6 +191,8 @@ export function createTableCql(keyspace: string, model: Model, table: CqlTable):
   const col = (f: string) => cqlName(model.fields.get(f)!.column)
   const columns = table.fields.map((f) => `${col(f)} ${cqlType(model.fields.get(f)!)}`)
   const pk = `(${table.partitionKey.map(col).join(', ')})${table.clustering.map((c) => `, ${col(c.field)}`).join('')}`
-  const order = table.clustering.length ? ` WITH CLUSTERING ORDER BY (${table.clustering.map((c) => `${col(c.field)} ${c.dir.toUpperCase()}`).join(', ')})` : ''
+  const order = table.clustering.length
+    ? ` WITH CLUSTERING ORDER BY (${table.clustering.map((c) => `${col(c.field)} ${c.dir.toUpperCase()}`).join(', ')})`
+    : ''
   return `CREATE TABLE IF NOT EXISTS ${cqlName(keyspace)}.${cqlName(table.name)} (${columns.join(', ')}, PRIMARY KEY (${pk}))${order}`
 }

@@ -27,7 +27,12 @@ function expectMeasured(row: ResultRow): void {
   const label = `${row.backend} ${row.workload} ${row.impl} c=${row.concurrency}${row.messages ? ` @${row.messages}` : ''}`
   if (row.skipped !== undefined) {
     // only tandem's include may be skipped, and only with its "not supported yet" answer, while relations are pending
-    expect({ label, workload: row.workload, impl: row.impl, error: row.error ?? false }).toEqual({ label, workload: 'include-page', impl: 'tandem', error: false })
+    expect({ label, workload: row.workload, impl: row.impl, error: row.error ?? false }).toEqual({
+      label,
+      workload: 'include-page',
+      impl: 'tandem',
+      error: false,
+    })
     expect(row.skipped, label).toMatch(/not supported yet/i)
     return
   }
@@ -69,7 +74,10 @@ describe('benchmark harness (smoke)', () => {
       for (const backend of w.backends) {
         for (const c of CONCURRENCY) {
           const rows = result.rows.filter((r) => r.workload === w.name && r.backend === backend && r.concurrency === c)
-          expect(rows.map((r) => r.impl), `${backend} ${w.name} c=${c}`).toContain('tandem')
+          expect(
+            rows.map((r) => r.impl),
+            `${backend} ${w.name} c=${c}`,
+          ).toContain('tandem')
           expect(rows.length, `${backend} ${w.name} c=${c}`).toBeGreaterThanOrEqual(2)
         }
       }
@@ -79,7 +87,9 @@ describe('benchmark harness (smoke)', () => {
     }
     // the ScyllaDB peers run find-unique-pk, find-many-page and create
     for (const impl of ['cassandra-mapper', 'express-cassandra']) {
-      const workloadsRun = new Set(result.rows.filter((r) => r.backend === 'scylla' && r.impl === impl).map((r) => r.workload))
+      const workloadsRun = new Set(
+        result.rows.filter((r) => r.backend === 'scylla' && r.impl === impl).map((r) => r.workload),
+      )
       expect([...workloadsRun].sort(), impl).toEqual(['create', 'find-many-page', 'find-unique-pk'])
     }
     for (const row of result.rows) expectMeasured(row)
@@ -95,7 +105,8 @@ describe('benchmark harness (smoke)', () => {
     for (const backend of ['postgres', 'scylla'] as const) {
       const rows = result.planning.filter((r) => r.backend === backend)
       expect(new Set(rows.map((r) => r.mode))).toEqual(new Set(['explain', 'stubbed-io', 'plan-miss', 'plan-hit']))
-      for (const r of rows) expect(Number.isFinite(r.meanUs) && r.meanUs > 0, `${backend} ${r.call} ${r.mode}`).toBe(true)
+      for (const r of rows)
+        expect(Number.isFinite(r.meanUs) && r.meanUs > 0, `${backend} ${r.call} ${r.mode}`).toBe(true)
     }
   })
 
@@ -103,7 +114,9 @@ describe('benchmark harness (smoke)', () => {
     expect(result.machine.cores).toBeGreaterThan(0)
     expect(result.machine.postgres).toBeTruthy()
     expect(result.machine.cassandra).toBeTruthy()
-    expect(result.targets.some((t) => t.workload === 'find-unique-pk' && t.backend === 'postgres' && t.concurrency === 1)).toBe(true)
+    expect(
+      result.targets.some((t) => t.workload === 'find-unique-pk' && t.backend === 'postgres' && t.concurrency === 1),
+    ).toBe(true)
     const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-'))
     const [json, md, svg] = report.writeReports(result, dir)
     expect((JSON.parse(readFileSync(json!, 'utf8')) as BenchResult).rows.length).toBe(result.rows.length)

@@ -12,8 +12,12 @@ import { chatState, chatSteps, type ChatClient } from '../support/chat-scenario.
 describe.each(BACKENDS)('chat application on %s', (backend) => {
   let db: TestDb
   const s = chatState(uid('chat'))
-  beforeAll(async () => { db = await openDb(backend) })
-  afterAll(async () => { await db?.$disconnect() })
+  beforeAll(async () => {
+    db = await openDb(backend)
+  })
+  afterAll(async () => {
+    await db?.$disconnect()
+  })
 
   // Steps run in order and build on each other. A step whose calls throw unexpectedly leaves the shared state
   // incomplete, so the steps after it fail at once; a step whose assertions fail does not stop the others.
@@ -40,7 +44,10 @@ type Explainable = { explain(method: string, args: unknown): Promise<{ backend: 
 
 /** Counts driver calls and waves (a wave starts when a call is issued while none is in flight). */
 function countRoundTrips() {
-  const proto = cassandra.Client.prototype as unknown as Record<'execute' | 'batch', (...a: unknown[]) => Promise<unknown>>
+  const proto = cassandra.Client.prototype as unknown as Record<
+    'execute' | 'batch',
+    (...a: unknown[]) => Promise<unknown>
+  >
   const original = { execute: proto.execute, batch: proto.batch }
   const counts = { calls: 0, waves: 0 }
   let inFlight = 0
@@ -48,7 +55,9 @@ function countRoundTrips() {
     proto[name] = function (this: unknown, ...a: unknown[]) {
       counts.calls++
       if (inFlight++ === 0) counts.waves++
-      return original[name].apply(this, a).finally(() => { inFlight-- })
+      return original[name].apply(this, a).finally(() => {
+        inFlight--
+      })
     }
   }
   return { counts, restore: () => Object.assign(proto, original) }
@@ -56,8 +65,12 @@ function countRoundTrips() {
 
 describe('include over N parent rows on scylla: grouped reads, not one per parent', () => {
   let db: TestDb
-  beforeAll(async () => { db = await openDb('scylla') })
-  afterAll(async () => { await db?.$disconnect() })
+  beforeAll(async () => {
+    db = await openDb('scylla')
+  })
+  afterAll(async () => {
+    await db?.$disconnect()
+  })
 
   /** A server with `n` members (each with a profile and one message) and `n` channels. */
   async function serverWith(n: number) {
@@ -69,7 +82,14 @@ describe('include over N parent rows on scylla: grouped reads, not one per paren
     for (let i = 0; i < n; i++) {
       const p = await db.profile.create({ data: { userId: uid('rt'), name: `p${i}` } })
       const m = await db.member.create({ data: { profileId: p.id, serverId: server.id } })
-      await db.message.create({ data: { content: `hi ${i}`, memberId: m.id, channelId: channels[i]!.id, createdAt: new Date(Date.UTC(2024, 0, 1, 0, i)) } })
+      await db.message.create({
+        data: {
+          content: `hi ${i}`,
+          memberId: m.id,
+          channelId: channels[i]!.id,
+          createdAt: new Date(Date.UTC(2024, 0, 1, 0, i)),
+        },
+      })
       members.push(m)
     }
     return { owner, server, channels, members }
@@ -86,24 +106,54 @@ describe('include over N parent rows on scylla: grouped reads, not one per paren
    * Each call is one chain of reads (no relations loaded side by side), so its round trips are a fixed number
    * of waves: the parents' reads, then one wave per relation level.
    */
-  const calls = (w: { server: { id: string }; channels: { id: string }[] }) => ({
-    // parents from the server's foreign-key lookup; a to-one include (profile point reads, issued together)
-    memberProfile: ['member', 'findMany', { where: { serverId: w.server.id }, include: { profile: true } }],
-    // a to-many include through the related table's foreign-key lookup (message.memberId)
-    memberMessages: ['member', 'findMany', { where: { serverId: w.server.id }, include: { messages: { orderBy: { createdAt: 'desc' } } } }],
-    // a to-many include keyed by the related table's partition key (message.channelId), nested to-one includes below it
-    channelFeed: ['channel', 'findMany', { where: { serverId: w.server.id }, include: { messages: { include: { member: { include: { profile: true } } } } } }],
-    // a to-many include with take inside: one read per parent, issued together
-    channelLatest: ['channel', 'findMany', { where: { serverId: w.server.id }, include: { messages: { orderBy: { createdAt: 'desc' }, take: 1 } } }],
-    // _count of a relation
-    channelCount: ['channel', 'findMany', { where: { serverId: w.server.id }, include: { _count: { select: { messages: true } } } }],
-    // parents given by key (the channels' ids, an `in` on the primary key), each with its server
-    byKey: ['channel', 'findMany', { where: { id: { in: w.channels.map((c) => c.id) } }, include: { server: true } }],
-  }) as Record<string, [string, string, Record<string, unknown>]>
+  const calls = (w: { server: { id: string }; channels: { id: string }[] }) =>
+    ({
+      // parents from the server's foreign-key lookup; a to-one include (profile point reads, issued together)
+      memberProfile: ['member', 'findMany', { where: { serverId: w.server.id }, include: { profile: true } }],
+      // a to-many include through the related table's foreign-key lookup (message.memberId)
+      memberMessages: [
+        'member',
+        'findMany',
+        { where: { serverId: w.server.id }, include: { messages: { orderBy: { createdAt: 'desc' } } } },
+      ],
+      // a to-many include keyed by the related table's partition key (message.channelId), nested to-one includes below it
+      channelFeed: [
+        'channel',
+        'findMany',
+        {
+          where: { serverId: w.server.id },
+          include: { messages: { include: { member: { include: { profile: true } } } } },
+        },
+      ],
+      // a to-many include with take inside: one read per parent, issued together
+      channelLatest: [
+        'channel',
+        'findMany',
+        { where: { serverId: w.server.id }, include: { messages: { orderBy: { createdAt: 'desc' }, take: 1 } } },
+      ],
+      // _count of a relation
+      channelCount: [
+        'channel',
+        'findMany',
+        { where: { serverId: w.server.id }, include: { _count: { select: { messages: true } } } },
+      ],
+      // parents given by key (the channels' ids, an `in` on the primary key), each with its server
+      byKey: ['channel', 'findMany', { where: { id: { in: w.channels.map((c) => c.id) } }, include: { server: true } }],
+    }) as Record<string, [string, string, Record<string, unknown>]>
 
   /** A call loading several relations side by side (explain only: their waves may overlap on a real run). */
-  const combined = (w: { server: { id: string } }): [string, string, Record<string, unknown>] =>
-    ['server', 'findUnique', { where: { id: w.server.id }, include: { channels: { include: { messages: true, _count: true } }, members: { include: { profile: true, messages: true } }, profile: true } }]
+  const combined = (w: { server: { id: string } }): [string, string, Record<string, unknown>] => [
+    'server',
+    'findUnique',
+    {
+      where: { id: w.server.id },
+      include: {
+        channels: { include: { messages: true, _count: true } },
+        members: { include: { profile: true, messages: true } },
+        profile: true,
+      },
+    },
+  ]
 
   it('explain shows the same statements for 2 parents and for 20', async () => {
     type Call = [string, string, Record<string, unknown>]
@@ -118,7 +168,10 @@ describe('include over N parent rows on scylla: grouped reads, not one per paren
       expect(two.backend).toBe('scylla')
       expect(two.statements.length, key).toBeGreaterThan(1)
       expect(twenty.statements.length, `${key}: statements for 20 parents vs 2`).toBe(two.statements.length)
-      expect(twenty.statements.map((st) => [st.text, st.table]), key).toEqual(two.statements.map((st) => [st.text, st.table]))
+      expect(
+        twenty.statements.map((st) => [st.text, st.table]),
+        key,
+      ).toEqual(two.statements.map((st) => [st.text, st.table]))
     }
   })
 
@@ -129,7 +182,9 @@ describe('include over N parent rows on scylla: grouped reads, not one per paren
         const probe = countRoundTrips()
         let rows: any[]
         try {
-          rows = await (db as unknown as Record<string, Record<string, (a: unknown) => Promise<any[]>>>)[model]![method]!(args)
+          rows = await (db as unknown as Record<string, Record<string, (a: unknown) => Promise<any[]>>>)[model]![
+            method
+          ]!(args)
         } finally {
           probe.restore()
         }
@@ -160,7 +215,10 @@ describe('include over N parent rows on scylla: grouped reads, not one per paren
 
     for (const key of Object.keys(two)) {
       expect(two[key]!.waves, `${key}: waves for 2 parents`).toBeGreaterThan(0)
-      expect(twenty[key]!.waves, `${key}: round trips for 20 parents (${twenty[key]!.calls} calls) vs 2 (${two[key]!.calls} calls)`).toBe(two[key]!.waves)
+      expect(
+        twenty[key]!.waves,
+        `${key}: round trips for 20 parents (${twenty[key]!.calls} calls) vs 2 (${two[key]!.calls} calls)`,
+      ).toBe(two[key]!.waves)
     }
   })
 })

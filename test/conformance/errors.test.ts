@@ -7,8 +7,12 @@ const bad = <T>(v: unknown): T => v as T
 
 describe.each(BACKENDS)('errors on %s', (backend) => {
   let db: TestDb
-  beforeAll(async () => { db = await openDb(backend) })
-  afterAll(async () => { await db?.$disconnect() })
+  beforeAll(async () => {
+    db = await openDb(backend)
+  })
+  afterAll(async () => {
+    await db?.$disconnect()
+  })
 
   const scylla = backend === 'scylla'
 
@@ -30,27 +34,45 @@ describe.each(BACKENDS)('errors on %s', (backend) => {
 
   it('unknown field in update data → VALIDATION and the row unchanged', async () => {
     const p = await db.profile.create({ data: { userId: uid('u'), name: 'Keep' } })
-    await expectCode(db.profile.update({ where: { id: p.id }, data: bad({ name: 'Changed', nickname: 'y' }) }), 'VALIDATION')
+    await expectCode(
+      db.profile.update({ where: { id: p.id }, data: bad({ name: 'Changed', nickname: 'y' }) }),
+      'VALIDATION',
+    )
     await expectCode(db.profile.updateMany({ where: { userId: p.userId }, data: bad({ nickname: 'y' }) }), 'VALIDATION')
     expect(await db.profile.findUnique({ where: { id: p.id } })).toEqual(p)
   })
 
   it('unknown field in select, omit or orderBy → VALIDATION', async () => {
     const p = await db.profile.create({ data: { userId: uid('u'), name: 'S' } })
-    const e1 = await expectCode(db.profile.findUnique({ where: { id: p.id }, select: bad({ name: true, secret: true }) }), 'VALIDATION')
+    const e1 = await expectCode(
+      db.profile.findUnique({ where: { id: p.id }, select: bad({ name: true, secret: true }) }),
+      'VALIDATION',
+    )
     expect(e1.message).toContain('secret')
     await expectCode(db.profile.findUnique({ where: { id: p.id }, omit: bad({ secret: true }) }), 'VALIDATION')
-    await expectCode(db.profile.findMany({ where: { userId: p.userId }, orderBy: bad({ secret: 'asc' }) }), 'VALIDATION')
+    await expectCode(
+      db.profile.findMany({ where: { userId: p.userId }, orderBy: bad({ secret: 'asc' }) }),
+      'VALIDATION',
+    )
     await expectCode(db.profile.findMany({ where: { userId: p.userId }, orderBy: bad({ name: 'up' }) }), 'VALIDATION')
-    await expectCode(db.profile.findUnique({ where: { id: p.id }, select: { name: true }, omit: { email: true } } as never), 'VALIDATION')
+    await expectCode(
+      db.profile.findUnique({ where: { id: p.id }, select: { name: true }, omit: { email: true } } as never),
+      'VALIDATION',
+    )
   })
 
   it('unknown argument → VALIDATION', async () => {
     const p = await db.profile.create({ data: { userId: uid('u'), name: 'A' } })
     const e = await expectCode(db.profile.findMany(bad({ wher: { userId: p.userId } })), 'VALIDATION')
     expect(e.message).toContain('wher')
-    await expectCode(db.profile.create(bad<never>({ data: { userId: uid('u'), name: 'x' }, extra: true })), 'VALIDATION')
-    await expectCode(db.profile.update(bad<never>({ where: { id: p.id }, data: { name: 'x' }, limit: 1 })), 'VALIDATION')
+    await expectCode(
+      db.profile.create(bad<never>({ data: { userId: uid('u'), name: 'x' }, extra: true })),
+      'VALIDATION',
+    )
+    await expectCode(
+      db.profile.update(bad<never>({ where: { id: p.id }, data: { name: 'x' }, limit: 1 })),
+      'VALIDATION',
+    )
     expect(await db.profile.findUnique({ where: { id: p.id } })).toEqual(p)
   })
 
@@ -86,7 +108,10 @@ describe.each(BACKENDS)('errors on %s', (backend) => {
 
   it('bad enum value → VALIDATION, in data and in where', async () => {
     const ch = await makeChannel(db)
-    const e = await expectCode(db.channel.create({ data: bad({ name: 'c', serverId: ch.server.id, type: 'HOLOGRAM' }) }), 'VALIDATION')
+    const e = await expectCode(
+      db.channel.create({ data: bad({ name: 'c', serverId: ch.server.id, type: 'HOLOGRAM' }) }),
+      'VALIDATION',
+    )
     expect(e.message).toContain('HOLOGRAM')
     await expectCode(db.channel.findMany({ where: bad({ serverId: ch.server.id, type: 'HOLOGRAM' }) }), 'VALIDATION')
     await expectCode(db.member.update({ where: { id: ch.member.id }, data: bad({ role: 'OWNER' }) }), 'VALIDATION')
@@ -100,7 +125,10 @@ describe.each(BACKENDS)('errors on %s', (backend) => {
     expect(e.message).toContain('name')
     expect(await db.profile.findUnique({ where: { userId } })).toBeNull()
     await expectCode(db.sample.create({ data: bad({ label: 'no group' }) }), 'VALIDATION')
-    await expectCode(db.profile.createMany({ data: bad([{ userId: uid('u'), name: 'ok' }, { userId: uid('u') }]) }), 'VALIDATION')
+    await expectCode(
+      db.profile.createMany({ data: bad([{ userId: uid('u'), name: 'ok' }, { userId: uid('u') }]) }),
+      'VALIDATION',
+    )
   })
 
   it('null for a required field → VALIDATION, on create and on update', async () => {
@@ -128,7 +156,10 @@ describe.each(BACKENDS)('errors on %s', (backend) => {
     await expectCode(db.sample.findMany({ where: bad({ group, count: { between: [1, 2] } }) }), 'VALIDATION')
     await expectCode(db.sample.findMany({ where: bad({ group, count: { contains: '1' } }) }), 'VALIDATION')
     await expectCode(db.sample.findMany({ where: bad({ group, label: { in: 'a' } }) }), 'VALIDATION')
-    await expectCode(db.sample.findMany({ where: bad({ group, label: { contains: 'a', mode: 'fuzzy' } }) }), 'VALIDATION')
+    await expectCode(
+      db.sample.findMany({ where: bad({ group, label: { contains: 'a', mode: 'fuzzy' } }) }),
+      'VALIDATION',
+    )
   })
 
   it('arithmetic on a non-numeric field → VALIDATION', async () => {
@@ -197,8 +228,12 @@ describe.each(BACKENDS)('errors on %s', (backend) => {
     const ch2 = await makeChannel(db)
     const m1 = await makeMessages(db, ch1, 1)
     const m2 = await makeMessages(db, ch2, 1)
-    const orCall = db.message.findMany({ where: { OR: [{ channelId: ch1.channel.id }, { channelId: ch2.channel.id }] } })
-    const insensitive = db.profile.findMany({ where: { userId: { equals: ch1.profile.userId.toUpperCase(), mode: 'insensitive' } } })
+    const orCall = db.message.findMany({
+      where: { OR: [{ channelId: ch1.channel.id }, { channelId: ch2.channel.id }] },
+    })
+    const insensitive = db.profile.findMany({
+      where: { userId: { equals: ch1.profile.userId.toUpperCase(), mode: 'insensitive' } },
+    })
     if (scylla) {
       const e = await expectCode(orCall, 'UNSERVABLE_QUERY')
       expect(e.message).toContain('channelId')
@@ -212,7 +247,9 @@ describe.each(BACKENDS)('errors on %s', (backend) => {
   it('a range on a non-key field of a model with a layout is unservable without its partition key on scylla', async () => {
     const ch = await makeChannel(db)
     const msgs = await makeMessages(db, ch, 2, Date.UTC(1999, 0, 1))
-    const call = db.message.findMany({ where: { memberId: ch.member.id, createdAt: { lt: new Date(Date.UTC(1999, 0, 2)) } } })
+    const call = db.message.findMany({
+      where: { memberId: ch.member.id, createdAt: { lt: new Date(Date.UTC(1999, 0, 2)) } },
+    })
     // memberId is a foreign key, so it has an index lookup: this one IS servable on both
     expect(sortedIds(await call)).toEqual(sortedIds(msgs))
     const unkeyed = db.message.findMany({ where: { createdAt: { lt: new Date(Date.UTC(1999, 0, 2)) }, content: 'm0' } })

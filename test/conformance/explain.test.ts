@@ -18,8 +18,12 @@ function checkShape(result: Explained, backend: string): void {
 
 describe.each(BACKENDS)('explain on %s', (backend) => {
   let db: TestDb
-  beforeAll(async () => { db = await openDb(backend) })
-  afterAll(async () => { await db?.$disconnect() })
+  beforeAll(async () => {
+    db = await openDb(backend)
+  })
+  afterAll(async () => {
+    await db?.$disconnect()
+  })
 
   const scylla = backend === 'scylla'
 
@@ -28,7 +32,9 @@ describe.each(BACKENDS)('explain on %s', (backend) => {
     checkShape(r, backend)
     if (scylla) {
       expect(r.statements.map((s) => s.table)).toEqual(['profile__by_user_id', 'profile'])
-      expect(r.statements[0]!.text).toMatch(/^SELECT .* FROM "tandem_test"\."profile__by_user_id" WHERE "user_id" = \?$/)
+      expect(r.statements[0]!.text).toMatch(
+        /^SELECT .* FROM "tandem_test"\."profile__by_user_id" WHERE "user_id" = \?$/,
+      )
       expect(r.statements[1]!.text).toMatch(/^SELECT .* FROM "tandem_test"\."profile" WHERE "id" = \?$/)
     } else {
       expect(r.statements).toHaveLength(1)
@@ -46,20 +52,32 @@ describe.each(BACKENDS)('explain on %s', (backend) => {
   })
 
   it('a feed read is one SELECT on the message partition with LIMIT', async () => {
-    const r = await db.message.explain('findMany', { where: { channelId: randomUUID() }, orderBy: { createdAt: 'desc' }, take: 50 })
+    const r = await db.message.explain('findMany', {
+      where: { channelId: randomUUID() },
+      orderBy: { createdAt: 'desc' },
+      take: 50,
+    })
     checkShape(r, backend)
     expect(r.statements).toHaveLength(1)
     expect(r.statements[0]!.table).toBe('message')
     if (scylla) {
-      expect(r.statements[0]!.text).toMatch(/^SELECT .* FROM "tandem_test"\."message" WHERE "channel_id" = \? LIMIT \?$/)
+      expect(r.statements[0]!.text).toMatch(
+        /^SELECT .* FROM "tandem_test"\."message" WHERE "channel_id" = \? LIMIT \?$/,
+      )
       expect(r.statements[0]!.text).not.toMatch(/ORDER BY/)
     } else {
-      expect(r.statements[0]!.text).toMatch(/from "message" where "message"\."channel_id" = \$1 order by "message"\."created_at" desc limit \$2/i)
+      expect(r.statements[0]!.text).toMatch(
+        /from "message" where "message"\."channel_id" = \$1 order by "message"\."created_at" desc limit \$2/i,
+      )
     }
   })
 
   it('a feed read against the clustering order asks CQL for the reverse order', async () => {
-    const r = await db.message.explain('findMany', { where: { channelId: randomUUID() }, orderBy: { createdAt: 'asc' }, take: 10 })
+    const r = await db.message.explain('findMany', {
+      where: { channelId: randomUUID() },
+      orderBy: { createdAt: 'asc' },
+      take: 10,
+    })
     checkShape(r, backend)
     expect(r.statements).toHaveLength(1)
     if (scylla) expect(r.statements[0]!.text).toMatch(/WHERE "channel_id" = \? ORDER BY "created_at" ASC LIMIT \?$/)
@@ -67,11 +85,19 @@ describe.each(BACKENDS)('explain on %s', (backend) => {
   })
 
   it('a cursor page on the feed is a clustering slice with LIMIT (as the call runs it when the cursor row exists)', async () => {
-    const r = await db.message.explain('findMany', { where: { channelId: randomUUID() }, orderBy: { createdAt: 'desc' }, cursor: { id: randomUUID() }, skip: 1, take: 20 })
+    const r = await db.message.explain('findMany', {
+      where: { channelId: randomUUID() },
+      orderBy: { createdAt: 'desc' },
+      cursor: { id: randomUUID() },
+      skip: 1,
+      take: 20,
+    })
     checkShape(r, backend)
     if (scylla) {
       expect(r.statements.map((s) => s.table)).toEqual(['message__by_id', 'message', 'message'])
-      expect(r.statements[2]!.text).toMatch(/WHERE "channel_id" = \? AND \("created_at", "id"\) <= \(\?, \?\) LIMIT \?$/)
+      expect(r.statements[2]!.text).toMatch(
+        /WHERE "channel_id" = \? AND \("created_at", "id"\) <= \(\?, \?\) LIMIT \?$/,
+      )
     } else {
       expect(r.statements).toHaveLength(2)
       expect(r.statements[1]!.text).toMatch(/\("message"\."created_at", "message"\."id"\) <= \(\$\d+, \$\d+\)/i)
@@ -82,7 +108,10 @@ describe.each(BACKENDS)('explain on %s', (backend) => {
     const r = await db.sample.explain('findMany', { where: { group: 'g', count: { gt: 1 } } })
     checkShape(r, backend)
     if (scylla) expect(r.statements.map((s) => s.table)).toEqual(['sample__by_group', 'sample'])
-    else expect(r.statements[0]!.text).toMatch(/from "sample" where \("sample"\."group" = \$1 and "sample"\."count" > \$2\)/i)
+    else
+      expect(r.statements[0]!.text).toMatch(
+        /from "sample" where \("sample"\."group" = \$1 and "sample"\."count" > \$2\)/i,
+      )
   })
 
   it('create names every table it writes', async () => {

@@ -4,8 +4,12 @@ import { expectCode, randomUUID, sortedIds } from '../support/conformance-helper
 
 describe.each(BACKENDS)('reads on %s', (backend) => {
   let db: TestDb
-  beforeAll(async () => { db = await openDb(backend) })
-  afterAll(async () => { await db?.$disconnect() })
+  beforeAll(async () => {
+    db = await openDb(backend)
+  })
+  afterAll(async () => {
+    await db?.$disconnect()
+  })
 
   it('findUnique by id returns the full row; a missing id gives null', async () => {
     const created = await db.profile.create({ data: { userId: uid('u'), name: 'Ada', email: 'ada@example.com' } })
@@ -37,8 +41,18 @@ describe.each(BACKENDS)('reads on %s', (backend) => {
     const scope = uid('s')
     await db.setting.create({ data: { scope, key: 'theme', value: 'dark' } })
     await db.setting.create({ data: { scope, key: 'lang', value: 'en', version: 3 } })
-    expect(await db.setting.findUnique({ where: { scope_key: { scope, key: 'theme' } } })).toEqual({ scope, key: 'theme', value: 'dark', version: 1 })
-    expect(await db.setting.findUnique({ where: { scope_key: { scope, key: 'lang' } } })).toEqual({ scope, key: 'lang', value: 'en', version: 3 })
+    expect(await db.setting.findUnique({ where: { scope_key: { scope, key: 'theme' } } })).toEqual({
+      scope,
+      key: 'theme',
+      value: 'dark',
+      version: 1,
+    })
+    expect(await db.setting.findUnique({ where: { scope_key: { scope, key: 'lang' } } })).toEqual({
+      scope,
+      key: 'lang',
+      value: 'en',
+      version: 3,
+    })
     expect(await db.setting.findUnique({ where: { scope_key: { scope, key: 'nope' } } })).toBeNull()
   })
 
@@ -104,9 +118,16 @@ describe.each(BACKENDS)('reads on %s', (backend) => {
 
   it('select returns only the selected fields', async () => {
     const created = await db.profile.create({ data: { userId: uid('u'), name: 'Sel', email: 'e@x' } })
-    expect(await db.profile.findUnique({ where: { id: created.id }, select: { id: true, email: true } })).toEqual({ id: created.id, email: 'e@x' })
-    expect(await db.profile.findMany({ where: { userId: created.userId }, select: { name: true } })).toEqual([{ name: 'Sel' }])
-    expect(await db.profile.findFirst({ where: { userId: created.userId }, select: { userId: true, name: false } })).toEqual({ userId: created.userId })
+    expect(await db.profile.findUnique({ where: { id: created.id }, select: { id: true, email: true } })).toEqual({
+      id: created.id,
+      email: 'e@x',
+    })
+    expect(await db.profile.findMany({ where: { userId: created.userId }, select: { name: true } })).toEqual([
+      { name: 'Sel' },
+    ])
+    expect(
+      await db.profile.findFirst({ where: { userId: created.userId }, select: { userId: true, name: false } }),
+    ).toEqual({ userId: created.userId })
   })
 
   it('omit returns every field except the omitted ones', async () => {
@@ -123,8 +144,13 @@ describe.each(BACKENDS)('reads on %s', (backend) => {
   it('select applies to create, update and delete results', async () => {
     const userId = uid('u')
     expect(await db.profile.create({ data: { userId, name: 'C' }, select: { userId: true } })).toEqual({ userId })
-    expect(await db.profile.update({ where: { userId }, data: { name: 'D' }, select: { name: true } })).toEqual({ name: 'D' })
-    expect(await db.profile.delete({ where: { userId }, select: { userId: true, name: true } })).toEqual({ userId, name: 'D' })
+    expect(await db.profile.update({ where: { userId }, data: { name: 'D' }, select: { name: true } })).toEqual({
+      name: 'D',
+    })
+    expect(await db.profile.delete({ where: { userId }, select: { userId: true, name: true } })).toEqual({
+      userId,
+      name: 'D',
+    })
   })
 
   it('extended unique where: unique key plus a matching field finds the row, a non-matching field gives null', async () => {
@@ -164,7 +190,9 @@ describe.each(BACKENDS)('reads on %s', (backend) => {
 
   it('repeated keys in an `in` list return each row once', async () => {
     const p = await db.profile.create({ data: { userId: uid('u'), name: 'Once' } })
-    expect(sortedIds(await db.profile.findMany({ where: { id: { in: [p.id, p.id, p.id.toUpperCase()] } } }))).toEqual([p.id])
+    expect(sortedIds(await db.profile.findMany({ where: { id: { in: [p.id, p.id, p.id.toUpperCase()] } } }))).toEqual([
+      p.id,
+    ])
     expect(sortedIds(await db.profile.findMany({ where: { userId: { in: [p.userId, p.userId] } } }))).toEqual([p.id])
     expect(await db.profile.count({ where: { id: { in: [p.id, p.id] } } })).toBe(1)
   })

@@ -7,14 +7,19 @@ import { byId, ids, sortedIds } from '../support/conformance-helpers.js'
 describe.each(BACKENDS)('relations on %s', (backend) => {
   // relation arguments and results are not in tandem's static types yet (README, "Not supported yet")
   type Method = (args?: any) => Promise<any>
-  let db: Record<'profile' | 'server' | 'member' | 'channel' | 'message', Record<'findUnique' | 'findFirst' | 'findMany' | 'create' | 'update' | 'delete' | 'count', Method>>
+  let db: Record<
+    'profile' | 'server' | 'member' | 'channel' | 'message',
+    Record<'findUnique' | 'findFirst' | 'findMany' | 'create' | 'update' | 'delete' | 'count', Method>
+  >
   let close: () => Promise<void>
   beforeAll(async () => {
     const opened = await openDb(backend)
     close = () => opened.$disconnect()
     db = opened as unknown as typeof db
   })
-  afterAll(async () => { await close?.() })
+  afterAll(async () => {
+    await close?.()
+  })
 
   /** profile → server → (member, two channels) → messages in the first channel. */
   async function world() {
@@ -25,7 +30,17 @@ describe.each(BACKENDS)('relations on %s', (backend) => {
     const audio = await db.channel.create({ data: { name: 'audio', serverId: server.id, type: 'AUDIO' } })
     const messages = []
     for (let i = 0; i < 3; i++) {
-      messages.push(await db.message.create({ data: { content: `m${i}`, memberId: member.id, channelId: text.id, createdAt: new Date(Date.UTC(2024, 0, 1, 0, i)), deleted: i === 2 } }))
+      messages.push(
+        await db.message.create({
+          data: {
+            content: `m${i}`,
+            memberId: member.id,
+            channelId: text.id,
+            createdAt: new Date(Date.UTC(2024, 0, 1, 0, i)),
+            deleted: i === 2,
+          },
+        }),
+      )
     }
     return { profile, server, member, text, audio, messages }
   }
@@ -41,7 +56,10 @@ describe.each(BACKENDS)('relations on %s', (backend) => {
 
   it('include many-to-one relations', async () => {
     const w = await world()
-    const m = await db.message.findUnique({ where: { id: w.messages[0]!.id }, include: { member: true, channel: true } })
+    const m = await db.message.findUnique({
+      where: { id: w.messages[0]!.id },
+      include: { member: true, channel: true },
+    })
     expect(m.member).toEqual(w.member)
     expect(m.channel).toEqual(w.text)
     expect(m.content).toBe('m0')
@@ -51,7 +69,10 @@ describe.each(BACKENDS)('relations on %s', (backend) => {
     const w = await world()
     const s = await db.server.findUnique({
       where: { id: w.server.id },
-      include: { channels: { orderBy: { name: 'desc' }, include: { messages: { orderBy: { createdAt: 'desc' }, take: 2 } } }, profile: true },
+      include: {
+        channels: { orderBy: { name: 'desc' }, include: { messages: { orderBy: { createdAt: 'desc' }, take: 2 } } },
+        profile: true,
+      },
     })
     expect(s.profile).toEqual(w.profile)
     expect(s.channels.map((c: { name: string }) => c.name)).toEqual(['text', 'audio'])
@@ -61,13 +82,23 @@ describe.each(BACKENDS)('relations on %s', (backend) => {
 
   it('include _count of a relation', async () => {
     const w = await world()
-    const chans = await db.channel.findMany({ where: { serverId: w.server.id }, orderBy: { name: 'asc' }, include: { _count: { select: { messages: true } } } })
-    expect(chans.map((c: { name: string; _count: { messages: number } }) => [c.name, c._count.messages])).toEqual([['audio', 0], ['text', 3]])
+    const chans = await db.channel.findMany({
+      where: { serverId: w.server.id },
+      orderBy: { name: 'asc' },
+      include: { _count: { select: { messages: true } } },
+    })
+    expect(chans.map((c: { name: string; _count: { messages: number } }) => [c.name, c._count.messages])).toEqual([
+      ['audio', 0],
+      ['text', 3],
+    ])
   })
 
   it('select a relation with its own select', async () => {
     const w = await world()
-    const p = await db.profile.findUnique({ where: { id: w.profile.id }, select: { name: true, servers: { select: { name: true, inviteCode: true } } } })
+    const p = await db.profile.findUnique({
+      where: { id: w.profile.id },
+      select: { name: true, servers: { select: { name: true, inviteCode: true } } },
+    })
     expect(p).toEqual({ name: 'Owner', servers: [{ name: 'Srv', inviteCode: w.server.inviteCode }] })
   })
 
@@ -77,7 +108,9 @@ describe.each(BACKENDS)('relations on %s', (backend) => {
     expect(ids(some)).toEqual([w.text.id])
     const none = await db.channel.findMany({ where: { serverId: w.server.id, messages: { none: {} } } })
     expect(ids(none)).toEqual([w.audio.id])
-    const every = await db.channel.findMany({ where: { serverId: w.server.id, messages: { every: { deleted: false } } } })
+    const every = await db.channel.findMany({
+      where: { serverId: w.server.id, messages: { every: { deleted: false } } },
+    })
     expect(ids(every)).toEqual([w.audio.id]) // vacuously true for the channel without messages
   })
 
@@ -88,7 +121,9 @@ describe.each(BACKENDS)('relations on %s', (backend) => {
     const gmsg = await db.message.create({ data: { content: 'hi', memberId: gm.id, channelId: w.text.id } })
     const byAdmins = await db.message.findMany({ where: { channelId: w.text.id, member: { is: { role: 'ADMIN' } } } })
     expect(sortedIds(byAdmins)).toEqual(sortedIds(w.messages))
-    const notAdmins = await db.message.findMany({ where: { channelId: w.text.id, member: { isNot: { role: 'ADMIN' } } } })
+    const notAdmins = await db.message.findMany({
+      where: { channelId: w.text.id, member: { isNot: { role: 'ADMIN' } } },
+    })
     expect(ids(notAdmins)).toEqual([gmsg.id])
   })
 
@@ -108,7 +143,13 @@ describe.each(BACKENDS)('relations on %s', (backend) => {
   it('nested connect in data', async () => {
     const w = await world()
     const other = await db.profile.create({ data: { userId: uid('u'), name: 'Joiner' } })
-    const m = await db.member.create({ data: { role: 'MODERATOR', profile: { connect: { id: other.id } }, server: { connect: { inviteCode: w.server.inviteCode } } } })
+    const m = await db.member.create({
+      data: {
+        role: 'MODERATOR',
+        profile: { connect: { id: other.id } },
+        server: { connect: { inviteCode: w.server.inviteCode } },
+      },
+    })
     expect(m).toMatchObject({ profileId: other.id, serverId: w.server.id, role: 'MODERATOR' })
   })
 })

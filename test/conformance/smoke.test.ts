@@ -3,8 +3,12 @@ import { BACKENDS, openDb, uid, type TestDb } from '../support/backends.js'
 
 describe.each(BACKENDS)('smoke on %s', (backend) => {
   let db: TestDb
-  beforeAll(async () => { db = await openDb(backend) })
-  afterAll(async () => { await db?.$disconnect() })
+  beforeAll(async () => {
+    db = await openDb(backend)
+  })
+  afterAll(async () => {
+    await db?.$disconnect()
+  })
 
   it('creates and finds a profile by unique key', async () => {
     const userId = uid('u')

@@ -20,8 +20,12 @@ const HOSTILE = [
 
 describe.each(BACKENDS)('types on %s', (backend) => {
   let db: TestDb
-  beforeAll(async () => { db = await openDb(backend) })
-  afterAll(async () => { await db?.$disconnect() })
+  beforeAll(async () => {
+    db = await openDb(backend)
+  })
+  afterAll(async () => {
+    await db?.$disconnect()
+  })
 
   it('every column type of sample round-trips', async () => {
     const data = {
@@ -50,7 +54,9 @@ describe.each(BACKENDS)('types on %s', (backend) => {
   })
 
   it('results are plain objects with Prisma shapes (uuid strings, Date instances, bigint for mode bigint)', async () => {
-    const created = await db.sample.create({ data: { group: uid('g'), big: 5, huge: 5n, at: new Date(), day: '2024-01-01', price: '1.50' } })
+    const created = await db.sample.create({
+      data: { group: uid('g'), big: 5, huge: 5n, at: new Date(), day: '2024-01-01', price: '1.50' },
+    })
     const row = (await db.sample.findMany({ where: { id: created.id } }))[0]!
     expect(Object.getPrototypeOf(row)).toBe(Object.prototype)
     expect(typeof row.id).toBe('string')
@@ -60,7 +66,25 @@ describe.each(BACKENDS)('types on %s', (backend) => {
     expect(typeof row.huge).toBe('bigint')
     expect(typeof row.price).toBe('string')
     expect(typeof row.day).toBe('string')
-    expect(Object.keys(row).sort()).toEqual(['at', 'big', 'code', 'count', 'day', 'doc', 'docb', 'flag', 'group', 'huge', 'id', 'label', 'price', 'ratio', 'role', 'score', 'slug'])
+    expect(Object.keys(row).sort()).toEqual([
+      'at',
+      'big',
+      'code',
+      'count',
+      'day',
+      'doc',
+      'docb',
+      'flag',
+      'group',
+      'huge',
+      'id',
+      'label',
+      'price',
+      'ratio',
+      'role',
+      'score',
+      'slug',
+    ])
     const p = await db.profile.create({ data: { userId: uid('u'), name: 'shape' } })
     expect(Object.getPrototypeOf(p)).toBe(Object.prototype)
     expect(p.createdAt).toBeInstanceOf(Date)
@@ -69,9 +93,39 @@ describe.each(BACKENDS)('types on %s', (backend) => {
   it('nullable fields left out or set to null come back as null', async () => {
     const group = uid('g')
     const omitted = await db.sample.create({ data: { group } })
-    for (const f of ['label', 'big', 'huge', 'flag', 'ratio', 'score', 'price', 'at', 'day', 'doc', 'docb', 'role', 'code'] as const) expect(omitted[f], f).toBeNull()
+    for (const f of [
+      'label',
+      'big',
+      'huge',
+      'flag',
+      'ratio',
+      'score',
+      'price',
+      'at',
+      'day',
+      'doc',
+      'docb',
+      'role',
+      'code',
+    ] as const)
+      expect(omitted[f], f).toBeNull()
     const explicit = await db.sample.create({
-      data: { group, label: null, big: null, huge: null, flag: null, ratio: null, score: null, price: null, at: null, day: null, doc: null, docb: null, role: null, code: null },
+      data: {
+        group,
+        label: null,
+        big: null,
+        huge: null,
+        flag: null,
+        ratio: null,
+        score: null,
+        price: null,
+        at: null,
+        day: null,
+        doc: null,
+        docb: null,
+        role: null,
+        code: null,
+      },
     })
     expect(await db.sample.findUnique({ where: { id: explicit.id } })).toEqual(explicit)
     expect(await db.sample.findUnique({ where: { id: omitted.id } })).toEqual(omitted)
@@ -88,10 +142,22 @@ describe.each(BACKENDS)('types on %s', (backend) => {
 
   it('int and bigint limits', async () => {
     const group = uid('g')
-    const max = await db.sample.create({ data: { group, count: 2147483647, big: Number.MAX_SAFE_INTEGER, huge: 2n ** 63n - 1n, at: new Date() } })
-    const min = await db.sample.create({ data: { group, count: -2147483648, big: Number.MIN_SAFE_INTEGER, huge: -(2n ** 63n), at: new Date() } })
-    expect(await db.sample.findUnique({ where: { id: max.id } })).toMatchObject({ count: 2147483647, big: Number.MAX_SAFE_INTEGER, huge: 2n ** 63n - 1n })
-    expect(await db.sample.findUnique({ where: { id: min.id } })).toMatchObject({ count: -2147483648, big: Number.MIN_SAFE_INTEGER, huge: -(2n ** 63n) })
+    const max = await db.sample.create({
+      data: { group, count: 2147483647, big: Number.MAX_SAFE_INTEGER, huge: 2n ** 63n - 1n, at: new Date() },
+    })
+    const min = await db.sample.create({
+      data: { group, count: -2147483648, big: Number.MIN_SAFE_INTEGER, huge: -(2n ** 63n), at: new Date() },
+    })
+    expect(await db.sample.findUnique({ where: { id: max.id } })).toMatchObject({
+      count: 2147483647,
+      big: Number.MAX_SAFE_INTEGER,
+      huge: 2n ** 63n - 1n,
+    })
+    expect(await db.sample.findUnique({ where: { id: min.id } })).toMatchObject({
+      count: -2147483648,
+      big: Number.MIN_SAFE_INTEGER,
+      huge: -(2n ** 63n),
+    })
     expect(sortedIds(await db.sample.findMany({ where: { group, huge: { gt: 0n } } }))).toEqual([max.id])
   })
 
@@ -137,7 +203,9 @@ describe.each(BACKENDS)('types on %s', (backend) => {
   it("date columns are 'YYYY-MM-DD' strings (Date input accepted)", async () => {
     const group = uid('g')
     const a = await db.sample.create({ data: { group, day: '1900-01-01', at: new Date() } })
-    const b = await db.sample.create({ data: { group, day: new Date(Date.UTC(2031, 11, 31)) as unknown as string, at: new Date() } })
+    const b = await db.sample.create({
+      data: { group, day: new Date(Date.UTC(2031, 11, 31)) as unknown as string, at: new Date() },
+    })
     expect((await db.sample.findUnique({ where: { id: a.id } }))!.day).toBe('1900-01-01')
     expect((await db.sample.findUnique({ where: { id: b.id } }))!.day).toBe('2031-12-31')
   })
@@ -154,7 +222,9 @@ describe.each(BACKENDS)('types on %s', (backend) => {
   })
 
   it('json fields are replaced whole by update, and can be set back to null', async () => {
-    const s = await db.sample.create({ data: { group: uid('g'), doc: { a: 1, b: [1] }, docb: { keep: true }, at: new Date() } })
+    const s = await db.sample.create({
+      data: { group: uid('g'), doc: { a: 1, b: [1] }, docb: { keep: true }, at: new Date() },
+    })
     const u = await db.sample.update({ where: { id: s.id }, data: { doc: { c: 'new' }, docb: [3, 2, 1] } })
     expect(u.doc).toEqual({ c: 'new' })
     expect(u.docb).toEqual([3, 2, 1])
@@ -170,7 +240,11 @@ describe.each(BACKENDS)('types on %s', (backend) => {
       const s = await db.sample.create({ data: { group, role, label: role, at: new Date() } })
       expect((await db.sample.findUnique({ where: { id: s.id } }))!.role).toBe(role)
     }
-    expect((await db.sample.findMany({ where: { group }, orderBy: { role: 'desc' } })).map((r) => r.role)).toEqual(['GUEST', 'MODERATOR', 'ADMIN'])
+    expect((await db.sample.findMany({ where: { group }, orderBy: { role: 'desc' } })).map((r) => r.role)).toEqual([
+      'GUEST',
+      'MODERATOR',
+      'ADMIN',
+    ])
   })
 
   it('hostile strings round-trip in a non-key text field', async () => {
@@ -200,14 +274,20 @@ describe.each(BACKENDS)('types on %s', (backend) => {
       expect((await db.sample.findUnique({ where: { group_label: { group, label: s } } }))!.id).toBe(row.id)
       const scope = `${s}${uid('')}`
       await db.setting.create({ data: { scope, key: s, value: s } })
-      expect(await db.setting.findUnique({ where: { scope_key: { scope, key: s } } })).toEqual({ scope, key: s, value: s, version: 1 })
+      expect(await db.setting.findUnique({ where: { scope_key: { scope, key: s } } })).toEqual({
+        scope,
+        key: s,
+        value: s,
+        version: 1,
+      })
     }
   })
 
   it('contains / startsWith / endsWith with hostile strings match literally', async () => {
     const group = uid('g')
     for (const s of HOSTILE) await db.sample.create({ data: { group, label: s, at: new Date() } })
-    const match = async (filter: object) => (await db.sample.findMany({ where: { group, label: filter } })).map((r) => r.label).sort()
+    const match = async (filter: object) =>
+      (await db.sample.findMany({ where: { group, label: filter } })).map((r) => r.label).sort()
     expect(await match({ contains: '%' })).toEqual(['$1 ? :name %s {0}', '100% _under_ score'])
     expect(await match({ contains: '0%' })).toEqual(['100% _under_ score'])
     expect(await match({ contains: '_' })).toEqual(['100% _under_ score'])

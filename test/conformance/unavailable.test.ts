@@ -30,10 +30,11 @@ async function blackhole(): Promise<{ port: number; close: () => Promise<void> }
   const port = (server.address() as { port: number }).port
   return {
     port,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy()
-      server.close(() => resolve())
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resolve())
+      }),
   }
 }
 
@@ -80,7 +81,10 @@ describe.each(BACKENDS)('availability on %s', (backend) => {
 
   it('writes and $push against a closed port reject with BACKEND_UNAVAILABLE', async () => {
     await expectCode(dead.profile.create({ data: { userId: uid('u'), name: 'x' } }), 'BACKEND_UNAVAILABLE')
-    await expectCode(dead.profile.updateMany({ where: { userId: uid('u') }, data: { name: 'y' } }), 'BACKEND_UNAVAILABLE')
+    await expectCode(
+      dead.profile.updateMany({ where: { userId: uid('u') }, data: { name: 'y' } }),
+      'BACKEND_UNAVAILABLE',
+    )
     const { ms, error } = await timed(() => dead.$push())
     expect((error as { code?: unknown }).code).toBe('BACKEND_UNAVAILABLE')
     expect(ms).toBeLessThan(15_000)
@@ -104,7 +108,11 @@ describe.each(BACKENDS)('availability on %s', (backend) => {
   }, 30_000)
 
   it('explain needs no database: it runs nothing', async () => {
-    const r = await dead.message.explain('findMany', { where: { channelId: randomUUID() }, orderBy: { createdAt: 'desc' }, take: 20 })
+    const r = await dead.message.explain('findMany', {
+      where: { channelId: randomUUID() },
+      orderBy: { createdAt: 'desc' },
+      take: 20,
+    })
     expect(r.backend).toBe(backend)
     expect(r.statements.length).toBeGreaterThan(0)
     const w = await dead.profile.explain('create', { data: { userId: uid('u'), name: 'x' } })

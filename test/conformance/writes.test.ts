@@ -7,8 +7,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe.each(BACKENDS)('writes on %s', (backend) => {
   let db: TestDb
-  beforeAll(async () => { db = await openDb(backend) })
-  afterAll(async () => { await db?.$disconnect() })
+  beforeAll(async () => {
+    db = await openDb(backend)
+  })
+  afterAll(async () => {
+    await db?.$disconnect()
+  })
 
   // ---- create ----------------------------------------------------------------------------------
 
@@ -71,9 +75,13 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
 
   it('createMany returns the count and stores every row', async () => {
     const group = uid('g')
-    const res = await db.sample.createMany({ data: [1, 2, 3].map((count) => ({ group, count, label: `l${count}`, at: new Date() })) })
+    const res = await db.sample.createMany({
+      data: [1, 2, 3].map((count) => ({ group, count, label: `l${count}`, at: new Date() })),
+    })
     expect(res).toEqual({ count: 3 })
-    expect((await db.sample.findMany({ where: { group }, orderBy: { count: 'asc' } })).map((r) => r.count)).toEqual([1, 2, 3])
+    expect((await db.sample.findMany({ where: { group }, orderBy: { count: 'asc' } })).map((r) => r.count)).toEqual([
+      1, 2, 3,
+    ])
     expect(await db.sample.createMany({ data: [] })).toEqual({ count: 0 })
   })
 
@@ -93,7 +101,12 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
     })
     expect(res).toEqual({ count: 2 })
     expect(await db.profile.findUnique({ where: { userId: taken } })).toEqual(existing)
-    expect(await db.profile.createMany({ data: [{ id: existing.id, userId: uid('u'), name: 'same id' }], skipDuplicates: true })).toEqual({ count: 0 })
+    expect(
+      await db.profile.createMany({
+        data: [{ id: existing.id, userId: uid('u'), name: 'same id' }],
+        skipDuplicates: true,
+      }),
+    ).toEqual({ count: 0 })
     expect((await db.profile.findUnique({ where: { userId: fresh } }))!.name).toBe('Fresh')
     expect(await db.profile.count({ where: { userId: twice } })).toBe(1)
   })
@@ -103,7 +116,16 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
     await db.profile.create({ data: { userId: taken, name: 'Existing' } })
     const a = uid('u')
     const b = uid('u')
-    await expectCode(db.profile.createMany({ data: [{ userId: a, name: 'A' }, { userId: taken, name: 'Dup' }, { userId: b, name: 'B' }] }), 'P2002')
+    await expectCode(
+      db.profile.createMany({
+        data: [
+          { userId: a, name: 'A' },
+          { userId: taken, name: 'Dup' },
+          { userId: b, name: 'B' },
+        ],
+      }),
+      'P2002',
+    )
     expect(await db.profile.findUnique({ where: { userId: a } })).toBeNull()
     expect(await db.profile.findUnique({ where: { userId: b } })).toBeNull()
     expect((await db.profile.findUnique({ where: { userId: taken } }))!.name).toBe('Existing')
@@ -111,15 +133,26 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
 
   it('createManyAndReturn returns the stored rows with defaults, honouring select', async () => {
     const group = uid('g')
-    const rows = await db.sample.createManyAndReturn({ data: [{ group, label: 'x', at: new Date() }, { group, label: 'y', count: 9, at: new Date() }] })
+    const rows = await db.sample.createManyAndReturn({
+      data: [
+        { group, label: 'x', at: new Date() },
+        { group, label: 'y', count: 9, at: new Date() },
+      ],
+    })
     expect(rows).toHaveLength(2)
     for (const r of rows) {
       expect(r.id).toMatch(UUID_RE)
       expect(r.slug).toBe('generated')
     }
-    expect(rows.map((r) => [r.label, r.count]).sort()).toEqual([['x', 0], ['y', 9]])
+    expect(rows.map((r) => [r.label, r.count]).sort()).toEqual([
+      ['x', 0],
+      ['y', 9],
+    ])
     expect(sortedIds(await db.sample.findMany({ where: { group } }))).toEqual(sortedIds(rows))
-    const picked = await db.sample.createManyAndReturn({ data: [{ group, label: 'z', at: new Date() }], select: { label: true } })
+    const picked = await db.sample.createManyAndReturn({
+      data: [{ group, label: 'z', at: new Date() }],
+      select: { label: true },
+    })
     expect(picked).toEqual([{ label: 'z' }])
   })
 
@@ -127,16 +160,32 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
 
   it('update sets values, plain and with { set }, including null', async () => {
     const p = await db.profile.create({ data: { userId: uid('u'), name: 'Old', email: 'a@x', imageUrl: 'img' } })
-    const u = await db.profile.update({ where: { id: p.id }, data: { name: 'New', email: { set: 'b@x' }, imageUrl: null } })
+    const u = await db.profile.update({
+      where: { id: p.id },
+      data: { name: 'New', email: { set: 'b@x' }, imageUrl: null },
+    })
     expect(u).toMatchObject({ id: p.id, userId: p.userId, name: 'New', email: 'b@x', imageUrl: null })
     expect(await db.profile.findUnique({ where: { id: p.id } })).toEqual(u)
   })
 
   it('increment, decrement, multiply, divide on int, bigint and double fields', async () => {
-    const s = await db.sample.create({ data: { group: uid('g'), count: 10, big: 1000, huge: 10n ** 15n, score: 1.5, at: new Date() } })
-    let u = await db.sample.update({ where: { id: s.id }, data: { count: { increment: 5 }, big: { decrement: 1 }, huge: { multiply: 3n }, score: { divide: 2 } } })
+    const s = await db.sample.create({
+      data: { group: uid('g'), count: 10, big: 1000, huge: 10n ** 15n, score: 1.5, at: new Date() },
+    })
+    let u = await db.sample.update({
+      where: { id: s.id },
+      data: { count: { increment: 5 }, big: { decrement: 1 }, huge: { multiply: 3n }, score: { divide: 2 } },
+    })
     expect([u.count, u.big, u.huge, u.score]).toEqual([15, 999, 3n * 10n ** 15n, 0.75])
-    u = await db.sample.update({ where: { id: s.id }, data: { count: { multiply: 2 }, big: { increment: 2 ** 40 }, huge: { decrement: 1n }, score: { increment: 0.25 } } })
+    u = await db.sample.update({
+      where: { id: s.id },
+      data: {
+        count: { multiply: 2 },
+        big: { increment: 2 ** 40 },
+        huge: { decrement: 1n },
+        score: { increment: 0.25 },
+      },
+    })
     expect([u.count, u.big, u.huge, u.score]).toEqual([30, 999 + 2 ** 40, 3n * 10n ** 15n - 1n, 1])
     u = await db.sample.update({ where: { id: s.id }, data: { count: { decrement: 40 } } })
     expect(u.count).toBe(-10)
@@ -200,13 +249,18 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
     const ch = await makeChannel(db)
     const base = Date.UTC(2024, 8, 1)
     const msgs = await makeMessages(db, ch, 5, base)
-    const moved = await db.message.update({ where: { id: msgs[1]!.id }, data: { createdAt: new Date(base + 10_000), content: 'moved' } })
+    const moved = await db.message.update({
+      where: { id: msgs[1]!.id },
+      data: { createdAt: new Date(base + 10_000), content: 'moved' },
+    })
     expect(moved.createdAt).toEqual(new Date(base + 10_000))
     const feed = await db.message.findMany({ where: { channelId: ch.channel.id }, orderBy: { createdAt: 'desc' } })
     expect(ids(feed)).toEqual(ids([msgs[1]!, msgs[4]!, msgs[3]!, msgs[2]!, msgs[0]!]))
     expect(feed[0]!.content).toBe('moved')
     expect(await db.message.findUnique({ where: { id: msgs[1]!.id } })).toEqual(moved)
-    expect(await db.message.findMany({ where: { channelId: ch.channel.id, createdAt: new Date(base + 1000) } })).toEqual([])
+    expect(
+      await db.message.findMany({ where: { channelId: ch.channel.id, createdAt: new Date(base + 1000) } }),
+    ).toEqual([])
     expect(await db.message.count({ where: { channelId: ch.channel.id } })).toBe(5)
   })
 
@@ -218,7 +272,9 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
     const byMember = await db.message.findMany({ where: { memberId: ch.member.id } })
     expect(sortedIds(byMember)).toEqual(sortedIds(msgs))
     expect(byMember.find((m) => m.id === msgs[0]!.id)!.createdAt).toEqual(new Date(base + 99_000))
-    expect(await db.message.count({ where: { memberId: ch.member.id, createdAt: { gt: new Date(base + 50_000) } } })).toBe(1)
+    expect(
+      await db.message.count({ where: { memberId: ch.member.id, createdAt: { gt: new Date(base + 50_000) } } }),
+    ).toBe(1)
     const kind = uid('k')
     const stream = uid('st')
     const e = await db.event.create({ data: { stream, seq: 1, kind } })
@@ -245,21 +301,29 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
     const evs = []
     for (let seq = 1; seq <= 3; seq++) evs.push(await db.event.create({ data: { stream, seq, kind: 'k' } }))
     await db.event.update({ where: { id: evs[0]!.id }, data: { seq: 10 } })
-    expect((await db.event.findMany({ where: { stream }, orderBy: { seq: 'asc' } })).map((e) => [e.id, e.seq])).toEqual([
-      [evs[1]!.id, 2], [evs[2]!.id, 3], [evs[0]!.id, 10],
-    ])
+    expect((await db.event.findMany({ where: { stream }, orderBy: { seq: 'asc' } })).map((e) => [e.id, e.seq])).toEqual(
+      [
+        [evs[1]!.id, 2],
+        [evs[2]!.id, 3],
+        [evs[0]!.id, 10],
+      ],
+    )
   })
 
   it('updateMany returns the count and changes only the matching rows', async () => {
     const group = uid('g')
     for (let i = 1; i <= 5; i++) await db.sample.create({ data: { group, count: i, label: `u${i}`, at: new Date() } })
-    expect(await db.sample.updateMany({ where: { group, count: { gte: 3 } }, data: { flag: true, score: { set: 1 } } })).toEqual({ count: 3 })
+    expect(
+      await db.sample.updateMany({ where: { group, count: { gte: 3 } }, data: { flag: true, score: { set: 1 } } }),
+    ).toEqual({ count: 3 })
     const rows = await db.sample.findMany({ where: { group }, orderBy: { count: 'asc' } })
     expect(rows.map((r) => r.flag)).toEqual([null, null, true, true, true])
     expect(rows.map((r) => r.score)).toEqual([null, null, 1, 1, 1])
     expect(await db.sample.updateMany({ where: { group, count: 99 }, data: { flag: false } })).toEqual({ count: 0 })
     expect(await db.sample.updateMany({ where: { group }, data: { count: { increment: 10 } } })).toEqual({ count: 5 })
-    expect((await db.sample.findMany({ where: { group }, orderBy: { count: 'asc' } })).map((r) => r.count)).toEqual([11, 12, 13, 14, 15])
+    expect((await db.sample.findMany({ where: { group }, orderBy: { count: 'asc' } })).map((r) => r.count)).toEqual([
+      11, 12, 13, 14, 15,
+    ])
   })
 
   it('update of the primary key moves the row; its unique values follow it', async () => {
@@ -279,10 +343,14 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
     const msgs = await makeMessages(db, ch, 3)
     const moved = await db.message.update({ where: { id: msgs[1]!.id }, data: { channelId: other.id } })
     expect(moved.channelId).toBe(other.id)
-    expect(sortedIds(await db.message.findMany({ where: { channelId: ch.channel.id } }))).toEqual(sortedIds([msgs[0]!, msgs[2]!]))
+    expect(sortedIds(await db.message.findMany({ where: { channelId: ch.channel.id } }))).toEqual(
+      sortedIds([msgs[0]!, msgs[2]!]),
+    )
     expect(ids(await db.message.findMany({ where: { channelId: other.id } }))).toEqual([msgs[1]!.id])
     expect((await db.message.findUnique({ where: { id: msgs[1]!.id } }))!.channelId).toBe(other.id)
-    expect(ids(await db.message.findMany({ where: { memberId: ch.member.id, channelId: other.id } }))).toEqual([msgs[1]!.id])
+    expect(ids(await db.message.findMany({ where: { memberId: ch.member.id, channelId: other.id } }))).toEqual([
+      msgs[1]!.id,
+    ])
   })
 
   it('update of part of a composite primary key (setting key) moves the row', async () => {
@@ -292,7 +360,9 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
     expect(u).toEqual({ scope, key: 'new', value: 'v', version: 4 })
     expect(await db.setting.findUnique({ where: { scope_key: { scope, key: 'old' } } })).toBeNull()
     expect(await db.setting.findUnique({ where: { scope_key: { scope, key: 'new' } } })).toEqual(u)
-    expect((await db.setting.findMany({ where: { scope, key: { in: ['old', 'new'] } } })).map((r) => r.key)).toEqual(['new'])
+    expect((await db.setting.findMany({ where: { scope, key: { in: ['old', 'new'] } } })).map((r) => r.key)).toEqual([
+      'new',
+    ])
   })
 
   it('updateMany that would give two rows one unique value rejects with P2002 and changes nothing', async () => {
@@ -310,10 +380,18 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
 
   it('upsert creates when missing and updates when present', async () => {
     const userId = uid('u')
-    const created = await db.profile.upsert({ where: { userId }, create: { userId, name: 'Created' }, update: { name: 'Updated' } })
+    const created = await db.profile.upsert({
+      where: { userId },
+      create: { userId, name: 'Created' },
+      update: { name: 'Updated' },
+    })
     expect(created.name).toBe('Created')
     expect(await db.profile.count({ where: { userId } })).toBe(1)
-    const updated = await db.profile.upsert({ where: { userId }, create: { userId, name: 'Created again' }, update: { name: 'Updated' } })
+    const updated = await db.profile.upsert({
+      where: { userId },
+      create: { userId, name: 'Created again' },
+      update: { name: 'Updated' },
+    })
     expect(updated.id).toBe(created.id)
     expect(updated.name).toBe('Updated')
     expect(await db.profile.count({ where: { userId } })).toBe(1)
@@ -322,24 +400,49 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
   it('upsert on a composite primary key, with increment on the update path', async () => {
     const scope = uid('s')
     const where = { scope_key: { scope, key: 'counter' } }
-    const a = await db.setting.upsert({ where, create: { scope, key: 'counter', value: 'v' }, update: { version: { increment: 1 } } })
+    const a = await db.setting.upsert({
+      where,
+      create: { scope, key: 'counter', value: 'v' },
+      update: { version: { increment: 1 } },
+    })
     expect(a).toEqual({ scope, key: 'counter', value: 'v', version: 1 })
-    const b = await db.setting.upsert({ where, create: { scope, key: 'counter', value: 'v' }, update: { version: { increment: 1 } } })
+    const b = await db.setting.upsert({
+      where,
+      create: { scope, key: 'counter', value: 'v' },
+      update: { version: { increment: 1 } },
+    })
     expect(b).toEqual({ scope, key: 'counter', value: 'v', version: 2 })
   })
 
   it('upsert whose update takes a unique value in use rejects with P2002 and changes nothing', async () => {
     const a = await db.profile.create({ data: { userId: uid('u'), name: 'A' } })
     const b = await db.profile.create({ data: { userId: uid('u'), name: 'B' } })
-    await expectCode(db.profile.upsert({ where: { id: b.id }, create: { userId: uid('u'), name: 'C' }, update: { userId: a.userId } }), 'P2002')
+    await expectCode(
+      db.profile.upsert({ where: { id: b.id }, create: { userId: uid('u'), name: 'C' }, update: { userId: a.userId } }),
+      'P2002',
+    )
     expect(await db.profile.findUnique({ where: { id: b.id } })).toEqual(b)
     expect((await db.profile.findUnique({ where: { userId: a.userId } }))!.id).toBe(a.id)
   })
 
   it('upsert honours select on both paths', async () => {
     const userId = uid('u')
-    expect(await db.profile.upsert({ where: { userId }, create: { userId, name: 'S1' }, update: { name: 'S2' }, select: { name: true } })).toEqual({ name: 'S1' })
-    expect(await db.profile.upsert({ where: { userId }, create: { userId, name: 'S1' }, update: { name: 'S2' }, select: { name: true } })).toEqual({ name: 'S2' })
+    expect(
+      await db.profile.upsert({
+        where: { userId },
+        create: { userId, name: 'S1' },
+        update: { name: 'S2' },
+        select: { name: true },
+      }),
+    ).toEqual({ name: 'S1' })
+    expect(
+      await db.profile.upsert({
+        where: { userId },
+        create: { userId, name: 'S1' },
+        update: { name: 'S2' },
+        select: { name: true },
+      }),
+    ).toEqual({ name: 'S2' })
   })
 
   // ---- delete ----------------------------------------------------------------------------------
@@ -358,16 +461,21 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
     const ch = await makeChannel(db)
     const msgs = await makeMessages(db, ch, 3)
     expect((await db.message.delete({ where: { id: msgs[1]!.id } })).id).toBe(msgs[1]!.id)
-    expect(sortedIds(await db.message.findMany({ where: { channelId: ch.channel.id } }))).toEqual(sortedIds([msgs[0]!, msgs[2]!]))
+    expect(sortedIds(await db.message.findMany({ where: { channelId: ch.channel.id } }))).toEqual(
+      sortedIds([msgs[0]!, msgs[2]!]),
+    )
     expect(await db.message.findUnique({ where: { id: msgs[1]!.id } })).toBeNull()
   })
 
   it('deleteMany returns the count and deletes only the matching rows', async () => {
     const group = uid('g')
     const codes = [1, 2, 3, 4, 5].map(() => uid('c'))
-    for (let i = 1; i <= 5; i++) await db.sample.create({ data: { group, count: i, code: codes[i - 1]!, at: new Date() } })
+    for (let i = 1; i <= 5; i++)
+      await db.sample.create({ data: { group, count: i, code: codes[i - 1]!, at: new Date() } })
     expect(await db.sample.deleteMany({ where: { group, count: { lte: 2 } } })).toEqual({ count: 2 })
-    expect((await db.sample.findMany({ where: { group }, orderBy: { count: 'asc' } })).map((r) => r.count)).toEqual([3, 4, 5])
+    expect((await db.sample.findMany({ where: { group }, orderBy: { count: 'asc' } })).map((r) => r.count)).toEqual([
+      3, 4, 5,
+    ])
     expect(await db.sample.deleteMany({ where: { group, count: 99 } })).toEqual({ count: 0 })
     expect(await db.sample.deleteMany({ where: { group } })).toEqual({ count: 3 })
     expect(await db.sample.count({ where: { group } })).toBe(0)
@@ -401,7 +509,9 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
     const [m] = await makeMessages(db, ch, 1)
     const other = await db.channel.create({ data: { name: 'b', serverId: ch.server.id } })
     await db.message.delete({ where: { id: m!.id } })
-    const again = await db.message.create({ data: { id: m!.id, content: 'again', memberId: ch.member.id, channelId: other.id } })
+    const again = await db.message.create({
+      data: { id: m!.id, content: 'again', memberId: ch.member.id, channelId: other.id },
+    })
     expect(await db.message.findUnique({ where: { id: m!.id } })).toEqual(again)
     expect(await db.message.findMany({ where: { channelId: ch.channel.id } })).toEqual([])
   })
@@ -458,7 +568,10 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
     const ch = await makeChannel(db)
     const other = await db.channel.create({ data: { name: 'b', serverId: ch.server.id } })
     const [m] = await makeMessages(db, ch, 1)
-    await expectCode(db.message.create({ data: { id: m!.id, content: 'clash', memberId: ch.member.id, channelId: other.id } }), 'P2002')
+    await expectCode(
+      db.message.create({ data: { id: m!.id, content: 'clash', memberId: ch.member.id, channelId: other.id } }),
+      'P2002',
+    )
     expect(await db.message.findMany({ where: { channelId: other.id } })).toEqual([])
     expect(await db.message.findUnique({ where: { id: m!.id } })).toEqual(m)
     const e = await db.event.create({ data: { stream: uid('st'), seq: 1, kind: 'k' } })
@@ -500,14 +613,18 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
 
   it('20 concurrent increments of one row all apply', async () => {
     const s = await db.sample.create({ data: { group: uid('g'), count: 100, at: new Date() } })
-    const results = await Promise.all(Array.from({ length: 20 }, () => db.sample.update({ where: { id: s.id }, data: { count: { increment: 1 } } })))
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => db.sample.update({ where: { id: s.id }, data: { count: { increment: 1 } } })),
+    )
     expect(results.map((r) => r.count).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => 101 + i))
     expect((await db.sample.findUnique({ where: { id: s.id } }))!.count).toBe(120)
   })
 
   it('concurrent creates of one unique value: exactly one wins, the others get P2002', async () => {
     const userId = uid('u')
-    const settled = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => db.profile.create({ data: { userId, name: `racer${i}` } })))
+    const settled = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => db.profile.create({ data: { userId, name: `racer${i}` } })),
+    )
     const won = settled.filter((r) => r.status === 'fulfilled')
     const lost = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
     expect(won).toHaveLength(1)
@@ -519,9 +636,13 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
     const a = await db.profile.create({ data: { userId: uid('u'), name: 'A' } })
     const b = await db.profile.create({ data: { userId: uid('u'), name: 'B' } })
     const target = uid('u')
-    const settled = await Promise.allSettled([a, b].map((p) => db.profile.update({ where: { id: p.id }, data: { userId: target } })))
+    const settled = await Promise.allSettled(
+      [a, b].map((p) => db.profile.update({ where: { id: p.id }, data: { userId: target } })),
+    )
     const won = settled.flatMap((r, i) => (r.status === 'fulfilled' ? [[a, b][i]!] : []))
-    const lost = settled.flatMap((r, i) => (r.status === 'rejected' ? [{ row: [a, b][i]!, code: (r.reason as { code?: string }).code }] : []))
+    const lost = settled.flatMap((r, i) =>
+      r.status === 'rejected' ? [{ row: [a, b][i]!, code: (r.reason as { code?: string }).code }] : [],
+    )
     expect(won).toHaveLength(1)
     expect(lost.map((l) => l.code)).toEqual(['P2002'])
     expect((await db.profile.findUnique({ where: { userId: target } }))!.id).toBe(won[0]!.id)
@@ -531,7 +652,9 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
   it('concurrent increments of a clustering column (event seq) all apply and keep one row', async () => {
     const stream = uid('st')
     const e = await db.event.create({ data: { stream, seq: 1, kind: 'k' } })
-    await Promise.all(Array.from({ length: 5 }, () => db.event.update({ where: { id: e.id }, data: { seq: { increment: 1 } } })))
+    await Promise.all(
+      Array.from({ length: 5 }, () => db.event.update({ where: { id: e.id }, data: { seq: { increment: 1 } } })),
+    )
     const rows = await db.event.findMany({ where: { stream } })
     expect(rows.map((r) => [r.id, r.seq])).toEqual([[e.id, 6]])
     expect((await db.event.findUnique({ where: { id: e.id } }))!.seq).toBe(6)
@@ -571,7 +694,11 @@ describe.each(BACKENDS)('writes on %s', (backend) => {
   it('concurrent upserts of one key create one row and apply every update', async () => {
     const scope = uid('s')
     const where = { scope_key: { scope, key: 'n' } }
-    await Promise.all(Array.from({ length: 6 }, () => db.setting.upsert({ where, create: { scope, key: 'n', value: 'v' }, update: { version: { increment: 1 } } })))
+    await Promise.all(
+      Array.from({ length: 6 }, () =>
+        db.setting.upsert({ where, create: { scope, key: 'n', value: 'v' }, update: { version: { increment: 1 } } }),
+      ),
+    )
     const row = await db.setting.findUnique({ where })
     expect(row!.version).toBe(6) // one create (version 1) plus five increments
     await sleep(0)

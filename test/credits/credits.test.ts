@@ -13,8 +13,12 @@ async function ledgerOf(db: Db, userId: string) {
 
 describe.each(BACKENDS)('credits on %s', (backend) => {
   let db: Db
-  beforeAll(async () => { db = await openCreditsDb(backend) })
-  afterAll(async () => { await db?.$disconnect() })
+  beforeAll(async () => {
+    db = await openCreditsDb(backend)
+  })
+  afterAll(async () => {
+    await db?.$disconnect()
+  })
 
   it('64 concurrent deductions against one hot user never overspend, and the ledger sums to the balance', async () => {
     const credits = createCredits(db)
@@ -26,7 +30,9 @@ describe.each(BACKENDS)('credits on %s', (backend) => {
     expect(ok).toHaveLength(40)
     expect(refused).toHaveLength(24)
     for (const r of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'INSUFFICIENT_CREDITS' })
-    const balances = ok.map((r) => (r as PromiseFulfilledResult<{ balance: number }>).value.balance).sort((a, b) => a - b)
+    const balances = ok
+      .map((r) => (r as PromiseFulfilledResult<{ balance: number }>).value.balance)
+      .sort((a, b) => a - b)
     expect(balances).toEqual(Array.from({ length: 40 }, (_, i) => i)) // every intermediate balance exactly once
     const account = await db.userCredits.findUnique({ where: { userId: user } })
     expect(account).toMatchObject({ balance: 0, totalPurchased: 40, totalUsed: 40, version: 41 })
@@ -40,7 +46,9 @@ describe.each(BACKENDS)('credits on %s', (backend) => {
     const credits = createCredits(db)
     const users = [uid('mix'), uid('mix'), uid('mix')]
     await Promise.all(users.map((u) => credits.grant(u, 10)))
-    const ops = users.flatMap((u, i) => Array.from({ length: 12 }, (_, k) => (k % 3 === 0 ? credits.grant(u, i + 1) : credits.deduct(u, 2))))
+    const ops = users.flatMap((u, i) =>
+      Array.from({ length: 12 }, (_, k) => (k % 3 === 0 ? credits.grant(u, i + 1) : credits.deduct(u, 2))),
+    )
     await Promise.allSettled(ops)
     for (const u of users) {
       const account = await db.userCredits.findUniqueOrThrow({ where: { userId: u } })
@@ -70,7 +78,9 @@ describe.each(BACKENDS)('credits on %s', (backend) => {
     const user = uid('idem2')
     await credits.grant(user, 100)
     const key = uid('key')
-    const results = await Promise.all(Array.from({ length: 8 }, () => credits.deduct(user, 10, { idempotencyKey: key })))
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => credits.deduct(user, 10, { idempotencyKey: key })),
+    )
     for (const r of results) expect(r).toEqual(results[0])
     expect(results[0]!.balance).toBe(90)
     const account = await db.userCredits.findUniqueOrThrow({ where: { userId: user } })
@@ -82,7 +92,9 @@ describe.each(BACKENDS)('credits on %s', (backend) => {
     const credits = createCredits(db)
     const user = uid('idem3')
     const key = uid('key')
-    await expect(credits.deduct(user, 5, { idempotencyKey: key })).rejects.toMatchObject({ code: 'INSUFFICIENT_CREDITS' })
+    await expect(credits.deduct(user, 5, { idempotencyKey: key })).rejects.toMatchObject({
+      code: 'INSUFFICIENT_CREDITS',
+    })
     await credits.grant(user, 5)
     expect((await credits.deduct(user, 5, { idempotencyKey: key })).balance).toBe(0)
   })
@@ -95,7 +107,10 @@ describe.each(BACKENDS)('credits on %s', (backend) => {
       expect(() => credits.deduct(user, amount)).toThrow(expect.objectContaining({ code: 'VALIDATION' }))
       expect(() => credits.grant(user, amount)).toThrow(expect.objectContaining({ code: 'VALIDATION' }))
     }
-    await expect(credits.deduct(user, 11)).rejects.toMatchObject({ code: 'INSUFFICIENT_CREDITS', meta: { balance: 10, requested: 11 } })
+    await expect(credits.deduct(user, 11)).rejects.toMatchObject({
+      code: 'INSUFFICIENT_CREDITS',
+      meta: { balance: 10, requested: 11 },
+    })
     await expect(credits.deduct(uid('nobody'), 1)).rejects.toMatchObject({ code: 'INSUFFICIENT_CREDITS' })
     const account = await db.userCredits.findUniqueOrThrow({ where: { userId: user } })
     expect(account).toMatchObject({ balance: 10, version: 1, totalUsed: 0 })
@@ -126,7 +141,7 @@ describe.each(BACKENDS)('credits on %s', (backend) => {
     expect(await credits.balance(user)).toBe(940)
   })
 
-  it('a second client sees another client\'s change after the TTL (injected clock), and hot reads hit the cache', async () => {
+  it("a second client sees another client's change after the TTL (injected clock), and hot reads hit the cache", async () => {
     let now = 1_000_000 // lru-cache treats a start time of 0 as 'no TTL'
     const a = createCredits(db, { ttlMs: 1000, now: () => now })
     const b = createCredits(db, { ttlMs: 1000, now: () => now })
@@ -169,7 +184,16 @@ describe.each(BACKENDS)('credits on %s', (backend) => {
     const [last, first] = await credits.history(user)
     expect(last).toMatchObject({ amount: -4, type: 'deduction', reason: 'image.generate', balanceAfter: 6 })
     expect(first).toMatchObject({ amount: 10, type: 'bonus', reason: 'welcome', balanceAfter: 10 })
-    expect(Object.keys(last!).sort()).toEqual(['amount', 'balanceAfter', 'createdAt', 'id', 'idempotencyKey', 'reason', 'type', 'userId'])
+    expect(Object.keys(last!).sort()).toEqual([
+      'amount',
+      'balanceAfter',
+      'createdAt',
+      'id',
+      'idempotencyKey',
+      'reason',
+      'type',
+      'userId',
+    ])
     expect(last!.createdAt).toBeInstanceOf(Date)
   })
 

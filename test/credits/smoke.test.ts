@@ -5,8 +5,12 @@ import { openCreditsDb } from './support.js'
 
 describe.each(BACKENDS)('credits smoke on %s', (backend) => {
   let db: Awaited<ReturnType<typeof openCreditsDb>>
-  beforeAll(async () => { db = await openCreditsDb(backend) })
-  afterAll(async () => { await db?.$disconnect() })
+  beforeAll(async () => {
+    db = await openCreditsDb(backend)
+  })
+  afterAll(async () => {
+    await db?.$disconnect()
+  })
 
   it('grants, deducts, refuses overdraft, replays keys, lists history', async () => {
     const credits = createCredits(db)

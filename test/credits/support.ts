@@ -4,7 +4,12 @@ import { testUrl, type BackendKind } from '../support/backends.js'
 
 /** A client with only the credits models, pushed to the test database of the given backend. */
 export async function openCreditsDb(backend: BackendKind) {
-  const db = createDb({ schema: creditsSchema, backend, postgres: { url: testUrl() }, scylla: { keyspace: 'tandem_test' } })
+  const db = createDb({
+    schema: creditsSchema,
+    backend,
+    postgres: { url: testUrl() },
+    scylla: { keyspace: 'tandem_test' },
+  })
   await db.$push()
   return db
 }

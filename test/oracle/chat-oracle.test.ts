@@ -37,14 +37,30 @@ async function snapshot(T: string): Promise<Record<string, unknown>> {
   return fromPrisma({
     profile: await p.profile!.findMany!({ where: { userId: { startsWith: T } }, orderBy: { userId: 'asc' } }),
     server: await p.server!.findMany!({ where: mine, orderBy: { inviteCode: 'asc' } }),
-    member: await p.member!.findMany!({ where: inServer, orderBy: [{ server: { inviteCode: 'asc' } }, { profileId: 'asc' }] }),
-    channel: await p.channel!.findMany!({ where: inServer, orderBy: [{ server: { inviteCode: 'asc' } }, { name: 'asc' }] }),
-    message: await p.message!.findMany!({ where: { channel: inServer }, orderBy: [{ createdAt: 'asc' }, { content: 'asc' }] }),
+    member: await p.member!.findMany!({
+      where: inServer,
+      orderBy: [{ server: { inviteCode: 'asc' } }, { profileId: 'asc' }],
+    }),
+    channel: await p.channel!.findMany!({
+      where: inServer,
+      orderBy: [{ server: { inviteCode: 'asc' } }, { name: 'asc' }],
+    }),
+    message: await p.message!.findMany!({
+      where: { channel: inServer },
+      orderBy: [{ createdAt: 'asc' }, { content: 'asc' }],
+    }),
     conversation: await p.conversation!.findMany!({
       where: { memberOne: inServer },
-      orderBy: [{ memberOne: { server: { inviteCode: 'asc' } } }, { memberOne: { profileId: 'asc' } }, { memberTwo: { profileId: 'asc' } }],
+      orderBy: [
+        { memberOne: { server: { inviteCode: 'asc' } } },
+        { memberOne: { profileId: 'asc' } },
+        { memberTwo: { profileId: 'asc' } },
+      ],
     }),
-    directMessage: await p.directMessage!.findMany!({ where: { member: inServer }, orderBy: [{ createdAt: 'asc' }, { content: 'asc' }] }),
+    directMessage: await p.directMessage!.findMany!({
+      where: { member: inServer },
+      orderBy: [{ createdAt: 'asc' }, { content: 'asc' }],
+    }),
   }) as Record<string, unknown>
 }
 
@@ -85,7 +101,9 @@ describe('differential oracle: the chat scenario, tandem vs Prisma 7 on PostgreS
   let tandemRun: StepRun[]
   let prismaRun: StepRun[]
   beforeAll(async () => {
-    execFileSync(process.execPath, [fileURLToPath(new URL('./generate.mjs', import.meta.url)), '--if-stale'], { stdio: 'inherit' })
+    execFileSync(process.execPath, [fileURLToPath(new URL('./generate.mjs', import.meta.url)), '--if-stale'], {
+      stdio: 'inherit',
+    })
     db = await openDb('postgres')
     const { openPrisma } = await import('./prisma-oracle.js')
     prisma = openPrisma(testUrl())
@@ -95,7 +113,10 @@ describe('differential oracle: the chat scenario, tandem vs Prisma 7 on PostgreS
     prismaRun = await runScenario(prisma as unknown as ChatClient, true, T, ids)
   }, 180_000)
   afterAll(async () => {
-    if (differences.length) console.log(`\n${differences.length} difference(s) between tandem and Prisma in the chat scenario:\n\n${differences.join('\n\n')}\n`)
+    if (differences.length)
+      console.log(
+        `\n${differences.length} difference(s) between tandem and Prisma in the chat scenario:\n\n${differences.join('\n\n')}\n`,
+      )
     await prisma?.$disconnect()
     await db?.$disconnect()
   })
@@ -104,11 +125,16 @@ describe('differential oracle: the chat scenario, tandem vs Prisma 7 on PostgreS
     it(`step ${i + 1}: ${step.name}`, () => {
       const tandem = tandemRun[i]!
       const oracle = prismaRun[i]!
-      for (const [what, t, o] of [['result', strip(tandem.result), strip(oracle.result)], ['rows after', tandem.rows, oracle.rows]] as const) {
+      for (const [what, t, o] of [
+        ['result', strip(tandem.result), strip(oracle.result)],
+        ['rows after', tandem.rows, oracle.rows],
+      ] as const) {
         try {
           expect(t).toEqual(o)
         } catch (err) {
-          differences.push(`✗ step ${i + 1}: ${step.name}\n  ${what} prisma: ${show(o)}\n  ${what} tandem: ${show(t)}${'error' in tandem.result && tandem.result.message ? `\n  tandem message: ${tandem.result.message}` : ''}${'error' in oracle.result && oracle.result.message ? `\n  prisma message: ${oracle.result.message}` : ''}`)
+          differences.push(
+            `✗ step ${i + 1}: ${step.name}\n  ${what} prisma: ${show(o)}\n  ${what} tandem: ${show(t)}${'error' in tandem.result && tandem.result.message ? `\n  tandem message: ${tandem.result.message}` : ''}${'error' in oracle.result && oracle.result.message ? `\n  prisma message: ${oracle.result.message}` : ''}`,
+          )
           throw err
         }
       }

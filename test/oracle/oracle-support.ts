@@ -29,7 +29,14 @@ export async function attempt(run: () => Promise<unknown>): Promise<Outcome & { 
 }
 
 function isDecimal(v: unknown): v is { toFixed(n: number): string } {
-  return typeof v === 'object' && v !== null && 'd' in v && 'e' in v && 's' in v && typeof (v as { toFixed?: unknown }).toFixed === 'function'
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    'd' in v &&
+    'e' in v &&
+    's' in v &&
+    typeof (v as { toFixed?: unknown }).toFixed === 'function'
+  )
 }
 export function isPlain(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype

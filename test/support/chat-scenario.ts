@@ -16,9 +16,26 @@ import { expect } from 'vitest'
 import { errorCode, type Outcome } from '../oracle/oracle-support.js'
 
 type Method = (args?: any) => Promise<any>
-type Delegate = Record<'findUnique' | 'findUniqueOrThrow' | 'findFirst' | 'findMany' | 'create' | 'createMany' | 'update' | 'updateMany' | 'upsert' | 'delete' | 'deleteMany' | 'count', Method>
+type Delegate = Record<
+  | 'findUnique'
+  | 'findUniqueOrThrow'
+  | 'findFirst'
+  | 'findMany'
+  | 'create'
+  | 'createMany'
+  | 'update'
+  | 'updateMany'
+  | 'upsert'
+  | 'delete'
+  | 'deleteMany'
+  | 'count',
+  Method
+>
 /** tandem's `db` or a Prisma client: the model names are the same on both. */
-export type ChatClient = Record<'profile' | 'server' | 'member' | 'channel' | 'message' | 'conversation' | 'directMessage', Delegate>
+export type ChatClient = Record<
+  'profile' | 'server' | 'member' | 'channel' | 'message' | 'conversation' | 'directMessage',
+  Delegate
+>
 
 const PEOPLE = ['owner', 'alice', 'bob', 'carol', 'dave'] as const
 type Person = (typeof PEOPLE)[number]
@@ -78,7 +95,10 @@ export function knownIds(s: ChatState): string[] {
 
 /** `{ value }` when the call succeeds, `{ error: code }` when it fails: for steps that expect a failure. */
 export function outcome(p: Promise<unknown>): Promise<Outcome> {
-  return p.then((value) => ({ value }), (e: unknown) => ({ error: errorCode(e) }))
+  return p.then(
+    (value) => ({ value }),
+    (e: unknown) => ({ error: errorCode(e) }),
+  )
 }
 
 export interface ChatStep {
@@ -91,7 +111,10 @@ export interface ChatStep {
 // ---------------------------------------------------------------------------------------------- app calls
 
 /** Only admins and moderators of the server may manage its channels: a relation filter in the unique where. */
-const managedBy = (s: ChatState, profileId: string) => ({ id: s.hq, members: { some: { profileId, role: { in: MANAGERS } } } })
+const managedBy = (s: ChatState, profileId: string) => ({
+  id: s.hq,
+  members: { some: { profileId, role: { in: MANAGERS } } },
+})
 const withProfile = { member: { include: { profile: true } } }
 const membersByRole = { members: { include: { profile: true }, orderBy: [{ role: 'asc' }, { profileId: 'asc' }] } }
 
@@ -166,7 +189,14 @@ export const chatSteps: ChatStep[] = [
     name: 'profiles sign up; the current profile is found by its user id',
     async run(c, s) {
       const created = await c.profile.createMany({
-        data: PEOPLE.map((name, i) => ({ id: s.p[name], userId: `${s.T}-${name}`, name, email: `${name}@chat.io`, createdAt: minute('2024-01-01T00:00:00.000Z', i), updatedAt: at('2024-01-01T00:00:00.000Z') })),
+        data: PEOPLE.map((name, i) => ({
+          id: s.p[name],
+          userId: `${s.T}-${name}`,
+          name,
+          email: `${name}@chat.io`,
+          createdAt: minute('2024-01-01T00:00:00.000Z', i),
+          updatedAt: at('2024-01-01T00:00:00.000Z'),
+        })),
       })
       const current = await c.profile.findUnique({ where: { userId: `${s.T}-owner` } })
       return { created, current }
@@ -181,7 +211,11 @@ export const chatSteps: ChatStep[] = [
     async run(c, s) {
       const server = await c.server.create({
         data: {
-          id: s.hq, name: 'HQ', inviteCode: s.invite, profileId: s.p.owner, createdAt: at('2024-05-01T00:00:00.000Z'),
+          id: s.hq,
+          name: 'HQ',
+          inviteCode: s.invite,
+          profileId: s.p.owner,
+          createdAt: at('2024-05-01T00:00:00.000Z'),
           channels: { create: [{ name: 'general', createdAt: at('2024-05-01T00:00:00.000Z') }] },
           members: { create: [{ profileId: s.p.owner, role: 'ADMIN', createdAt: at('2024-05-01T00:00:00.000Z') }] },
         },
@@ -192,9 +226,31 @@ export const chatSteps: ChatStep[] = [
       return { server }
     },
     check(r, s) {
-      expect(r.server).toMatchObject({ id: s.hq, name: 'HQ', inviteCode: s.invite, profileId: s.p.owner, createdAt: at('2024-05-01T00:00:00.000Z') })
-      expect(r.server.channels).toEqual([{ id: expect.any(String), name: 'general', type: 'TEXT', serverId: s.hq, createdAt: at('2024-05-01T00:00:00.000Z') }])
-      expect(r.server.members).toEqual([{ id: expect.any(String), role: 'ADMIN', profileId: s.p.owner, serverId: s.hq, createdAt: at('2024-05-01T00:00:00.000Z') }])
+      expect(r.server).toMatchObject({
+        id: s.hq,
+        name: 'HQ',
+        inviteCode: s.invite,
+        profileId: s.p.owner,
+        createdAt: at('2024-05-01T00:00:00.000Z'),
+      })
+      expect(r.server.channels).toEqual([
+        {
+          id: expect.any(String),
+          name: 'general',
+          type: 'TEXT',
+          serverId: s.hq,
+          createdAt: at('2024-05-01T00:00:00.000Z'),
+        },
+      ])
+      expect(r.server.members).toEqual([
+        {
+          id: expect.any(String),
+          role: 'ADMIN',
+          profileId: s.p.owner,
+          serverId: s.hq,
+          createdAt: at('2024-05-01T00:00:00.000Z'),
+        },
+      ])
     },
   },
   {
@@ -202,11 +258,18 @@ export const chatSteps: ChatStep[] = [
     async run(c, s) {
       const server = await c.server.create({
         data: {
-          id: s.side, name: 'Side', inviteCode: s.sideInvite, profileId: s.p.bob, createdAt: at('2024-05-02T00:00:00.000Z'),
+          id: s.side,
+          name: 'Side',
+          inviteCode: s.sideInvite,
+          profileId: s.p.bob,
+          createdAt: at('2024-05-02T00:00:00.000Z'),
           channels: { create: [{ name: 'general', createdAt: at('2024-05-02T00:00:00.000Z') }] },
           members: { create: [{ profileId: s.p.bob, role: 'ADMIN' }, { profileId: s.p.alice }] },
         },
-        include: { channels: { select: { name: true } }, members: { orderBy: { profileId: 'asc' }, select: { id: true, role: true, profileId: true } } },
+        include: {
+          channels: { select: { name: true } },
+          members: { orderBy: { profileId: 'asc' }, select: { id: true, role: true, profileId: true } },
+        },
       })
       s.sideM.alice = server.members.find((m: any) => m.profileId === s.p.alice)?.id
       s.sideM.bob = server.members.find((m: any) => m.profileId === s.p.bob)?.id
@@ -214,17 +277,30 @@ export const chatSteps: ChatStep[] = [
     },
     check(r, s) {
       expect(r.server.channels).toEqual([{ name: 'general' }])
-      expect(r.server.members.map((m: any) => [m.profileId, m.role])).toEqual([[s.p.alice, 'GUEST'], [s.p.bob, 'ADMIN']])
+      expect(r.server.members.map((m: any) => [m.profileId, m.role])).toEqual([
+        [s.p.alice, 'GUEST'],
+        [s.p.bob, 'ADMIN'],
+      ])
     },
   },
   {
     name: 'the setup page finds the server a profile is a member of (relation filter as the only key)',
     async run(c, s) {
       return {
-        owner: await c.server.findFirst({ where: { members: { some: { profileId: s.p.owner } } }, select: { id: true, name: true } }),
-        carol: await c.server.findFirst({ where: { members: { some: { profileId: s.p.carol } } }, select: { id: true } }),
+        owner: await c.server.findFirst({
+          where: { members: { some: { profileId: s.p.owner } } },
+          select: { id: true, name: true },
+        }),
+        carol: await c.server.findFirst({
+          where: { members: { some: { profileId: s.p.carol } } },
+          select: { id: true },
+        }),
         // the navigation sidebar: every server of a profile
-        alice: await c.server.findMany({ where: { members: { some: { profileId: s.p.alice } } }, orderBy: { createdAt: 'asc' }, select: { name: true } }),
+        alice: await c.server.findMany({
+          where: { members: { some: { profileId: s.p.alice } } },
+          orderBy: { createdAt: 'asc' },
+          select: { name: true },
+        }),
       }
     },
     check(r, s) {
@@ -238,10 +314,18 @@ export const chatSteps: ChatStep[] = [
     async run(c, s) {
       const out: Record<string, unknown> = {}
       for (const who of ['alice', 'bob', 'carol', 'dave'] as const) {
-        const before = await c.server.findFirst({ where: { inviteCode: s.invite, members: { some: { profileId: s.p[who] } } }, select: { id: true } })
+        const before = await c.server.findFirst({
+          where: { inviteCode: s.invite, members: { some: { profileId: s.p[who] } } },
+          select: { id: true },
+        })
         const joined = await join(c, s.invite, s.p[who])
-        const member = await c.member.findUnique({ where: { profileId_serverId: { profileId: s.p[who], serverId: s.hq } } })
-        const after = await c.server.findFirst({ where: { inviteCode: s.invite, members: { some: { profileId: s.p[who] } } }, select: { id: true } })
+        const member = await c.member.findUnique({
+          where: { profileId_serverId: { profileId: s.p[who], serverId: s.hq } },
+        })
+        const after = await c.server.findFirst({
+          where: { inviteCode: s.invite, members: { some: { profileId: s.p[who] } } },
+          select: { id: true },
+        })
         s.m[who] = member?.id
         out[who] = { before, joined, role: member?.role, after }
       }
@@ -259,8 +343,16 @@ export const chatSteps: ChatStep[] = [
   {
     name: 'joining twice violates the membership key, and nothing of the update is written',
     async run(c, s) {
-      const again = await outcome(c.server.update({ where: { inviteCode: s.invite }, data: { name: 'Renamed', members: { create: { profileId: s.p.alice } } } }))
-      const server = await c.server.findUnique({ where: { id: s.hq }, select: { name: true, _count: { select: { members: true } } } })
+      const again = await outcome(
+        c.server.update({
+          where: { inviteCode: s.invite },
+          data: { name: 'Renamed', members: { create: { profileId: s.p.alice } } },
+        }),
+      )
+      const server = await c.server.findUnique({
+        where: { id: s.hq },
+        select: { name: true, _count: { select: { members: true } } },
+      })
       return { again, server }
     },
     check(r) {
@@ -284,7 +376,9 @@ export const chatSteps: ChatStep[] = [
   {
     name: 'a guest cannot create a channel (some filter with role in [ADMIN, MODERATOR] in the where)',
     async run(c, s) {
-      const guest = await outcome(c.server.update({ where: managedBy(s, s.p.bob), data: { channels: { create: { name: 'guest-room' } } } }))
+      const guest = await outcome(
+        c.server.update({ where: managedBy(s, s.p.bob), data: { channels: { create: { name: 'guest-room' } } } }),
+      )
       const renameServer = await outcome(c.server.update({ where: managedBy(s, s.p.bob), data: { name: 'x' } }))
       const channels = await c.channel.findMany({ where: { serverId: s.hq }, select: { name: true } })
       return { guest, renameServer, channels }
@@ -301,7 +395,9 @@ export const chatSteps: ChatStep[] = [
       const promote = (ownerProfileId: string, memberId: string | undefined, role: string) =>
         c.server.update({
           where: { id: s.hq, profileId: ownerProfileId },
-          data: { members: { update: { where: { id: memberId, profileId: { not: ownerProfileId } }, data: { role } } } },
+          data: {
+            members: { update: { where: { id: memberId, profileId: { not: ownerProfileId } }, data: { role } } },
+          },
           include: membersByRole,
         })
       const byAlice = await outcome(promote(s.p.alice, s.m.bob, 'ADMIN'))
@@ -313,8 +409,19 @@ export const chatSteps: ChatStep[] = [
       expect(r.byAlice).toEqual(ERR('P2025'))
       expect(r.self).toEqual(ERR('P2025'))
       expect(r.promoted.id).toBe(s.hq)
-      expect(r.promoted.members.map((m: any) => [m.profile.name, m.role])).toEqual([['owner', 'ADMIN'], ['alice', 'MODERATOR'], ['bob', 'GUEST'], ['carol', 'GUEST'], ['dave', 'GUEST']])
-      expect(r.promoted.members[1]).toMatchObject({ id: s.m.alice, profileId: s.p.alice, serverId: s.hq, profile: { id: s.p.alice, userId: `${s.T}-alice` } })
+      expect(r.promoted.members.map((m: any) => [m.profile.name, m.role])).toEqual([
+        ['owner', 'ADMIN'],
+        ['alice', 'MODERATOR'],
+        ['bob', 'GUEST'],
+        ['carol', 'GUEST'],
+        ['dave', 'GUEST'],
+      ])
+      expect(r.promoted.members[1]).toMatchObject({
+        id: s.m.alice,
+        profileId: s.p.alice,
+        serverId: s.hq,
+        profile: { id: s.p.alice, userId: `${s.T}-alice` },
+      })
     },
   },
   {
@@ -322,22 +429,40 @@ export const chatSteps: ChatStep[] = [
     async run(c, s) {
       const byModerator = await c.server.update({
         where: managedBy(s, s.p.alice),
-        data: { channels: { create: { name: 'announcements', type: 'TEXT', createdAt: at('2024-05-03T00:00:00.000Z') } } },
+        data: {
+          channels: { create: { name: 'announcements', type: 'TEXT', createdAt: at('2024-05-03T00:00:00.000Z') } },
+        },
         include: { channels: { orderBy: { createdAt: 'asc' } } },
       })
       const byAdmin = await c.server.update({
         where: managedBy(s, s.p.owner),
-        data: { channels: { create: [{ name: 'voice', type: 'AUDIO', createdAt: at('2024-05-04T00:00:00.000Z') }, { name: 'video', type: 'VIDEO', createdAt: at('2024-05-05T00:00:00.000Z') }] } },
+        data: {
+          channels: {
+            create: [
+              { name: 'voice', type: 'AUDIO', createdAt: at('2024-05-04T00:00:00.000Z') },
+              { name: 'video', type: 'VIDEO', createdAt: at('2024-05-05T00:00:00.000Z') },
+            ],
+          },
+        },
         include: { channels: { orderBy: { createdAt: 'asc' }, select: { name: true, type: true } } },
       })
       for (const ch of byModerator.channels) s.ch[ch.name] = ch.id
-      const created = await c.channel.findMany({ where: { serverId: s.hq, name: { in: ['voice', 'video'] } }, orderBy: { name: 'asc' }, select: { id: true, name: true } })
+      const created = await c.channel.findMany({
+        where: { serverId: s.hq, name: { in: ['voice', 'video'] } },
+        orderBy: { name: 'asc' },
+        select: { id: true, name: true },
+      })
       for (const ch of created) s.ch[ch.name] = ch.id
       return { byModerator, byAdmin }
     },
     check(r) {
       expect(names(r.byModerator.channels)).toEqual(['general', 'announcements'])
-      expect(r.byAdmin.channels).toEqual([{ name: 'general', type: 'TEXT' }, { name: 'announcements', type: 'TEXT' }, { name: 'voice', type: 'AUDIO' }, { name: 'video', type: 'VIDEO' }])
+      expect(r.byAdmin.channels).toEqual([
+        { name: 'general', type: 'TEXT' },
+        { name: 'announcements', type: 'TEXT' },
+        { name: 'voice', type: 'AUDIO' },
+        { name: 'video', type: 'VIDEO' },
+      ])
     },
   },
   {
@@ -391,19 +516,43 @@ export const chatSteps: ChatStep[] = [
     async run(c, s) {
       const sidebar = await c.server.findUnique({
         where: { id: s.hq },
-        include: { channels: { orderBy: { createdAt: 'asc' } }, ...membersByRole, _count: { select: { members: true, channels: true } } },
+        include: {
+          channels: { orderBy: { createdAt: 'asc' } },
+          ...membersByRole,
+          _count: { select: { members: true, channels: true } },
+        },
       })
       // the channel page: the server's 'general' channel, and the viewer's own membership
-      const general = await c.channel.findFirst({ where: { serverId: s.hq, name: 'general' }, select: { id: true, type: true } })
-      const me = await c.member.findFirst({ where: { serverId: s.hq, profileId: s.p.alice }, include: { profile: { select: { name: true } } } })
+      const general = await c.channel.findFirst({
+        where: { serverId: s.hq, name: 'general' },
+        select: { id: true, type: true },
+      })
+      const me = await c.member.findFirst({
+        where: { serverId: s.hq, profileId: s.p.alice },
+        include: { profile: { select: { name: true } } },
+      })
       const audio = await c.channel.findMany({ where: { serverId: s.hq, type: 'AUDIO' }, select: { name: true } })
       return { sidebar, general, me, audio }
     },
     check(r, s) {
-      expect(r.sidebar.channels.map((ch: any) => [ch.name, ch.type])).toEqual([['general', 'TEXT'], ['news', 'TEXT'], ['voice', 'AUDIO']])
+      expect(r.sidebar.channels.map((ch: any) => [ch.name, ch.type])).toEqual([
+        ['general', 'TEXT'],
+        ['news', 'TEXT'],
+        ['voice', 'AUDIO'],
+      ])
       // enum order is declaration order (ADMIN, MODERATOR, GUEST), not alphabetical
-      expect(r.sidebar.members.map((m: any) => [m.role, m.profile.name])).toEqual([['ADMIN', 'owner'], ['MODERATOR', 'alice'], ['GUEST', 'bob'], ['GUEST', 'carol'], ['GUEST', 'dave']])
-      expect(r.sidebar.members[0].profile).toMatchObject({ id: s.p.owner, userId: `${s.T}-owner`, email: 'owner@chat.io' })
+      expect(r.sidebar.members.map((m: any) => [m.role, m.profile.name])).toEqual([
+        ['ADMIN', 'owner'],
+        ['MODERATOR', 'alice'],
+        ['GUEST', 'bob'],
+        ['GUEST', 'carol'],
+        ['GUEST', 'dave'],
+      ])
+      expect(r.sidebar.members[0].profile).toMatchObject({
+        id: s.p.owner,
+        userId: `${s.T}-owner`,
+        email: 'owner@chat.io',
+      })
       expect(r.sidebar._count).toEqual({ members: 5, channels: 3 })
       expect(r.general).toEqual({ id: s.ch.general, type: 'TEXT' })
       expect(r.me).toMatchObject({ id: s.m.alice, role: 'MODERATOR', profile: { name: 'alice' } })
@@ -415,20 +564,42 @@ export const chatSteps: ChatStep[] = [
     async run(c, s) {
       const authors = [s.m.owner, s.m.alice, s.m.bob, s.m.carol]
       const many = await c.message.createMany({
-        data: Array.from({ length: 28 }, (_, i) => ({ content: `m${String(i).padStart(2, '0')}`, memberId: authors[i % 4], channelId: s.ch.general, createdAt: minute(FEED, i), ...(i === 5 ? { fileUrl: 'https://files/5.png' } : {}) })),
+        data: Array.from({ length: 28 }, (_, i) => ({
+          content: `m${String(i).padStart(2, '0')}`,
+          memberId: authors[i % 4],
+          channelId: s.ch.general,
+          createdAt: minute(FEED, i),
+          ...(i === 5 ? { fileUrl: 'https://files/5.png' } : {}),
+        })),
       })
       // the message route: one create returning the author's profile
       const posted = await c.message.create({
-        data: { content: 'm28', fileUrl: null, channelId: s.ch.general, memberId: s.m.bob, createdAt: minute(FEED, 28) },
+        data: {
+          content: 'm28',
+          fileUrl: null,
+          channelId: s.ch.general,
+          memberId: s.m.bob,
+          createdAt: minute(FEED, 28),
+        },
         include: withProfile,
       })
       const count = await c.message.count({ where: { channelId: s.ch.general } })
-      const news = await c.message.create({ data: { content: 'n0', channelId: s.ch.news, memberId: s.m.alice, createdAt: minute(FEED, 0) }, select: { content: true, deleted: true } })
+      const news = await c.message.create({
+        data: { content: 'n0', channelId: s.ch.news, memberId: s.m.alice, createdAt: minute(FEED, 0) },
+        select: { content: true, deleted: true },
+      })
       return { many, posted, count, news }
     },
     check(r, s) {
       expect(r.many).toEqual({ count: 28 })
-      expect(r.posted).toMatchObject({ content: 'm28', fileUrl: null, deleted: false, channelId: s.ch.general, memberId: s.m.bob, member: { id: s.m.bob, profile: { name: 'bob' } } })
+      expect(r.posted).toMatchObject({
+        content: 'm28',
+        fileUrl: null,
+        deleted: false,
+        channelId: s.ch.general,
+        memberId: s.m.bob,
+        member: { id: s.m.bob, profile: { name: 'bob' } },
+      })
       expect(r.posted.updatedAt).toBeInstanceOf(Date)
       expect(r.count).toBe(29)
       expect(r.news).toEqual({ content: 'n0', deleted: false })
@@ -454,7 +625,9 @@ export const chatSteps: ChatStep[] = [
         count: await c.message.count({ where: { channelId: s.ch.general } }),
         byCarol: await c.message.findMany({ where: { channelId: s.ch.general, memberId: s.m.carol } }),
         // a kicked member's id no longer names a member
-        post: await outcome(c.message.create({ data: { content: 'still here?', channelId: s.ch.general, memberId: s.m.carol } })),
+        post: await outcome(
+          c.message.create({ data: { content: 'still here?', channelId: s.ch.general, memberId: s.m.carol } }),
+        ),
       }
     },
     check(r) {
@@ -474,7 +647,11 @@ export const chatSteps: ChatStep[] = [
       const again = await outcome(leave(c, s, s.p.dave))
       const owner = await outcome(leave(c, s, s.p.owner))
       const stranger = await outcome(leave(c, s, s.p.carol))
-      const members = await c.member.findMany({ where: { serverId: s.hq }, orderBy: { profileId: 'asc' }, select: { profileId: true } })
+      const members = await c.member.findMany({
+        where: { serverId: s.hq },
+        orderBy: { profileId: 'asc' },
+        select: { profileId: true },
+      })
       return { left, again, owner, stranger, members }
     },
     check(r, s) {
@@ -495,11 +672,19 @@ export const chatSteps: ChatStep[] = [
     check(r, s) {
       expect(r.pages.map((p: any[]) => p.length)).toEqual([10, 10, 2])
       const all = r.pages.flat()
-      const expected = ['m28', ...Array.from({ length: 28 }, (_, i) => 27 - i).filter((i) => i % 4 !== 3).map((i) => `m${String(i).padStart(2, '0')}`)]
+      const expected = [
+        'm28',
+        ...Array.from({ length: 28 }, (_, i) => 27 - i)
+          .filter((i) => i % 4 !== 3)
+          .map((i) => `m${String(i).padStart(2, '0')}`),
+      ]
       expect(contents(all)).toEqual(expected)
       expect(new Set(all.map((m: any) => m.id)).size).toBe(22)
       expect(all[0]).toMatchObject({ content: 'm28', member: { id: s.m.bob, role: 'GUEST', profile: { name: 'bob' } } })
-      expect(all.find((m: any) => m.content === 'm05')).toMatchObject({ fileUrl: 'https://files/5.png', member: { profile: { name: 'alice' } } })
+      expect(all.find((m: any) => m.content === 'm05')).toMatchObject({
+        fileUrl: 'https://files/5.png',
+        member: { profile: { name: 'alice' } },
+      })
       for (const m of all) expect(m.member.profile.id).toBe(m.member.profileId)
     },
   },
@@ -513,7 +698,11 @@ export const chatSteps: ChatStep[] = [
       const edit = (id: string | undefined, memberId: string | undefined, content: string) =>
         c.message.update({ where: { id, memberId, deleted: false }, data: { content }, include: withProfile })
       const softDelete = (id: string | undefined, profileId: string, memberId: string | undefined) =>
-        c.message.update({ where: { id, deleted: false, ...canModify(profileId, memberId) }, data: { fileUrl: null, content: DELETED, deleted: true }, include: withProfile })
+        c.message.update({
+          where: { id, deleted: false, ...canModify(profileId, memberId) },
+          data: { fileUrl: null, content: DELETED, deleted: true },
+          include: withProfile,
+        })
       const edited = await edit(s.msg.m02, s.m.bob, 'm02 (edited)')
       const editOthers = await outcome(edit(s.msg.m01, s.m.bob, 'not mine'))
       const deleteOthersAsGuest = await outcome(softDelete(s.msg.m01, s.p.bob, s.m.bob))
@@ -522,19 +711,49 @@ export const chatSteps: ChatStep[] = [
       const editDeleted = await outcome(edit(s.msg.m06, s.m.bob, 'back'))
       const deleteTwice = await outcome(softDelete(s.msg.m06, s.p.owner, s.m.owner))
       const page = await channelPage(c, s.ch.general!, s.msg.m09)
-      const shown = await c.message.findFirst({ where: { id: s.msg.m05, channelId: s.ch.general }, include: withProfile })
-      return { edited, editOthers, deleteOthersAsGuest, deletedByModerator, deletedByAuthor, editDeleted, deleteTwice, page: page.map((m: any) => [m.content, m.deleted, m.fileUrl]), shown }
+      const shown = await c.message.findFirst({
+        where: { id: s.msg.m05, channelId: s.ch.general },
+        include: withProfile,
+      })
+      return {
+        edited,
+        editOthers,
+        deleteOthersAsGuest,
+        deletedByModerator,
+        deletedByAuthor,
+        editDeleted,
+        deleteTwice,
+        page: page.map((m: any) => [m.content, m.deleted, m.fileUrl]),
+        shown,
+      }
     },
     check(r, s) {
-      expect(r.edited).toMatchObject({ id: s.msg.m02, content: 'm02 (edited)', deleted: false, member: { profile: { name: 'bob' } } })
+      expect(r.edited).toMatchObject({
+        id: s.msg.m02,
+        content: 'm02 (edited)',
+        deleted: false,
+        member: { profile: { name: 'bob' } },
+      })
       expect(r.editOthers).toEqual(ERR('P2025'))
       expect(r.deleteOthersAsGuest).toEqual(ERR('P2025'))
-      expect(r.deletedByModerator).toMatchObject({ id: s.msg.m05, memberId: s.m.alice, content: DELETED, fileUrl: null, deleted: true })
+      expect(r.deletedByModerator).toMatchObject({
+        id: s.msg.m05,
+        memberId: s.m.alice,
+        content: DELETED,
+        fileUrl: null,
+        deleted: true,
+      })
       expect(r.deletedByAuthor).toMatchObject({ id: s.msg.m06, content: DELETED, deleted: true })
       expect(r.editDeleted).toEqual(ERR('P2025'))
       expect(r.deleteTwice).toEqual(ERR('P2025'))
       expect(r.page).toEqual([
-        ['m08', false, null], [DELETED, true, null], [DELETED, true, null], ['m04', false, null], ['m02 (edited)', false, null], ['m01', false, null], ['m00', false, null],
+        ['m08', false, null],
+        [DELETED, true, null],
+        [DELETED, true, null],
+        ['m04', false, null],
+        ['m02 (edited)', false, null],
+        ['m01', false, null],
+        ['m00', false, null],
       ])
       expect(r.shown).toMatchObject({ content: DELETED, deleted: true, member: { profile: { name: 'alice' } } })
     },
@@ -547,27 +766,68 @@ export const chatSteps: ChatStep[] = [
       const reversed = await getOrCreateConversation(c, s.m.bob!, s.m.alice!)
       const again = await getOrCreateConversation(c, s.m.alice!, s.m.bob!)
       const duplicate = await outcome(c.conversation.create({ data: { memberOneId: s.m.alice, memberTwoId: s.m.bob } }))
-      const byKey = await c.conversation.findUnique({ where: { memberOneId_memberTwoId: { memberOneId: s.m.alice, memberTwoId: s.m.bob } }, select: { id: true } })
-      const alice = await c.member.findUnique({ where: { id: s.m.alice }, select: { conversationsInitiated: { select: { id: true, memberTwoId: true } }, conversationsReceived: { select: { id: true } } } })
-      const bob = await c.member.findUnique({ where: { id: s.m.bob }, include: { conversationsInitiated: true, conversationsReceived: { include: { memberOne: { select: { profile: { select: { name: true } } } } } } } })
+      const byKey = await c.conversation.findUnique({
+        where: { memberOneId_memberTwoId: { memberOneId: s.m.alice, memberTwoId: s.m.bob } },
+        select: { id: true },
+      })
+      const alice = await c.member.findUnique({
+        where: { id: s.m.alice },
+        select: {
+          conversationsInitiated: { select: { id: true, memberTwoId: true } },
+          conversationsReceived: { select: { id: true } },
+        },
+      })
+      const bob = await c.member.findUnique({
+        where: { id: s.m.bob },
+        include: {
+          conversationsInitiated: true,
+          conversationsReceived: { include: { memberOne: { select: { profile: { select: { name: true } } } } } },
+        },
+      })
       const withOwner = await getOrCreateConversation(c, s.m.owner!, s.m.alice!)
       const ofAlice = await c.member.findUnique({
         where: { id: s.m.alice },
-        select: { conversationsInitiated: { select: { memberTwo: { select: { profile: { select: { name: true } } } } } }, conversationsReceived: { select: { memberOne: { select: { profile: { select: { name: true } } } } } } },
+        select: {
+          conversationsInitiated: { select: { memberTwo: { select: { profile: { select: { name: true } } } } } },
+          conversationsReceived: { select: { memberOne: { select: { profile: { select: { name: true } } } } } },
+        },
       })
-      return { created, reversed: reversed.id, again: again.id, duplicate, byKey, alice, bob, withOwner: withOwner.memberOne.profile.name, ofAlice }
+      return {
+        created,
+        reversed: reversed.id,
+        again: again.id,
+        duplicate,
+        byKey,
+        alice,
+        bob,
+        withOwner: withOwner.memberOne.profile.name,
+        ofAlice,
+      }
     },
     check(r, s) {
-      expect(r.created).toMatchObject({ memberOneId: s.m.alice, memberTwoId: s.m.bob, memberOne: { id: s.m.alice, profile: { name: 'alice' } }, memberTwo: { id: s.m.bob, role: 'GUEST', profile: { name: 'bob' } } })
+      expect(r.created).toMatchObject({
+        memberOneId: s.m.alice,
+        memberTwoId: s.m.bob,
+        memberOne: { id: s.m.alice, profile: { name: 'alice' } },
+        memberTwo: { id: s.m.bob, role: 'GUEST', profile: { name: 'bob' } },
+      })
       expect(r.reversed).toBe(r.created.id)
       expect(r.again).toBe(r.created.id)
       expect(r.duplicate).toEqual(ERR('P2002'))
       expect(r.byKey).toEqual({ id: r.created.id })
-      expect(r.alice).toEqual({ conversationsInitiated: [{ id: r.created.id, memberTwoId: s.m.bob }], conversationsReceived: [] })
+      expect(r.alice).toEqual({
+        conversationsInitiated: [{ id: r.created.id, memberTwoId: s.m.bob }],
+        conversationsReceived: [],
+      })
       expect(r.bob.conversationsInitiated).toEqual([])
-      expect(r.bob.conversationsReceived).toEqual([{ id: r.created.id, memberOneId: s.m.alice, memberTwoId: s.m.bob, memberOne: { profile: { name: 'alice' } } }])
+      expect(r.bob.conversationsReceived).toEqual([
+        { id: r.created.id, memberOneId: s.m.alice, memberTwoId: s.m.bob, memberOne: { profile: { name: 'alice' } } },
+      ])
       expect(r.withOwner).toBe('owner')
-      expect(r.ofAlice).toEqual({ conversationsInitiated: [{ memberTwo: { profile: { name: 'bob' } } }], conversationsReceived: [{ memberOne: { profile: { name: 'owner' } } }] })
+      expect(r.ofAlice).toEqual({
+        conversationsInitiated: [{ memberTwo: { profile: { name: 'bob' } } }],
+        conversationsReceived: [{ memberOne: { profile: { name: 'owner' } } }],
+      })
     },
   },
   {
@@ -575,7 +835,12 @@ export const chatSteps: ChatStep[] = [
     async run(c, s) {
       const who = [s.m.alice, s.m.bob]
       const many = await c.directMessage.createMany({
-        data: Array.from({ length: 12 }, (_, i) => ({ content: `d${String(i).padStart(2, '0')}`, memberId: who[i % 2], conversationId: s.conversation, createdAt: minute(DMS, i) })),
+        data: Array.from({ length: 12 }, (_, i) => ({
+          content: `d${String(i).padStart(2, '0')}`,
+          memberId: who[i % 2],
+          conversationId: s.conversation,
+          createdAt: minute(DMS, i),
+        })),
       })
       // a nested create through the conversation
       const nested = await c.conversation.update({
@@ -585,9 +850,22 @@ export const chatSteps: ChatStep[] = [
       })
       const pages = await allPages((cursor) => conversationPage(c, s.conversation!, cursor), 5)
       for (const page of pages) for (const m of page) s.dm[m.content] = m.id
-      const edited = await c.directMessage.update({ where: { id: s.dm.d03, memberId: s.m.bob, deleted: false }, data: { content: 'd03 (edited)' }, select: { content: true, deleted: true } })
-      const notMine = await outcome(c.directMessage.update({ where: { id: s.dm.d03, memberId: s.m.alice, deleted: false }, data: { content: 'x' } }))
-      const deleted = await c.directMessage.update({ where: { id: s.dm.d04, conversationId: s.conversation, deleted: false }, data: { fileUrl: null, content: DELETED, deleted: true }, select: { content: true, deleted: true, fileUrl: true } })
+      const edited = await c.directMessage.update({
+        where: { id: s.dm.d03, memberId: s.m.bob, deleted: false },
+        data: { content: 'd03 (edited)' },
+        select: { content: true, deleted: true },
+      })
+      const notMine = await outcome(
+        c.directMessage.update({
+          where: { id: s.dm.d03, memberId: s.m.alice, deleted: false },
+          data: { content: 'x' },
+        }),
+      )
+      const deleted = await c.directMessage.update({
+        where: { id: s.dm.d04, conversationId: s.conversation, deleted: false },
+        data: { fileUrl: null, content: DELETED, deleted: true },
+        select: { content: true, deleted: true, fileUrl: true },
+      })
       const first = await conversationPage(c, s.conversation!, s.dm.d08)
       const count = await c.directMessage.count({ where: { conversationId: s.conversation, deleted: false } })
       // a conversation in the other server, connected by the members' compound key, with its first message
@@ -600,35 +878,98 @@ export const chatSteps: ChatStep[] = [
         include: { directMessages: { select: { content: true } } },
       })
       s.sideConversation = side.id
-      return { many, nested, pages: pages.map((p) => contents(p)), authors: pages.flat().map((m: any) => m.member.profile.name), edited, notMine, deleted, first: first.map((m: any) => [m.content, m.deleted]), count, side }
+      return {
+        many,
+        nested,
+        pages: pages.map((p) => contents(p)),
+        authors: pages.flat().map((m: any) => m.member.profile.name),
+        edited,
+        notMine,
+        deleted,
+        first: first.map((m: any) => [m.content, m.deleted]),
+        count,
+        side,
+      }
     },
     check(r, s) {
       expect(r.many).toEqual({ count: 12 })
       expect(r.nested).toMatchObject({ id: s.conversation, _count: { directMessages: 13 } })
-      expect(r.pages).toEqual([['d12', 'd11', 'd10', 'd09', 'd08'], ['d07', 'd06', 'd05', 'd04', 'd03'], ['d02', 'd01', 'd00']])
-      expect(r.authors).toEqual(['bob', 'bob', 'alice', 'bob', 'alice', 'bob', 'alice', 'bob', 'alice', 'bob', 'alice', 'bob', 'alice'])
+      expect(r.pages).toEqual([
+        ['d12', 'd11', 'd10', 'd09', 'd08'],
+        ['d07', 'd06', 'd05', 'd04', 'd03'],
+        ['d02', 'd01', 'd00'],
+      ])
+      expect(r.authors).toEqual([
+        'bob',
+        'bob',
+        'alice',
+        'bob',
+        'alice',
+        'bob',
+        'alice',
+        'bob',
+        'alice',
+        'bob',
+        'alice',
+        'bob',
+        'alice',
+      ])
       expect(r.edited).toEqual({ content: 'd03 (edited)', deleted: false })
       expect(r.notMine).toEqual(ERR('P2025'))
       expect(r.deleted).toEqual({ content: DELETED, deleted: true, fileUrl: null })
-      expect(r.first).toEqual([['d07', false], ['d06', false], ['d05', false], [DELETED, true], ['d03 (edited)', false]])
+      expect(r.first).toEqual([
+        ['d07', false],
+        ['d06', false],
+        ['d05', false],
+        [DELETED, true],
+        ['d03 (edited)', false],
+      ])
       expect(r.count).toBe(12)
-      expect(r.side).toMatchObject({ memberOneId: s.sideM.bob, memberTwoId: s.sideM.alice, directMessages: [{ content: 'side hello' }] })
+      expect(r.side).toMatchObject({
+        memberOneId: s.sideM.bob,
+        memberTwoId: s.sideM.alice,
+        directMessages: [{ content: 'side hello' }],
+      })
     },
   },
   {
     name: 'regenerating an invite code: only the owner; the old code stops working and can be reused by another server',
     async run(c, s) {
-      const byGuest = await outcome(c.server.update({ where: { id: s.hq, profileId: s.p.bob }, data: { inviteCode: s.newInvite } }))
-      const regenerated = await c.server.update({ where: { id: s.hq, profileId: s.p.owner }, data: { inviteCode: s.newInvite }, select: { inviteCode: true } })
+      const byGuest = await outcome(
+        c.server.update({ where: { id: s.hq, profileId: s.p.bob }, data: { inviteCode: s.newInvite } }),
+      )
+      const regenerated = await c.server.update({
+        where: { id: s.hq, profileId: s.p.owner },
+        data: { inviteCode: s.newInvite },
+        select: { inviteCode: true },
+      })
       const oldCode = await c.server.findUnique({ where: { inviteCode: s.invite } })
       const joinOld = await outcome(join(c, s.invite, s.p.dave))
       const newCode = await c.server.findUnique({ where: { inviteCode: s.newInvite }, select: { id: true } })
       const joinNew = await join(c, s.newInvite, s.p.dave)
-      const dave = await c.member.findUnique({ where: { profileId_serverId: { profileId: s.p.dave, serverId: s.hq } }, select: { role: true } })
+      const dave = await c.member.findUnique({
+        where: { profileId_serverId: { profileId: s.p.dave, serverId: s.hq } },
+        select: { role: true },
+      })
       const taken = await outcome(c.server.update({ where: { id: s.side }, data: { inviteCode: s.newInvite } }))
-      const reused = await c.server.update({ where: { id: s.side, profileId: s.p.bob }, data: { inviteCode: s.invite }, select: { id: true, inviteCode: true } })
+      const reused = await c.server.update({
+        where: { id: s.side, profileId: s.p.bob },
+        data: { inviteCode: s.invite },
+        select: { id: true, inviteCode: true },
+      })
       const oldNow = await c.server.findUnique({ where: { inviteCode: s.invite }, select: { name: true } })
-      return { byGuest, regenerated, oldCode, joinOld, newCode, joinNew: joinNew.inviteCode, dave, taken, reused, oldNow }
+      return {
+        byGuest,
+        regenerated,
+        oldCode,
+        joinOld,
+        newCode,
+        joinNew: joinNew.inviteCode,
+        dave,
+        taken,
+        reused,
+        oldNow,
+      }
     },
     check(r, s) {
       expect(r.byGuest).toEqual(ERR('P2025'))
@@ -661,14 +1002,18 @@ export const chatSteps: ChatStep[] = [
         byInvite: await c.server.findUnique({ where: { inviteCode: s.newInvite } }),
         members: await c.member.findMany({ where: { serverId: s.hq } }),
         membersById: await c.member.findMany({ where: { id: { in: hqMembers } } }),
-        membership: await c.member.findUnique({ where: { profileId_serverId: { profileId: s.p.alice, serverId: s.hq } } }),
+        membership: await c.member.findUnique({
+          where: { profileId_serverId: { profileId: s.p.alice, serverId: s.hq } },
+        }),
         channels: await c.channel.findMany({ where: { serverId: s.hq } }),
         channelsById: await c.channel.findMany({ where: { id: { in: hqChannels } } }),
         messages: await c.message.findMany({ where: { channelId: { in: hqChannels } } }),
         messageById: await c.message.findUnique({ where: { id: s.msg.m00 } }),
         conversation: await c.conversation.findUnique({ where: { id: s.conversation } }),
         conversationsByMember: await c.conversation.findMany({ where: { memberOneId: s.m.alice } }),
-        conversationByPair: await c.conversation.findUnique({ where: { memberOneId_memberTwoId: { memberOneId: s.m.alice, memberTwoId: s.m.bob } } }),
+        conversationByPair: await c.conversation.findUnique({
+          where: { memberOneId_memberTwoId: { memberOneId: s.m.alice, memberTwoId: s.m.bob } },
+        }),
         dms: await c.directMessage.findMany({ where: { conversationId: s.conversation } }),
         dmById: await c.directMessage.findUnique({ where: { id: s.dm.d00 } }),
         dmsByMember: await c.directMessage.findMany({ where: { memberId: s.m.bob } }),
@@ -677,14 +1022,31 @@ export const chatSteps: ChatStep[] = [
         profiles: await c.profile.count({ where: { id: { in: Object.values(s.p) } } }),
         side: await c.server.findUnique({
           where: { id: s.side },
-          select: { name: true, inviteCode: true, channels: { select: { name: true } }, members: { orderBy: { profileId: 'asc' }, select: { role: true, profile: { select: { name: true } } } } },
+          select: {
+            name: true,
+            inviteCode: true,
+            channels: { select: { name: true } },
+            members: { orderBy: { profileId: 'asc' }, select: { role: true, profile: { select: { name: true } } } },
+          },
         }),
-        sideConversation: await c.conversation.findUnique({ where: { id: s.sideConversation }, select: { directMessages: { select: { content: true } } } }),
-        servers: await c.server.findMany({ where: { members: { some: { profileId: s.p.alice } } }, select: { name: true } }),
+        sideConversation: await c.conversation.findUnique({
+          where: { id: s.sideConversation },
+          select: { directMessages: { select: { content: true } } },
+        }),
+        servers: await c.server.findMany({
+          where: { members: { some: { profileId: s.p.alice } } },
+          select: { name: true },
+        }),
       }
       // the deleted server's keys are free again: its invite code, and a membership of the same profile
       const reuse = await c.server.create({
-        data: { name: 'HQ again', inviteCode: s.newInvite, profileId: s.p.owner, createdAt: at('2024-08-01T00:00:00.000Z'), members: { create: { profileId: s.p.owner, role: 'ADMIN' } } },
+        data: {
+          name: 'HQ again',
+          inviteCode: s.newInvite,
+          profileId: s.p.owner,
+          createdAt: at('2024-08-01T00:00:00.000Z'),
+          members: { create: { profileId: s.p.owner, role: 'ADMIN' } },
+        },
         select: { name: true, inviteCode: true, members: { select: { role: true } } },
       })
       return { before, byMember, deleted, again, left, kept, reuse }
@@ -695,11 +1057,32 @@ export const chatSteps: ChatStep[] = [
       expect(r.deleted).toMatchObject({ id: s.hq, name: 'HQ', inviteCode: s.newInvite, profileId: s.p.owner })
       expect(r.again).toEqual(ERR('P2025'))
       expect(r.left).toEqual({
-        server: null, byInvite: null, members: [], membersById: [], membership: null, channels: [], channelsById: [], messages: [], messageById: null,
-        conversation: null, conversationsByMember: [], conversationByPair: null, dms: [], dmById: null, dmsByMember: [],
+        server: null,
+        byInvite: null,
+        members: [],
+        membersById: [],
+        membership: null,
+        channels: [],
+        channelsById: [],
+        messages: [],
+        messageById: null,
+        conversation: null,
+        conversationsByMember: [],
+        conversationByPair: null,
+        dms: [],
+        dmById: null,
+        dmsByMember: [],
       })
       expect(r.kept.profiles).toBe(5)
-      expect(r.kept.side).toEqual({ name: 'Side', inviteCode: s.invite, channels: [{ name: 'general' }], members: [{ role: 'GUEST', profile: { name: 'alice' } }, { role: 'ADMIN', profile: { name: 'bob' } }] })
+      expect(r.kept.side).toEqual({
+        name: 'Side',
+        inviteCode: s.invite,
+        channels: [{ name: 'general' }],
+        members: [
+          { role: 'GUEST', profile: { name: 'alice' } },
+          { role: 'ADMIN', profile: { name: 'bob' } },
+        ],
+      })
       expect(r.kept.sideConversation).toEqual({ directMessages: [{ content: 'side hello' }] })
       expect(r.kept.servers).toEqual([{ name: 'Side' }])
       expect(r.reuse).toEqual({ name: 'HQ again', inviteCode: s.newInvite, members: [{ role: 'ADMIN' }] })

@@ -40,7 +40,13 @@ export async function resetTestDatabases(): Promise<void> {
   const { creditsSchema } = await import('../../src/credits/index.js')
   const { layout, ...models } = await import('./schema.js')
   const ddl = (['postgres', 'scylla'] as const).flatMap((backend) =>
-    createDb({ schema: { ...models, ...creditsSchema }, backend, postgres: { url: process.env.DATABASE_URL! }, scylla: { keyspace: 'tandem_test' }, layout: layout as never }).$ddl(),
+    createDb({
+      schema: { ...models, ...creditsSchema },
+      backend,
+      postgres: { url: process.env.DATABASE_URL! },
+      scylla: { keyspace: 'tandem_test' },
+      layout: layout as never,
+    }).$ddl(),
   )
   const fingerprint = createHash('sha1').update(JSON.stringify(ddl)).digest('hex')
   await recreateTestDatabases(fingerprint)
@@ -62,14 +68,19 @@ async function recreateTestDatabases(fingerprint: string): Promise<void> {
     }
     const exists = await admin.unsafe(`SELECT 1 FROM pg_database WHERE datname = 'tandem_test'`)
     if (exists.length === 0) {
-      await admin.unsafe(`CREATE DATABASE tandem_test TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`)
+      await admin.unsafe(
+        `CREATE DATABASE tandem_test TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`,
+      )
     }
   } finally {
     await admin.end()
   }
   if (!drop) return
   const { default: cassandra } = await import('cassandra-driver')
-  const client = new cassandra.Client({ contactPoints: process.env.SCYLLA_HOSTS!.split(','), localDataCenter: process.env.SCYLLA_DATACENTER ?? 'datacenter1' })
+  const client = new cassandra.Client({
+    contactPoints: process.env.SCYLLA_HOSTS!.split(','),
+    localDataCenter: process.env.SCYLLA_DATACENTER ?? 'datacenter1',
+  })
   try {
     await client.execute('DROP KEYSPACE IF EXISTS tandem_test', [], { readTimeout: 60_000 })
   } finally {

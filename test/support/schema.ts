@@ -2,7 +2,26 @@
 // conversations between two members and their direct messages)
 // plus a model with every supported column type and a model with a composite primary key.
 import { relations } from 'drizzle-orm'
-import { bigint, boolean, date, doublePrecision, index, integer, json, jsonb, numeric, pgEnum, pgTable, primaryKey, real, text, timestamp, unique, uuid, varchar } from 'drizzle-orm/pg-core'
+import {
+  bigint,
+  boolean,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  json,
+  jsonb,
+  numeric,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+  unique,
+  uuid,
+  varchar,
+} from 'drizzle-orm/pg-core'
 
 export const memberRole = pgEnum('member_role', ['ADMIN', 'MODERATOR', 'GUEST'])
 export const channelType = pgEnum('channel_type', ['TEXT', 'AUDIO', 'VIDEO'])
@@ -14,30 +33,45 @@ export const profile = pgTable('profile', {
   email: text('email'),
   imageUrl: text('image_url'),
   createdAt: timestamp('created_at').notNull().defaultNow(),
-  updatedAt: timestamp('updated_at').notNull().defaultNow().$onUpdate(() => new Date()),
+  updatedAt: timestamp('updated_at')
+    .notNull()
+    .defaultNow()
+    .$onUpdate(() => new Date()),
 })
 
 export const server = pgTable('server', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull(),
   inviteCode: text('invite_code').notNull().unique(),
-  profileId: uuid('profile_id').notNull().references(() => profile.id, { onDelete: 'cascade' }),
+  profileId: uuid('profile_id')
+    .notNull()
+    .references(() => profile.id, { onDelete: 'cascade' }),
   createdAt: timestamp('created_at').notNull().defaultNow(),
 })
 
-export const member = pgTable('member', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  role: memberRole('role').notNull().default('GUEST'),
-  profileId: uuid('profile_id').notNull().references(() => profile.id, { onDelete: 'cascade' }),
-  serverId: uuid('server_id').notNull().references(() => server.id, { onDelete: 'cascade' }),
-  createdAt: timestamp('created_at').notNull().defaultNow(),
-}, (t) => [unique('member_profile_server').on(t.profileId, t.serverId)])
+export const member = pgTable(
+  'member',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    role: memberRole('role').notNull().default('GUEST'),
+    profileId: uuid('profile_id')
+      .notNull()
+      .references(() => profile.id, { onDelete: 'cascade' }),
+    serverId: uuid('server_id')
+      .notNull()
+      .references(() => server.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at').notNull().defaultNow(),
+  },
+  (t) => [unique('member_profile_server').on(t.profileId, t.serverId)],
+)
 
 export const channel = pgTable('channel', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull(),
   type: channelType('type').notNull().default('TEXT'),
-  serverId: uuid('server_id').notNull().references(() => server.id, { onDelete: 'cascade' }),
+  serverId: uuid('server_id')
+    .notNull()
+    .references(() => server.id, { onDelete: 'cascade' }),
   createdAt: timestamp('created_at').notNull().defaultNow(),
 })
 
@@ -45,70 +79,107 @@ export const message = pgTable('message', {
   id: uuid('id').primaryKey().defaultRandom(),
   content: text('content').notNull(),
   fileUrl: text('file_url'),
-  memberId: uuid('member_id').notNull().references(() => member.id, { onDelete: 'cascade' }),
-  channelId: uuid('channel_id').notNull().references(() => channel.id, { onDelete: 'cascade' }),
+  memberId: uuid('member_id')
+    .notNull()
+    .references(() => member.id, { onDelete: 'cascade' }),
+  channelId: uuid('channel_id')
+    .notNull()
+    .references(() => channel.id, { onDelete: 'cascade' }),
   deleted: boolean('deleted').notNull().default(false),
   createdAt: timestamp('created_at').notNull().defaultNow(),
-  updatedAt: timestamp('updated_at').notNull().defaultNow().$onUpdate(() => new Date()),
+  updatedAt: timestamp('updated_at')
+    .notNull()
+    .defaultNow()
+    .$onUpdate(() => new Date()),
 })
 
 /** A conversation between two members (one pair once; the pair is ordered as created). */
-export const conversation = pgTable('conversation', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  memberOneId: uuid('member_one_id').notNull().references(() => member.id, { onDelete: 'cascade' }),
-  memberTwoId: uuid('member_two_id').notNull().references(() => member.id, { onDelete: 'cascade' }),
-}, (t) => [unique('conversation_member_one_member_two').on(t.memberOneId, t.memberTwoId), index('conversation_member_two_idx').on(t.memberTwoId)])
+export const conversation = pgTable(
+  'conversation',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    memberOneId: uuid('member_one_id')
+      .notNull()
+      .references(() => member.id, { onDelete: 'cascade' }),
+    memberTwoId: uuid('member_two_id')
+      .notNull()
+      .references(() => member.id, { onDelete: 'cascade' }),
+  },
+  (t) => [
+    unique('conversation_member_one_member_two').on(t.memberOneId, t.memberTwoId),
+    index('conversation_member_two_idx').on(t.memberTwoId),
+  ],
+)
 
 /** The feed of a conversation: see `layout` below. */
 export const directMessage = pgTable('direct_message', {
   id: uuid('id').primaryKey().defaultRandom(),
   content: text('content').notNull(),
   fileUrl: text('file_url'),
-  memberId: uuid('member_id').notNull().references(() => member.id, { onDelete: 'cascade' }),
-  conversationId: uuid('conversation_id').notNull().references(() => conversation.id, { onDelete: 'cascade' }),
+  memberId: uuid('member_id')
+    .notNull()
+    .references(() => member.id, { onDelete: 'cascade' }),
+  conversationId: uuid('conversation_id')
+    .notNull()
+    .references(() => conversation.id, { onDelete: 'cascade' }),
   deleted: boolean('deleted').notNull().default(false),
   createdAt: timestamp('created_at').notNull().defaultNow(),
-  updatedAt: timestamp('updated_at').notNull().defaultNow().$onUpdate(() => new Date()),
+  updatedAt: timestamp('updated_at')
+    .notNull()
+    .defaultNow()
+    .$onUpdate(() => new Date()),
 })
 
 /** Every supported column type; `group` is an index so ScyllaDB can read rows by it. */
-export const sample = pgTable('sample', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  group: text('group').notNull(),
-  label: varchar('label', { length: 200 }),
-  count: integer('count').notNull().default(0),
-  big: bigint('big', { mode: 'number' }),
-  huge: bigint('huge', { mode: 'bigint' }),
-  flag: boolean('flag'),
-  ratio: real('ratio'),
-  score: doublePrecision('score'),
-  price: numeric('price', { precision: 12, scale: 2 }),
-  at: timestamp('at'),
-  day: date('day'),
-  doc: json('doc'),
-  docb: jsonb('docb'),
-  role: memberRole('role'),
-  code: text('code').unique(),
-  slug: text('slug').$defaultFn(() => 'generated'),
-}, (t) => [index('sample_group_idx').on(t.group), unique('sample_group_label').on(t.group, t.label)])
+export const sample = pgTable(
+  'sample',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    group: text('group').notNull(),
+    label: varchar('label', { length: 200 }),
+    count: integer('count').notNull().default(0),
+    big: bigint('big', { mode: 'number' }),
+    huge: bigint('huge', { mode: 'bigint' }),
+    flag: boolean('flag'),
+    ratio: real('ratio'),
+    score: doublePrecision('score'),
+    price: numeric('price', { precision: 12, scale: 2 }),
+    at: timestamp('at'),
+    day: date('day'),
+    doc: json('doc'),
+    docb: jsonb('docb'),
+    role: memberRole('role'),
+    code: text('code').unique(),
+    slug: text('slug').$defaultFn(() => 'generated'),
+  },
+  (t) => [index('sample_group_idx').on(t.group), unique('sample_group_label').on(t.group, t.label)],
+)
 
 /** A composite primary key (partitioned by both fields on ScyllaDB). */
-export const setting = pgTable('setting', {
-  scope: text('scope').notNull(),
-  key: text('key').notNull(),
-  value: text('value').notNull(),
-  version: integer('version').notNull().default(1),
-}, (t) => [primaryKey({ columns: [t.scope, t.key] })])
+export const setting = pgTable(
+  'setting',
+  {
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] })],
+)
 
 /** A time-series feed with a layout: see `layout` below. */
-export const event = pgTable('event', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  stream: text('stream').notNull(),
-  seq: integer('seq').notNull(),
-  kind: text('kind').notNull(),
-  payload: jsonb('payload'),
-  at: timestamp('at').notNull().defaultNow(),
-}, (t) => [index('event_kind_idx').on(t.kind)])
+export const event = pgTable(
+  'event',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    stream: text('stream').notNull(),
+    seq: integer('seq').notNull(),
+    kind: text('kind').notNull(),
+    payload: jsonb('payload'),
+    at: timestamp('at').notNull().defaultNow(),
+  },
+  (t) => [index('event_kind_idx').on(t.kind)],
+)
 
 export const profileRelations = relations(profile, ({ many }) => ({ servers: many(server), members: many(member) }))
 export const serverRelations = relations(server, ({ one, many }) => ({
@@ -143,7 +214,25 @@ export const directMessageRelations = relations(directMessage, ({ one }) => ({
 }))
 
 export const layout = {
-  message: { partitionKey: ['channelId'], clusteringKey: [['createdAt', 'desc'], ['id', 'desc']] },
-  directMessage: { partitionKey: ['conversationId'], clusteringKey: [['createdAt', 'desc'], ['id', 'desc']] },
-  event: { partitionKey: ['stream'], clusteringKey: [['seq', 'asc'], ['id', 'asc']] },
+  message: {
+    partitionKey: ['channelId'],
+    clusteringKey: [
+      ['createdAt', 'desc'],
+      ['id', 'desc'],
+    ],
+  },
+  directMessage: {
+    partitionKey: ['conversationId'],
+    clusteringKey: [
+      ['createdAt', 'desc'],
+      ['id', 'desc'],
+    ],
+  },
+  event: {
+    partitionKey: ['stream'],
+    clusteringKey: [
+      ['seq', 'asc'],
+      ['id', 'asc'],
+    ],
+  },
 } as const

@@ -32,7 +32,12 @@ describe('the client', () => {
     expectTypeOf(db.$backend).toEqualTypeOf<'postgres' | 'scylla'>()
     expectTypeOf(db.$push).returns.toEqualTypeOf<Promise<void>>()
     expectTypeOf(db.$ddl).returns.toEqualTypeOf<string[]>()
-    expectTypeOf(db.$health).returns.resolves.toEqualTypeOf<{ backend: 'postgres' | 'scylla'; ok: boolean; latencyMs: number; error?: string }>()
+    expectTypeOf(db.$health).returns.resolves.toEqualTypeOf<{
+      backend: 'postgres' | 'scylla'
+      ok: boolean
+      latencyMs: number
+      error?: string
+    }>()
     expectTypeOf(db.$disconnect).returns.toEqualTypeOf<Promise<void>>()
   })
 
@@ -72,20 +77,30 @@ describe('read results', () => {
     expectTypeOf(db.profile.findUnique({ where: { id: 'x' } })).resolves.toEqualTypeOf<Profile | null>()
     expectTypeOf(db.profile.findUniqueOrThrow({ where: { userId: 'u' } })).resolves.toEqualTypeOf<Profile>()
     expectTypeOf(db.profile.findFirst()).resolves.toEqualTypeOf<Profile | null>()
-    expectTypeOf(db.profile.findFirst({ where: { name: 'n' }, orderBy: { createdAt: 'desc' } })).resolves.toEqualTypeOf<Profile | null>()
+    expectTypeOf(
+      db.profile.findFirst({ where: { name: 'n' }, orderBy: { createdAt: 'desc' } }),
+    ).resolves.toEqualTypeOf<Profile | null>()
     expectTypeOf(db.profile.findFirstOrThrow({ where: { name: 'n' } })).resolves.toEqualTypeOf<Profile>()
   })
 
   test('findMany resolves to a list of rows', () => {
     expectTypeOf(db.profile.findMany()).resolves.toEqualTypeOf<Profile[]>()
-    expectTypeOf(db.profile.findMany({ where: { email: null }, take: 10, skip: 5, cursor: { id: 'x' } })).resolves.toEqualTypeOf<Profile[]>()
+    expectTypeOf(
+      db.profile.findMany({ where: { email: null }, take: 10, skip: 5, cursor: { id: 'x' } }),
+    ).resolves.toEqualTypeOf<Profile[]>()
     expectTypeOf(db.member.findMany()).resolves.items.toHaveProperty('role').toEqualTypeOf<Role>()
   })
 
   test('select keeps the fields selected with true', () => {
-    expectTypeOf(db.profile.findMany({ select: { id: true, email: true } })).resolves.toEqualTypeOf<{ id: string; email: string | null }[]>()
-    expectTypeOf(db.profile.findUnique({ where: { id: 'x' }, select: { name: true, createdAt: true } })).resolves.toEqualTypeOf<{ name: string; createdAt: Date } | null>()
-    expectTypeOf(db.profile.findFirst({ select: { id: true, name: false } })).resolves.toEqualTypeOf<{ id: string } | null>()
+    expectTypeOf(db.profile.findMany({ select: { id: true, email: true } })).resolves.toEqualTypeOf<
+      { id: string; email: string | null }[]
+    >()
+    expectTypeOf(
+      db.profile.findUnique({ where: { id: 'x' }, select: { name: true, createdAt: true } }),
+    ).resolves.toEqualTypeOf<{ name: string; createdAt: Date } | null>()
+    expectTypeOf(db.profile.findFirst({ select: { id: true, name: false } })).resolves.toEqualTypeOf<{
+      id: string
+    } | null>()
   })
 
   test('omit drops the fields omitted with true', () => {
@@ -104,27 +119,57 @@ describe('read results', () => {
 describe('write results', () => {
   test('create, update, upsert and delete resolve to the row, narrowed by select / omit', () => {
     expectTypeOf(db.profile.create({ data: { userId: 'u', name: 'n' } })).resolves.toEqualTypeOf<Profile>()
-    expectTypeOf(db.profile.create({ data: { userId: 'u', name: 'n' }, select: { id: true } })).resolves.toEqualTypeOf<{ id: string }>()
+    expectTypeOf(db.profile.create({ data: { userId: 'u', name: 'n' }, select: { id: true } })).resolves.toEqualTypeOf<{
+      id: string
+    }>()
     expectTypeOf(db.profile.update({ where: { id: 'x' }, data: { name: 'm' } })).resolves.toEqualTypeOf<Profile>()
-    expectTypeOf(db.profile.update({ where: { id: 'x' }, data: { name: 'm' }, select: { name: true } })).resolves.toEqualTypeOf<{ name: string }>()
-    expectTypeOf(db.profile.upsert({ where: { userId: 'u' }, create: { userId: 'u', name: 'n' }, update: {} })).resolves.toEqualTypeOf<Profile>()
-    expectTypeOf(db.profile.upsert({ where: { userId: 'u' }, create: { userId: 'u', name: 'n' }, update: {}, omit: { createdAt: true, updatedAt: true } }))
-      .resolves.toEqualTypeOf<{ id: string; userId: string; name: string; email: string | null; imageUrl: string | null }>()
+    expectTypeOf(
+      db.profile.update({ where: { id: 'x' }, data: { name: 'm' }, select: { name: true } }),
+    ).resolves.toEqualTypeOf<{ name: string }>()
+    expectTypeOf(
+      db.profile.upsert({ where: { userId: 'u' }, create: { userId: 'u', name: 'n' }, update: {} }),
+    ).resolves.toEqualTypeOf<Profile>()
+    expectTypeOf(
+      db.profile.upsert({
+        where: { userId: 'u' },
+        create: { userId: 'u', name: 'n' },
+        update: {},
+        omit: { createdAt: true, updatedAt: true },
+      }),
+    ).resolves.toEqualTypeOf<{
+      id: string
+      userId: string
+      name: string
+      email: string | null
+      imageUrl: string | null
+    }>()
     expectTypeOf(db.profile.delete({ where: { id: 'x' } })).resolves.toEqualTypeOf<Profile>()
-    expectTypeOf(db.profile.delete({ where: { id: 'x' }, select: { userId: true } })).resolves.toEqualTypeOf<{ userId: string }>()
+    expectTypeOf(db.profile.delete({ where: { id: 'x' }, select: { userId: true } })).resolves.toEqualTypeOf<{
+      userId: string
+    }>()
   })
 
   test('createMany, updateMany and deleteMany resolve to { count }', () => {
-    expectTypeOf(db.profile.createMany({ data: [{ userId: 'u', name: 'n' }] })).resolves.toEqualTypeOf<{ count: number }>()
-    expectTypeOf(db.profile.createMany({ data: { userId: 'u', name: 'n' }, skipDuplicates: true })).resolves.toEqualTypeOf<{ count: number }>()
-    expectTypeOf(db.profile.updateMany({ where: { name: 'n' }, data: { name: 'm' } })).resolves.toEqualTypeOf<{ count: number }>()
+    expectTypeOf(db.profile.createMany({ data: [{ userId: 'u', name: 'n' }] })).resolves.toEqualTypeOf<{
+      count: number
+    }>()
+    expectTypeOf(
+      db.profile.createMany({ data: { userId: 'u', name: 'n' }, skipDuplicates: true }),
+    ).resolves.toEqualTypeOf<{ count: number }>()
+    expectTypeOf(db.profile.updateMany({ where: { name: 'n' }, data: { name: 'm' } })).resolves.toEqualTypeOf<{
+      count: number
+    }>()
     expectTypeOf(db.profile.deleteMany()).resolves.toEqualTypeOf<{ count: number }>()
     expectTypeOf(db.profile.deleteMany({ where: { email: null } })).resolves.toEqualTypeOf<{ count: number }>()
   })
 
   test('createManyAndReturn resolves to the rows, narrowed by select / omit', () => {
-    expectTypeOf(db.profile.createManyAndReturn({ data: [{ userId: 'u', name: 'n' }] })).resolves.toEqualTypeOf<Profile[]>()
-    expectTypeOf(db.profile.createManyAndReturn({ data: [{ userId: 'u', name: 'n' }], select: { id: true } })).resolves.toEqualTypeOf<{ id: string }[]>()
+    expectTypeOf(db.profile.createManyAndReturn({ data: [{ userId: 'u', name: 'n' }] })).resolves.toEqualTypeOf<
+      Profile[]
+    >()
+    expectTypeOf(
+      db.profile.createManyAndReturn({ data: [{ userId: 'u', name: 'n' }], select: { id: true } }),
+    ).resolves.toEqualTypeOf<{ id: string }[]>()
   })
 
   test('createMany takes no select (its result is a count)', () => {
@@ -137,12 +182,19 @@ describe('count', () => {
   test('count() and count({ where }) resolve to a number', () => {
     expectTypeOf(db.profile.count()).resolves.toEqualTypeOf<number>()
     expectTypeOf(db.profile.count({ where: { name: { startsWith: 'a' } } })).resolves.toEqualTypeOf<number>()
-    expectTypeOf(db.profile.count({ where: { email: null }, orderBy: { name: 'asc' }, take: 10, skip: 1, cursor: { id: 'x' } })).resolves.toEqualTypeOf<number>()
+    expectTypeOf(
+      db.profile.count({ where: { email: null }, orderBy: { name: 'asc' }, take: 10, skip: 1, cursor: { id: 'x' } }),
+    ).resolves.toEqualTypeOf<number>()
   })
 
   test('count({ select }) resolves to one number per key selected with true, _all for every row', () => {
-    expectTypeOf(db.profile.count({ select: { _all: true, email: true } })).resolves.toEqualTypeOf<{ _all: number; email: number }>()
-    expectTypeOf(db.profile.count({ where: { name: 'n' }, select: { email: true, imageUrl: false } })).resolves.toEqualTypeOf<{ email: number }>()
+    expectTypeOf(db.profile.count({ select: { _all: true, email: true } })).resolves.toEqualTypeOf<{
+      _all: number
+      email: number
+    }>()
+    expectTypeOf(
+      db.profile.count({ where: { name: 'n' }, select: { email: true, imageUrl: false } }),
+    ).resolves.toEqualTypeOf<{ email: number }>()
     expectTypeOf(db.sample.count({ select: { _all: true } })).resolves.toEqualTypeOf<{ _all: number }>()
   })
 
@@ -156,7 +208,10 @@ describe('count', () => {
 
 describe('explain', () => {
   test('takes a method name and resolves to the backend and statements', () => {
-    expectTypeOf(db.message.explain('findMany', { where: { channelId: 'c' }, take: 50 })).resolves.toEqualTypeOf<{ backend: 'postgres' | 'scylla'; statements: Statement[] }>()
+    expectTypeOf(db.message.explain('findMany', { where: { channelId: 'c' }, take: 50 })).resolves.toEqualTypeOf<{
+      backend: 'postgres' | 'scylla'
+      statements: Statement[]
+    }>()
     // @ts-expect-error not a model method
     db.message.explain('findEverything')
   })

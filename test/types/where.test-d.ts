@@ -13,7 +13,19 @@ const now = new Date()
 describe('where: field values', () => {
   test('a field takes a value of its column type', () => {
     db.profile.findMany({ where: { name: 'n', createdAt: now } })
-    db.sample.findMany({ where: { count: 1, big: 2, huge: 3n, flag: true, ratio: 0.5, price: '1.50', at: now, day: '2024-01-31', role: 'ADMIN' } })
+    db.sample.findMany({
+      where: {
+        count: 1,
+        big: 2,
+        huge: 3n,
+        flag: true,
+        ratio: 0.5,
+        price: '1.50',
+        at: now,
+        day: '2024-01-31',
+        role: 'ADMIN',
+      },
+    })
     db.setting.findMany({ where: { version: 2 } })
     // @ts-expect-error a number for a string field
     db.profile.findMany({ where: { name: 5 } })
@@ -58,14 +70,18 @@ describe('where: field values', () => {
 
   test('WhereInput maps each column to its value or a filter', () => {
     type W = WhereInput<typeof schema.profile>
-    expectTypeOf<W['email']>().toEqualTypeOf<string | null | import('../../src/index.js').FieldFilter<string | null> | undefined>()
+    expectTypeOf<W['email']>().toEqualTypeOf<
+      string | null | import('../../src/index.js').FieldFilter<string | null> | undefined
+    >()
     expectTypeOf<W['createdAt']>().toEqualTypeOf<Date | import('../../src/index.js').FieldFilter<Date> | undefined>()
   })
 })
 
 describe('where: filters', () => {
   test('equals, not, in, notIn on every field', () => {
-    db.profile.findMany({ where: { name: { equals: 'n' }, userId: { not: 'u' }, id: { in: ['a', 'b'] }, email: { notIn: ['x'] } } })
+    db.profile.findMany({
+      where: { name: { equals: 'n' }, userId: { not: 'u' }, id: { in: ['a', 'b'] }, email: { notIn: ['x'] } },
+    })
     db.sample.findMany({ where: { count: { in: [1, 2] }, flag: { not: true }, huge: { notIn: [1n] } } })
     db.profile.findMany({ where: { name: { not: { in: ['a'] } } } })
     // @ts-expect-error in takes a list
@@ -77,7 +93,9 @@ describe('where: filters', () => {
   })
 
   test('lt, lte, gt, gte on numbers, bigints, strings and Dates', () => {
-    db.sample.findMany({ where: { count: { lt: 5, gte: 1 }, huge: { gt: 1n }, ratio: { lte: 0.5 }, at: { gt: now }, group: { gte: 'a' } } })
+    db.sample.findMany({
+      where: { count: { lt: 5, gte: 1 }, huge: { gt: 1n }, ratio: { lte: 0.5 }, at: { gt: now }, group: { gte: 'a' } },
+    })
     // @ts-expect-error comparisons take the field's type
     db.sample.findMany({ where: { count: { lt: '5' } } })
     // @ts-expect-error no comparisons on booleans
@@ -85,7 +103,9 @@ describe('where: filters', () => {
   })
 
   test('contains, startsWith, endsWith and mode on strings only', () => {
-    db.profile.findMany({ where: { name: { contains: 'a' }, userId: { startsWith: 'u' }, email: { endsWith: '.com', mode: 'insensitive' } } })
+    db.profile.findMany({
+      where: { name: { contains: 'a' }, userId: { startsWith: 'u' }, email: { endsWith: '.com', mode: 'insensitive' } },
+    })
     db.profile.findMany({ where: { name: { equals: 'Ann', mode: 'default' } } })
     db.profile.findMany({ where: { name: { not: { contains: 'x' } } } })
     // @ts-expect-error contains on a number field
@@ -103,7 +123,13 @@ describe('where: filters', () => {
   })
 
   test('AND, OR, NOT combine wheres; AND and NOT take one or a list, OR a list', () => {
-    db.profile.findMany({ where: { AND: [{ name: 'a' }, { email: null }], OR: [{ userId: 'u' }, { name: { startsWith: 'b' } }], NOT: { email: { contains: 'x' } } } })
+    db.profile.findMany({
+      where: {
+        AND: [{ name: 'a' }, { email: null }],
+        OR: [{ userId: 'u' }, { name: { startsWith: 'b' } }],
+        NOT: { email: { contains: 'x' } },
+      },
+    })
     db.profile.findMany({ where: { AND: { name: 'a' }, NOT: [{ name: 'b' }, { OR: [{ email: null }] }] } })
     // @ts-expect-error OR takes a list (the runtime also accepts a single where)
     db.profile.findMany({ where: { OR: { name: 'a' } } })
@@ -115,7 +141,10 @@ describe('where: filters', () => {
     db.member.findUnique({ where: { profileId_serverId: { profileId: 'p', serverId: 's' } } })
     db.setting.findUnique({ where: { scope_key: { scope: 'app', key: 'theme' } } })
     db.sample.findUnique({ where: { group_label: { group: 'g', label: 'l' } } })
-    db.setting.update({ where: { scope_key: { scope: 'app', key: 'theme' } }, data: { value: 'dark', version: { increment: 1 } } })
+    db.setting.update({
+      where: { scope_key: { scope: 'app', key: 'theme' } },
+      data: { value: 'dark', version: { increment: 1 } },
+    })
   })
 
   test('unique methods need a where; all take the same where type', () => {
@@ -208,7 +237,9 @@ describe('known gaps (pinned as today, not endorsed)', () => {
     db.profile.findMany({ where: { members: { some: { role: 'ADMIN' } } } })
     db.profile.findMany({ where: { members: { some: { role: 5 } } } })
     // known gap: include compiles next to another argument and adds nothing to the result type (issue 12)
-    expectTypeOf(db.profile.findMany({ where: { name: 'n' }, include: { members: true } })).resolves.items.not.toHaveProperty('members')
+    expectTypeOf(
+      db.profile.findMany({ where: { name: 'n' }, include: { members: true } }),
+    ).resolves.items.not.toHaveProperty('members')
     // @ts-expect-error include alone is rejected: FindManyArgs has no include (issue 12)
     db.profile.findMany({ include: { members: true } })
   })

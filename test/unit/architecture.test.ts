@@ -9,14 +9,18 @@ import { describe, expect, it } from 'vitest'
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src')
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []))
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  )
 }
 
 /** file (relative to src) → the src files it imports (type-only imports too: they are dependencies of the design) */
 const graph = new Map<string, string[]>()
 for (const file of filesUnder(SRC)) {
   const text = readFileSync(file, 'utf8')
-  const targets = [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+'(\.{1,2}\/[^']+)'/gm)].map((m) => relative(SRC, resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts'))))
+  const targets = [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+'(\.{1,2}\/[^']+)'/gm)].map((m) =>
+    relative(SRC, resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts'))),
+  )
   graph.set(relative(SRC, file), [...new Set(targets)])
 }
 
@@ -63,18 +67,27 @@ describe('src layout', () => {
   })
 
   it('src/schema depends on nothing else in src but the error module', () => {
-    const outside = [...graph].filter(([f]) => f.startsWith('schema/')).flatMap(([f, ts]) => ts.filter((t) => !t.startsWith('schema/') && t !== 'errors.ts').map((t) => `${f} → ${t}`))
+    const outside = [...graph]
+      .filter(([f]) => f.startsWith('schema/'))
+      .flatMap(([f, ts]) => ts.filter((t) => !t.startsWith('schema/') && t !== 'errors.ts').map((t) => `${f} → ${t}`))
     expect(outside).toEqual([])
   })
 
   it('the front end (src/adapter) knows no backend and no credits', () => {
-    const wrong = [...graph].filter(([f]) => f.startsWith('adapter/')).flatMap(([f, ts]) => ts.filter((t) => /^(postgres|cql|credits)\//.test(t)).map((t) => `${f} → ${t}`))
+    const wrong = [...graph]
+      .filter(([f]) => f.startsWith('adapter/'))
+      .flatMap(([f, ts]) => ts.filter((t) => /^(postgres|cql|credits)\//.test(t)).map((t) => `${f} → ${t}`))
     expect(wrong).toEqual([])
   })
 
   it('the two backends do not import each other', () => {
     const wrong = [...graph].flatMap(([f, ts]) =>
-      ts.filter((t) => (f.startsWith('postgres/') && t.startsWith('cql/')) || (f.startsWith('cql/') && t.startsWith('postgres/'))).map((t) => `${f} → ${t}`),
+      ts
+        .filter(
+          (t) =>
+            (f.startsWith('postgres/') && t.startsWith('cql/')) || (f.startsWith('cql/') && t.startsWith('postgres/')),
+        )
+        .map((t) => `${f} → ${t}`),
     )
     expect(wrong).toEqual([])
   })

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest'
 import { normalizeOrderBy, normalizeUpdateData, normalizeWhere } from '../../src/adapter/normalize.js'
 import { shapeOf, templateOf, type Filter, type ReadQuery } from '../../src/adapter/query.js'
 import type { Operation } from '../../src/adapter/backend.js'
-import { deleteRow, insertRow, keyOf, qualified, selectBase, selectByKey, selectLookup, updateRow } from '../../src/cql/cql-statements.js'
+import {
+  deleteRow,
+  insertRow,
+  keyOf,
+  qualified,
+  selectBase,
+  selectByKey,
+  selectLookup,
+  updateRow,
+} from '../../src/cql/cql-statements.js'
 import { planRead, type BaseRead } from '../../src/cql/read-planner.js'
 import { ScyllaSession } from '../../src/cql/scylla-session.js'
 import { ScyllaBackend } from '../../src/cql/scylla-backend.js'
@@ -14,15 +23,30 @@ const KS = 'ks'
 const T1 = new Date('2024-01-01T00:00:00.000Z')
 
 // No connection is made: the executor is created on first I/O, and these tests do none.
-const session = new ScyllaSession(() => { throw new Error('no I/O in unit tests') }, KS, deriveAllTables(info, layout), () => {})
+const session = new ScyllaSession(
+  () => {
+    throw new Error('no I/O in unit tests')
+  },
+  KS,
+  deriveAllTables(info, layout),
+  () => {},
+)
 /** The statements (text + bound params) the read path issues for a base read of this query: one per partition. */
 function baseStatements(modelName: string, query: ReadQuery): { query: string; params: readonly unknown[] }[] {
-  const read = compileRead(session, tablesOf(modelName), (templateOf({ op: 'findMany', query }) as { query: ReadQuery }).query, 'test')
+  const read = compileRead(
+    session,
+    tablesOf(modelName),
+    (templateOf({ op: 'findMany', query }) as { query: ReadQuery }).query,
+    'test',
+  )
   if (read.kind !== 'base') throw new Error('expected a base read')
   return boundBaseReads(tablesOf(modelName), read, shapeOf(modelName, { op: 'findMany', query }).values, query)
 }
 
-function readQuery(modelName: string, args: { where?: unknown; orderBy?: unknown; take?: number; skip?: number; extra?: Filter }): ReadQuery {
+function readQuery(
+  modelName: string,
+  args: { where?: unknown; orderBy?: unknown; take?: number; skip?: number; extra?: Filter },
+): ReadQuery {
   const m = model(modelName)
   let where = normalizeWhere(m, args.where, 'test')
   if (args.extra) where = where ? { kind: 'and', items: [where, args.extra] } : args.extra
@@ -35,71 +59,98 @@ const PROFILE_COLS = '"id", "user_id", "name", "email", "image_url", "created_at
 const placeholders = (text: string) => (text.match(/\?/g) ?? []).length
 
 describe('selectBase: { input, expected CQL, params }', () => {
-  const cases: { name: string; model: string; input: Parameters<typeof readQuery>[1]; cql: string; params: unknown[][] }[] = [
+  const cases: {
+    name: string
+    model: string
+    input: Parameters<typeof readQuery>[1]
+    cql: string
+    params: unknown[][]
+  }[] = [
     {
       name: 'partition equality',
-      model: 'event', input: { where: { stream: 's1' } },
+      model: 'event',
+      input: { where: { stream: 's1' } },
       cql: `SELECT ${EVENT_COLS} FROM "ks"."event" WHERE "stream" = ?`,
       params: [['s1']],
     },
     {
       name: 'one statement per partition of an `in`',
-      model: 'event', input: { where: { stream: { in: ['a', 'b'] } } },
+      model: 'event',
+      input: { where: { stream: { in: ['a', 'b'] } } },
       cql: `SELECT ${EVENT_COLS} FROM "ks"."event" WHERE "stream" = ?`,
       params: [['a'], ['b']],
     },
     {
       name: 'clustering equality prefix',
-      model: 'event', input: { where: { stream: 's1', seq: 5 } },
+      model: 'event',
+      input: { where: { stream: 's1', seq: 5 } },
       cql: `SELECT ${EVENT_COLS} FROM "ks"."event" WHERE "stream" = ? AND "seq" = ?`,
       params: [['s1', 5]],
     },
     {
       name: 'equality prefix and a two-sided range',
-      model: 'event', input: { where: { stream: 's1', seq: 5, id: { gte: UUID_A, lt: UUID_B } } },
+      model: 'event',
+      input: { where: { stream: 's1', seq: 5, id: { gte: UUID_A, lt: UUID_B } } },
       cql: `SELECT ${EVENT_COLS} FROM "ks"."event" WHERE "stream" = ? AND "seq" = ? AND "id" >= ? AND "id" < ?`,
       params: [['s1', 5, UUID_A, UUID_B]],
     },
     {
       name: 'a cursor slice over two clustering columns',
-      model: 'event', input: { where: { stream: 's1' }, extra: { kind: 'after', fields: ['seq', 'id'], dirs: ['asc', 'asc'], values: [3, UUID_B] } },
+      model: 'event',
+      input: {
+        where: { stream: 's1' },
+        extra: { kind: 'after', fields: ['seq', 'id'], dirs: ['asc', 'asc'], values: [3, UUID_B] },
+      },
       cql: `SELECT ${EVENT_COLS} FROM "ks"."event" WHERE "stream" = ? AND ("seq", "id") >= (?, ?)`,
       params: [['s1', 3, UUID_B]],
     },
     {
       name: 'a descending cursor slice with native order and LIMIT',
       model: 'message',
-      input: { where: { channelId: UUID_A }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 20, extra: { kind: 'after', fields: ['createdAt', 'id'], dirs: ['desc', 'desc'], values: [T1, UUID_B] } },
+      input: {
+        where: { channelId: UUID_A },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: 20,
+        extra: { kind: 'after', fields: ['createdAt', 'id'], dirs: ['desc', 'desc'], values: [T1, UUID_B] },
+      },
       cql: `SELECT ${MESSAGE_COLS} FROM "ks"."message" WHERE "channel_id" = ? AND ("created_at", "id") <= (?, ?) LIMIT ?`,
       params: [[UUID_A, T1, UUID_B, 20]],
     },
     {
       name: 'reversed order on ascending clustering',
-      model: 'event', input: { where: { stream: 's1' }, orderBy: { seq: 'desc' }, take: 10, skip: 5 },
+      model: 'event',
+      input: { where: { stream: 's1' }, orderBy: { seq: 'desc' }, take: 10, skip: 5 },
       cql: `SELECT ${EVENT_COLS} FROM "ks"."event" WHERE "stream" = ? ORDER BY "seq" DESC LIMIT ?`,
       params: [['s1', 15]],
     },
     {
       name: 'reversed order on descending clustering',
-      model: 'message', input: { where: { channelId: UUID_A, createdAt: { gt: T1 } }, orderBy: { createdAt: 'asc' } },
+      model: 'message',
+      input: { where: { channelId: UUID_A, createdAt: { gt: T1 } }, orderBy: { createdAt: 'asc' } },
       cql: `SELECT ${MESSAGE_COLS} FROM "ks"."message" WHERE "channel_id" = ? AND "created_at" > ? ORDER BY "created_at" ASC`,
       params: [[UUID_A, T1]],
     },
     {
       name: 'a residual filter: no LIMIT',
-      model: 'event', input: { where: { stream: 's1', kind: 'k' }, orderBy: { seq: 'asc' }, take: 10 },
+      model: 'event',
+      input: { where: { stream: 's1', kind: 'k' }, orderBy: { seq: 'asc' }, take: 10 },
       cql: `SELECT ${EVENT_COLS} FROM "ks"."event" WHERE "stream" = ?`,
       params: [['s1']],
     },
     {
       name: 'a composite partition key',
-      model: 'setting', input: { where: { scope: 'app', key: { in: ['a', 'b'] } } },
+      model: 'setting',
+      input: { where: { scope: 'app', key: { in: ['a', 'b'] } } },
       cql: 'SELECT "scope", "key", "value", "version" FROM "ks"."setting" WHERE "scope" = ? AND "key" = ?',
-      params: [['app', 'a'], ['app', 'b']],
+      params: [
+        ['app', 'a'],
+        ['app', 'b'],
+      ],
     },
     {
       name: 'a primary-key read of a model without layout (a point read: no LIMIT)',
-      model: 'profile', input: { where: { id: UUID_A }, take: 1 },
+      model: 'profile',
+      input: { where: { id: UUID_A }, take: 1 },
       cql: `SELECT ${PROFILE_COLS} FROM "ks"."profile" WHERE "id" = ?`,
       params: [[UUID_A]],
     },
@@ -117,8 +168,14 @@ describe('selectBase: { input, expected CQL, params }', () => {
 
   it('adds no ORDER BY when the table has no clustering columns', () => {
     const t = tablesOf('profile')
-    expect(selectBase(KS, model('profile'), { table: t.base, clustering: { eq: [], slices: [] }, order: 'reversed', limited: false }))
-      .toBe(`SELECT ${PROFILE_COLS} FROM "ks"."profile" WHERE "id" = ?`)
+    expect(
+      selectBase(KS, model('profile'), {
+        table: t.base,
+        clustering: { eq: [], slices: [] },
+        order: 'reversed',
+        limited: false,
+      }),
+    ).toBe(`SELECT ${PROFILE_COLS} FROM "ks"."profile" WHERE "id" = ?`)
   })
 })
 
@@ -223,7 +280,8 @@ describe('writes: { input, expected CQL, params }', () => {
     },
     {
       name: 'updateRow taking over a stale unique entry',
-      build: () => updateRow(KS, model('message'), mt.uniques[0]!, ['id'], ['channelId', 'createdAt'], ['channelId', 'createdAt']),
+      build: () =>
+        updateRow(KS, model('message'), mt.uniques[0]!, ['id'], ['channelId', 'createdAt'], ['channelId', 'createdAt']),
       cql: 'UPDATE "ks"."message__by_id" SET "channel_id" = ?, "created_at" = ? WHERE "id" = ? IF "channel_id" = ? AND "created_at" = ?',
       params: [UUID_A, T1, UUID_B, UUID_B, T1],
     },
@@ -252,21 +310,45 @@ describe('no statement ever uses ALLOW FILTERING', () => {
   const texts: string[] = [...backend.ddl()]
   const ops = (name: string): Operation[] => {
     const t = tablesOf(name)
-    const where: Filter = { kind: 'and', items: t.base.partitionKey.map((f): Filter => ({ kind: 'cmp', field: f, op: 'eq', value: 'x' })) }
+    const where: Filter = {
+      kind: 'and',
+      items: t.base.partitionKey.map((f): Filter => ({ kind: 'cmp', field: f, op: 'eq', value: 'x' })),
+    }
     const byLookup = t.uniques[0] ?? t.indexes[0]
-    const q = (w: Filter, extra: Partial<ReadQuery> = {}): ReadQuery => ({ where: w, orderBy: [], take: undefined, skip: undefined, unique: false, ...extra })
+    const q = (w: Filter, extra: Partial<ReadQuery> = {}): ReadQuery => ({
+      where: w,
+      orderBy: [],
+      take: undefined,
+      skip: undefined,
+      unique: false,
+      ...extra,
+    })
     const list: Operation[] = [
       { op: 'findMany', query: q(where) },
-      { op: 'findMany', query: q(where, { orderBy: t.base.clustering.map((c) => ({ field: c.field, dir: c.dir === 'asc' ? 'desc' : 'asc' })), take: 5 }) },
+      {
+        op: 'findMany',
+        query: q(where, {
+          orderBy: t.base.clustering.map((c) => ({ field: c.field, dir: c.dir === 'asc' ? 'desc' : 'asc' })),
+          take: 5,
+        }),
+      },
       { op: 'count', query: q(where) },
       { op: 'insert', rows: [], skipDuplicates: false },
       { op: 'delete', query: q(where) },
       { op: 'update', query: q(where), set: normalizeUpdateData(model(name), {}, 'test') },
     ]
-    if (byLookup) list.push({ op: 'findMany', query: q({ kind: 'and', items: byLookup.keyFields.map((f): Filter => ({ kind: 'cmp', field: f, op: 'eq', value: 'x' })) }) })
+    if (byLookup)
+      list.push({
+        op: 'findMany',
+        query: q({
+          kind: 'and',
+          items: byLookup.keyFields.map((f): Filter => ({ kind: 'cmp', field: f, op: 'eq', value: 'x' })),
+        }),
+      })
     return list
   }
-  for (const name of info.models.keys()) for (const op of ops(name)) texts.push(...backend.explain(model(name), op).map((s) => s.text))
+  for (const name of info.models.keys())
+    for (const op of ops(name)) texts.push(...backend.explain(model(name), op).map((s) => s.text))
 
   it('covers a substantial set of statements', () => {
     expect(texts.length).toBeGreaterThan(60)

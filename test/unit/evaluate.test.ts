@@ -6,7 +6,8 @@ import type { Field, Row } from '../../src/schema/model.js'
 import { extra, field, model, UUID_A, UUID_B } from './helpers.js'
 
 const sample = model('sample')
-const cmp = (f: string, op: string, value: unknown, insensitive?: boolean): Filter => ({ kind: 'cmp', field: f, op, value, insensitive }) as Filter
+const cmp = (f: string, op: string, value: unknown, insensitive?: boolean): Filter =>
+  ({ kind: 'cmp', field: f, op, value, insensitive }) as Filter
 const not = (item: Filter): Filter => ({ kind: 'not', item })
 const and = (...items: Filter[]): Filter => ({ kind: 'and', items })
 const or = (...items: Filter[]): Filter => ({ kind: 'or', items })
@@ -40,16 +41,35 @@ describe('evaluate: three-valued logic', () => {
     { name: 'empty OR is false', filter: or(), row: nullRow, expected: false },
     { name: 'x IN (x, NULL) is true', filter: cmp('label', 'in', ['a', null]), row: { label: 'a' }, expected: true },
     // SQL: 'b' NOT IN ('a', NULL) is NULL, so PostgreSQL (notInArray) returns no row; tandem must agree
-    { name: 'y NOT IN (x, NULL) is unknown', filter: cmp('label', 'notIn', ['a', null]), row: { label: 'b' }, expected: null },
-    { name: 'NOT (y IN (x, NULL)) is unknown', filter: not(cmp('label', 'in', ['a', null])), row: { label: 'b' }, expected: null },
-    { name: 'x NOT IN (x, NULL) is false', filter: cmp('label', 'notIn', ['a', null]), row: { label: 'a' }, expected: false },
+    {
+      name: 'y NOT IN (x, NULL) is unknown',
+      filter: cmp('label', 'notIn', ['a', null]),
+      row: { label: 'b' },
+      expected: null,
+    },
+    {
+      name: 'NOT (y IN (x, NULL)) is unknown',
+      filter: not(cmp('label', 'in', ['a', null])),
+      row: { label: 'b' },
+      expected: null,
+    },
+    {
+      name: 'x NOT IN (x, NULL) is false',
+      filter: cmp('label', 'notIn', ['a', null]),
+      row: { label: 'a' },
+      expected: false,
+    },
   ]
   it.each(cases)('$name', (c) => {
     expect(evaluate(sample, c.filter, c.row)).toBe(c.expected)
   })
 
   // rows kept are those where the filter is true, as in a WHERE clause
-  const rows: Row[] = [{ id: 1, label: 'a' }, { id: 2, label: 'b' }, { id: 3, label: null }]
+  const rows: Row[] = [
+    { id: 1, label: 'a' },
+    { id: 2, label: 'b' },
+    { id: 3, label: null },
+  ]
   const kept: { where: unknown; ids: number[] }[] = [
     { where: { label: { not: 'a' } }, ids: [2] },
     { where: { NOT: { label: 'a' } }, ids: [2] },
@@ -69,7 +89,16 @@ describe('evaluate: three-valued logic', () => {
 })
 
 describe('evaluate: operators', () => {
-  const row: Row = { label: 'Hello World', count: 5, role: 'MODERATOR', at: new Date('2024-01-01T00:00:00Z'), huge: 10n, price: '10.50', doc: { a: [1, 2] }, flag: true }
+  const row: Row = {
+    label: 'Hello World',
+    count: 5,
+    role: 'MODERATOR',
+    at: new Date('2024-01-01T00:00:00Z'),
+    huge: 10n,
+    price: '10.50',
+    doc: { a: [1, 2] },
+    flag: true,
+  }
   const cases: { name: string; filter: Filter; expected: boolean }[] = [
     { name: 'eq string', filter: cmp('label', 'eq', 'Hello World'), expected: true },
     { name: 'eq is case-sensitive', filter: cmp('label', 'eq', 'hello world'), expected: false },
@@ -90,7 +119,11 @@ describe('evaluate: operators', () => {
     { name: 'notIn int', filter: cmp('count', 'notIn', [1, 5]), expected: false },
     { name: 'enum by declaration order', filter: cmp('role', 'gt', 'ADMIN'), expected: true },
     { name: 'enum by declaration order, not alphabet', filter: cmp('role', 'lt', 'GUEST'), expected: true },
-    { name: 'timestamp eq a different Date instance', filter: cmp('at', 'eq', new Date('2024-01-01T00:00:00Z')), expected: true },
+    {
+      name: 'timestamp eq a different Date instance',
+      filter: cmp('at', 'eq', new Date('2024-01-01T00:00:00Z')),
+      expected: true,
+    },
     { name: 'timestamp in', filter: cmp('at', 'in', [new Date('2024-01-01T00:00:00Z')]), expected: true },
     { name: 'bigint gte', filter: cmp('huge', 'gte', 10n), expected: true },
     { name: 'decimal eq with other scale', filter: cmp('price', 'eq', '10.5'), expected: true },
@@ -105,16 +138,61 @@ describe('evaluate: operators', () => {
 })
 
 describe('evaluate: cursor (`after`)', () => {
-  const after = (dirs: ('asc' | 'desc')[], values: unknown[]): Filter => ({ kind: 'after', fields: ['count', 'id'], dirs, values })
+  const after = (dirs: ('asc' | 'desc')[], values: unknown[]): Filter => ({
+    kind: 'after',
+    fields: ['count', 'id'],
+    dirs,
+    values,
+  })
   const cases: { name: string; filter: Filter; row: Row; expected: boolean | null }[] = [
-    { name: 'asc: the cursor row itself', filter: after(['asc', 'asc'], [5, UUID_A]), row: { count: 5, id: UUID_A }, expected: true },
-    { name: 'asc: a later first key', filter: after(['asc', 'asc'], [5, UUID_B]), row: { count: 6, id: UUID_A }, expected: true },
-    { name: 'asc: same first key, later second', filter: after(['asc', 'asc'], [5, UUID_A]), row: { count: 5, id: UUID_B }, expected: true },
-    { name: 'asc: same first key, earlier second', filter: after(['asc', 'asc'], [5, UUID_B]), row: { count: 5, id: UUID_A }, expected: false },
-    { name: 'asc: an earlier first key', filter: after(['asc', 'asc'], [5, UUID_A]), row: { count: 4, id: UUID_B }, expected: false },
-    { name: 'desc: a smaller first key is after', filter: after(['desc', 'desc'], [5, UUID_A]), row: { count: 4, id: UUID_B }, expected: true },
-    { name: 'mixed: same first key, smaller second under desc', filter: after(['asc', 'desc'], [5, UUID_B]), row: { count: 5, id: UUID_A }, expected: true },
-    { name: 'a NULL key is unknown', filter: after(['asc', 'asc'], [5, UUID_A]), row: { count: null, id: UUID_A }, expected: null },
+    {
+      name: 'asc: the cursor row itself',
+      filter: after(['asc', 'asc'], [5, UUID_A]),
+      row: { count: 5, id: UUID_A },
+      expected: true,
+    },
+    {
+      name: 'asc: a later first key',
+      filter: after(['asc', 'asc'], [5, UUID_B]),
+      row: { count: 6, id: UUID_A },
+      expected: true,
+    },
+    {
+      name: 'asc: same first key, later second',
+      filter: after(['asc', 'asc'], [5, UUID_A]),
+      row: { count: 5, id: UUID_B },
+      expected: true,
+    },
+    {
+      name: 'asc: same first key, earlier second',
+      filter: after(['asc', 'asc'], [5, UUID_B]),
+      row: { count: 5, id: UUID_A },
+      expected: false,
+    },
+    {
+      name: 'asc: an earlier first key',
+      filter: after(['asc', 'asc'], [5, UUID_A]),
+      row: { count: 4, id: UUID_B },
+      expected: false,
+    },
+    {
+      name: 'desc: a smaller first key is after',
+      filter: after(['desc', 'desc'], [5, UUID_A]),
+      row: { count: 4, id: UUID_B },
+      expected: true,
+    },
+    {
+      name: 'mixed: same first key, smaller second under desc',
+      filter: after(['asc', 'desc'], [5, UUID_B]),
+      row: { count: 5, id: UUID_A },
+      expected: true,
+    },
+    {
+      name: 'a NULL key is unknown',
+      filter: after(['asc', 'asc'], [5, UUID_A]),
+      row: { count: null, id: UUID_A },
+      expected: null,
+    },
   ]
   it.each(cases)('$name', (c) => {
     expect(evaluate(sample, c.filter, c.row)).toBe(c.expected)
@@ -126,9 +204,21 @@ describe('compareValues', () => {
   const f = (name: string): Field => field('sample', name)
   const cases: { name: string; field: Field | undefined; a: unknown; b: unknown; expected: -1 | 0 | 1 }[] = [
     { name: 'enum: ADMIN < MODERATOR', field: f('role'), a: 'ADMIN', b: 'MODERATOR', expected: -1 },
-    { name: 'enum: GUEST > MODERATOR (declaration order, not alphabetical)', field: f('role'), a: 'GUEST', b: 'MODERATOR', expected: 1 },
+    {
+      name: 'enum: GUEST > MODERATOR (declaration order, not alphabetical)',
+      field: f('role'),
+      a: 'GUEST',
+      b: 'MODERATOR',
+      expected: 1,
+    },
     { name: 'enum: equal', field: f('role'), a: 'GUEST', b: 'GUEST', expected: 0 },
-    { name: 'timestamp: earlier < later', field: f('at'), a: new Date('2020-01-01'), b: new Date('2021-01-01'), expected: -1 },
+    {
+      name: 'timestamp: earlier < later',
+      field: f('at'),
+      a: new Date('2020-01-01'),
+      b: new Date('2021-01-01'),
+      expected: -1,
+    },
     { name: 'timestamp: equal instants', field: f('at'), a: new Date(5), b: new Date(5), expected: 0 },
     { name: 'date strings', field: f('day'), a: '2024-01-31', b: '2024-02-01', expected: -1 },
     { name: 'int', field: f('count'), a: 2, b: 10, expected: -1 },
@@ -141,12 +231,24 @@ describe('compareValues', () => {
     { name: 'decimal: scale does not matter', field: f('price'), a: '1.0', b: '1.00', expected: 0 },
     { name: 'decimal: negative', field: f('price'), a: '-2', b: '-10', expected: 1 },
     // PostgreSQL numeric is exact: these differ
-    { name: 'decimal: beyond double precision', field: extra.fields.get('amount')!, a: '12345678901234567890.1', b: '12345678901234567890.2', expected: -1 },
+    {
+      name: 'decimal: beyond double precision',
+      field: extra.fields.get('amount')!,
+      a: '12345678901234567890.1',
+      b: '12345678901234567890.2',
+      expected: -1,
+    },
     { name: 'boolean: false < true', field: f('flag'), a: false, b: true, expected: -1 },
     { name: 'string: code point order puts B before a', field: f('label'), a: 'B', b: 'a', expected: -1 },
     { name: 'string: a prefix sorts first', field: f('label'), a: 'ab', b: 'abc', expected: -1 },
     { name: 'string: é after z', field: f('label'), a: 'é', b: 'z', expected: 1 },
-    { name: 'string: astral emoji after U+FFFD (UTF-16 order would say before)', field: f('label'), a: '😀', b: '\uFFFD', expected: 1 },
+    {
+      name: 'string: astral emoji after U+FFFD (UTF-16 order would say before)',
+      field: f('label'),
+      a: '😀',
+      b: '\uFFFD',
+      expected: 1,
+    },
     { name: 'string: compares after an astral character', field: f('label'), a: 'a😀b', b: 'a😀c', expected: -1 },
     { name: 'string: empty first', field: f('label'), a: '', b: 'a', expected: -1 },
     { name: 'uuid strings', field: f('id'), a: UUID_A, b: UUID_B, expected: -1 },
@@ -184,19 +286,36 @@ describe('rowComparator', () => {
   })
 
   it('moves on to the next term when both values are NULL', () => {
-    const c = rowComparator(sample, [{ field: 'count', dir: 'asc' }, { field: 'id', dir: 'desc' }])
+    const c = rowComparator(sample, [
+      { field: 'count', dir: 'asc' },
+      { field: 'id', dir: 'desc' },
+    ])
     expect(c({ count: null, id: 1 }, { count: null, id: 2 })).toBeGreaterThan(0)
     expect(c({ count: null, id: 1 }, { count: null, id: 1 })).toBe(0)
   })
 
   it('orders enums by declaration', () => {
     const r: Row[] = [{ role: 'GUEST' }, { role: 'ADMIN' }, { role: 'MODERATOR' }]
-    expect([...r].sort(rowComparator(sample, [{ field: 'role', dir: 'asc' }])).map((x) => x.role)).toEqual(['ADMIN', 'MODERATOR', 'GUEST'])
+    expect([...r].sort(rowComparator(sample, [{ field: 'role', dir: 'asc' }])).map((x) => x.role)).toEqual([
+      'ADMIN',
+      'MODERATOR',
+      'GUEST',
+    ])
   })
 })
 
 describe('applyUpdate', () => {
-  const base: Row = { id: UUID_A, count: 7, big: 7, huge: 7n, score: 7, price: '1.50', label: 'x', ratio: 1, flag: null }
+  const base: Row = {
+    id: UUID_A,
+    count: 7,
+    big: 7,
+    huge: 7n,
+    score: 7,
+    price: '1.50',
+    label: 'x',
+    ratio: 1,
+    flag: null,
+  }
   const cases: { name: string; data: unknown; field: string; expected: unknown; row?: Row }[] = [
     { name: 'set', data: { label: 'y' }, field: 'label', expected: 'y' },
     { name: 'set null', data: { label: null }, field: 'label', expected: null },
@@ -208,13 +327,34 @@ describe('applyUpdate', () => {
     { name: 'bigint(number) divide truncates', data: { big: { divide: 2 } }, field: 'big', expected: 3 },
     { name: 'bigint(bigint) increment', data: { huge: { increment: 5 } }, field: 'huge', expected: 12n },
     { name: 'bigint(bigint) divide truncates', data: { huge: { divide: 2 } }, field: 'huge', expected: 3n },
-    { name: 'bigint(bigint) multiply beyond 2^53', data: { huge: { multiply: 2 ** 52 } }, field: 'huge', expected: 7n * 2n ** 52n },
+    {
+      name: 'bigint(bigint) multiply beyond 2^53',
+      data: { huge: { multiply: 2 ** 52 } },
+      field: 'huge',
+      expected: 7n * 2n ** 52n,
+    },
     { name: 'float divide', data: { score: { divide: 2 } }, field: 'score', expected: 3.5 },
     { name: 'real divide rounds to float4', data: { ratio: { divide: 3 } }, field: 'ratio', expected: 0.33333334 },
-    { name: 'decimal(12, 2) increment, at the column scale', data: { price: { increment: 2 } }, field: 'price', expected: '3.50' },
+    {
+      name: 'decimal(12, 2) increment, at the column scale',
+      data: { price: { increment: 2 } },
+      field: 'price',
+      expected: '3.50',
+    },
     { name: 'decimal(12, 2) multiply', data: { price: { multiply: '2' } }, field: 'price', expected: '3.00' },
-    { name: 'decimal(12, 2) divide rounds at the scale', data: { price: { divide: 4 } }, field: 'price', expected: '0.38' },
-    { name: 'NULL stays NULL', data: { count: { increment: 1 } }, field: 'count', expected: null, row: { count: null } },
+    {
+      name: 'decimal(12, 2) divide rounds at the scale',
+      data: { price: { divide: 4 } },
+      field: 'price',
+      expected: '0.38',
+    },
+    {
+      name: 'NULL stays NULL',
+      data: { count: { increment: 1 } },
+      field: 'count',
+      expected: null,
+      row: { count: null },
+    },
   ]
   it.each(cases)('$name', (c) => {
     const ops = normalizeUpdateData(sample, c.data, 'test')

@@ -1,12 +1,26 @@
 import { describe, expect, it } from 'vitest'
 import { sql } from 'drizzle-orm'
-import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core'
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core'
 import { postgresDdl } from '../../src/schema/postgres-ddl.js'
 import { readSchema } from '../../src/schema/read-schema.js'
 import { info } from './helpers.js'
 
 const ddl = postgresDdl(info)
-const guarded = (stmt: string) => `DO $$ BEGIN ${stmt}; EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL; END $$`
+const guarded = (stmt: string) =>
+  `DO $$ BEGIN ${stmt}; EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL; END $$`
 const createOf = (table: string) => {
   const s = ddl.find((d) => d.startsWith(`CREATE TABLE IF NOT EXISTS "${table}" (`))
   if (!s) throw new Error(`no CREATE TABLE for ${table}`)
@@ -22,7 +36,16 @@ describe('postgresDdl: the conformance schema', () => {
   })
 
   it('orders statements: enums, tables, indexes, then foreign keys', () => {
-    const kind = (s: string) => (s.includes('CREATE TYPE') ? 0 : s.startsWith('CREATE TABLE') ? 1 : s.startsWith('CREATE INDEX') ? 2 : s.includes('FOREIGN KEY') ? 3 : -1)
+    const kind = (s: string) =>
+      s.includes('CREATE TYPE')
+        ? 0
+        : s.startsWith('CREATE TABLE')
+          ? 1
+          : s.startsWith('CREATE INDEX')
+            ? 2
+            : s.includes('FOREIGN KEY')
+              ? 3
+              : -1
     const kinds = ddl.map(kind)
     expect(kinds).not.toContain(-1)
     expect([...kinds].sort((a, b) => a - b)).toEqual(kinds)
@@ -141,7 +164,11 @@ describe('postgresDdl: the conformance schema', () => {
     ['direct_message', 'direct_message_conversation_id_conversation_id_fk', 'conversation_id', 'conversation'],
   ] as const
   it.each(fks)('adds FK %s.%s in a guarded block, ON DELETE CASCADE', (table, name, column, target) => {
-    expect(ddl).toContain(guarded(`ALTER TABLE "${table}" ADD CONSTRAINT "${name}" FOREIGN KEY ("${column}") REFERENCES "${target}" ("id") ON DELETE CASCADE`))
+    expect(ddl).toContain(
+      guarded(
+        `ALTER TABLE "${table}" ADD CONSTRAINT "${name}" FOREIGN KEY ("${column}") REFERENCES "${target}" ("id") ON DELETE CASCADE`,
+      ),
+    )
   })
 
   it('has exactly the foreign keys of the schema', () => {
@@ -151,24 +178,27 @@ describe('postgresDdl: the conformance schema', () => {
 
 describe('postgresDdl: custom schemas', () => {
   const status = pgEnum('status', ["it's", 'ok'])
-  const parent = pgTable('parent', { a: text('a').notNull(), b: integer('b').notNull() }, (t) => [primaryKey({ columns: [t.a, t.b] })])
-  const child = pgTable('child', {
-    id: uuid('id').primaryKey(),
-    pa: text('pa'),
-    pb: integer('pb'),
-    owner: uuid('owner').references((): any => child.id, { onDelete: 'set null' }),
-    keep: uuid('keep').references((): any => child.id),
-    state: status('state').default("it's"),
-    note: text('note').default("o'k"),
-    n: bigint('n', { mode: 'bigint' }).default(5n),
-    flag: boolean('flag').default(true),
-    meta: jsonb('meta').default({ q: "it's" }),
-    at: timestamp('at').default(sql`CURRENT_TIMESTAMP`),
-    fixed: timestamp('fixed').default(new Date('2001-02-03T04:05:06.000Z')),
-  }, (t) => [
-    unique().on(t.pa, t.pb),
-    index('child_pa_idx').on(t.pa, t.pb),
+  const parent = pgTable('parent', { a: text('a').notNull(), b: integer('b').notNull() }, (t) => [
+    primaryKey({ columns: [t.a, t.b] }),
   ])
+  const child = pgTable(
+    'child',
+    {
+      id: uuid('id').primaryKey(),
+      pa: text('pa'),
+      pb: integer('pb'),
+      owner: uuid('owner').references((): any => child.id, { onDelete: 'set null' }),
+      keep: uuid('keep').references((): any => child.id),
+      state: status('state').default("it's"),
+      note: text('note').default("o'k"),
+      n: bigint('n', { mode: 'bigint' }).default(5n),
+      flag: boolean('flag').default(true),
+      meta: jsonb('meta').default({ q: "it's" }),
+      at: timestamp('at').default(sql`CURRENT_TIMESTAMP`),
+      fixed: timestamp('fixed').default(new Date('2001-02-03T04:05:06.000Z')),
+    },
+    (t) => [unique().on(t.pa, t.pb), index('child_pa_idx').on(t.pa, t.pb)],
+  )
   const out = postgresDdl(readSchema({ status, parent, child }))
 
   it('escapes quotes in enum values', () => {
@@ -198,8 +228,16 @@ describe('postgresDdl: custom schemas', () => {
   })
 
   it('writes each ON DELETE action, NO ACTION by default (self references included)', () => {
-    expect(out).toContain(guarded('ALTER TABLE "child" ADD CONSTRAINT "child_owner_child_id_fk" FOREIGN KEY ("owner") REFERENCES "child" ("id") ON DELETE SET NULL'))
-    expect(out).toContain(guarded('ALTER TABLE "child" ADD CONSTRAINT "child_keep_child_id_fk" FOREIGN KEY ("keep") REFERENCES "child" ("id") ON DELETE NO ACTION'))
+    expect(out).toContain(
+      guarded(
+        'ALTER TABLE "child" ADD CONSTRAINT "child_owner_child_id_fk" FOREIGN KEY ("owner") REFERENCES "child" ("id") ON DELETE SET NULL',
+      ),
+    )
+    expect(out).toContain(
+      guarded(
+        'ALTER TABLE "child" ADD CONSTRAINT "child_keep_child_id_fk" FOREIGN KEY ("keep") REFERENCES "child" ("id") ON DELETE NO ACTION',
+      ),
+    )
   })
 
   it('is idempotent by construction: every statement is IF NOT EXISTS or guarded', () => {

@@ -1,7 +1,21 @@
 import { describe, expect, it } from 'vitest'
 import { sql } from 'drizzle-orm'
 import {
-  bigint, date, index, integer, jsonb, pgEnum, pgTable, primaryKey, serial, smallint, text, timestamp, unique, uniqueIndex, uuid,
+  bigint,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  serial,
+  smallint,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
 } from 'drizzle-orm/pg-core'
 import { readSchema } from '../../src/schema/read-schema.js'
 import type { DefaultSpec } from '../../src/schema/model.js'
@@ -9,7 +23,18 @@ import { field, info, model, tandemError } from './helpers.js'
 
 describe('readSchema: models of the conformance schema', () => {
   it('reads every pgTable export as a model named by its export, and every pgEnum', () => {
-    expect([...info.models.keys()].sort()).toEqual(['channel', 'conversation', 'directMessage', 'event', 'member', 'message', 'profile', 'sample', 'server', 'setting'])
+    expect([...info.models.keys()].sort()).toEqual([
+      'channel',
+      'conversation',
+      'directMessage',
+      'event',
+      'member',
+      'message',
+      'profile',
+      'sample',
+      'server',
+      'setting',
+    ])
     expect([...info.enums].sort((a, b) => a.name.localeCompare(b.name))).toEqual([
       { name: 'channel_type', values: ['TEXT', 'AUDIO', 'VIDEO'] },
       { name: 'member_role', values: ['ADMIN', 'MODERATOR', 'GUEST'] },
@@ -26,8 +51,13 @@ describe('readSchema: models of the conformance schema', () => {
   it('keeps fields in declaration order with their SQL column names', () => {
     const m = model('profile')
     expect([...m.fields.values()].map((f) => [f.name, f.column])).toEqual([
-      ['id', 'id'], ['userId', 'user_id'], ['name', 'name'], ['email', 'email'], ['imageUrl', 'image_url'],
-      ['createdAt', 'created_at'], ['updatedAt', 'updated_at'],
+      ['id', 'id'],
+      ['userId', 'user_id'],
+      ['name', 'name'],
+      ['email', 'email'],
+      ['imageUrl', 'image_url'],
+      ['createdAt', 'created_at'],
+      ['updatedAt', 'updated_at'],
     ])
   })
 })
@@ -83,24 +113,31 @@ describe('readSchema: field kinds, modes, nullability', () => {
 })
 
 describe('readSchema: primary and unique keys', () => {
-  const cases: { model: string; primaryKey: string[]; uniqueKeys: { name: string; fields: string[]; primary: boolean }[] }[] = [
+  const cases: {
+    model: string
+    primaryKey: string[]
+    uniqueKeys: { name: string; fields: string[]; primary: boolean }[]
+  }[] = [
     { model: 'channel', primaryKey: ['id'], uniqueKeys: [{ name: 'channel_pkey', fields: ['id'], primary: true }] },
     {
-      model: 'profile', primaryKey: ['id'],
+      model: 'profile',
+      primaryKey: ['id'],
       uniqueKeys: [
         { name: 'profile_pkey', fields: ['id'], primary: true },
         { name: 'profile_user_id_unique', fields: ['userId'], primary: false }, // column .unique()
       ],
     },
     {
-      model: 'member', primaryKey: ['id'],
+      model: 'member',
+      primaryKey: ['id'],
       uniqueKeys: [
         { name: 'member_pkey', fields: ['id'], primary: true },
         { name: 'member_profile_server', fields: ['profileId', 'serverId'], primary: false }, // unique().on()
       ],
     },
     {
-      model: 'sample', primaryKey: ['id'],
+      model: 'sample',
+      primaryKey: ['id'],
       uniqueKeys: [
         { name: 'sample_pkey', fields: ['id'], primary: true },
         { name: 'sample_code_unique', fields: ['code'], primary: false },
@@ -108,7 +145,11 @@ describe('readSchema: primary and unique keys', () => {
       ],
     },
     // composite primary key through primaryKey({ columns })
-    { model: 'setting', primaryKey: ['scope', 'key'], uniqueKeys: [{ name: 'setting_pkey', fields: ['scope', 'key'], primary: true }] },
+    {
+      model: 'setting',
+      primaryKey: ['scope', 'key'],
+      uniqueKeys: [{ name: 'setting_pkey', fields: ['scope', 'key'], primary: true }],
+    },
   ]
   it.each(cases)('$model', (c) => {
     const m = model(c.model)
@@ -117,22 +158,28 @@ describe('readSchema: primary and unique keys', () => {
   })
 
   it('keeps the composite primary key in the order of primaryKey({ columns })', () => {
-    const comp = pgTable('comp', { a: text('a').notNull(), b: integer('b').notNull() }, (t) => [primaryKey({ columns: [t.b, t.a] })])
+    const comp = pgTable('comp', { a: text('a').notNull(), b: integer('b').notNull() }, (t) => [
+      primaryKey({ columns: [t.b, t.a] }),
+    ])
     expect(readSchema({ comp }).models.get('comp')!.primaryKey).toEqual(['b', 'a'])
   })
 
   it('puts the primary key first, names unnamed keys, adds unique indexes, and drops duplicates', () => {
-    const t = pgTable('t', {
-      a: text('a').notNull(),
-      id: uuid('id').primaryKey(), // declared after `a`, still first among the unique keys
-      c: text('c').unique('c_uq'),
-      b: integer('b').notNull(),
-    }, (t) => [
-      unique().on(t.a, t.b),
-      uniqueIndex('t_b_key').on(t.b),
-      unique('dup_of_c').on(t.c), // the same fields as c_uq: dropped
-      unique('dup_of_pk').on(t.id), // the primary key again: dropped
-    ])
+    const t = pgTable(
+      't',
+      {
+        a: text('a').notNull(),
+        id: uuid('id').primaryKey(), // declared after `a`, still first among the unique keys
+        c: text('c').unique('c_uq'),
+        b: integer('b').notNull(),
+      },
+      (t) => [
+        unique().on(t.a, t.b),
+        uniqueIndex('t_b_key').on(t.b),
+        unique('dup_of_c').on(t.c), // the same fields as c_uq: dropped
+        unique('dup_of_pk').on(t.id), // the primary key again: dropped
+      ],
+    )
     expect(readSchema({ t }).models.get('t')!.uniqueKeys).toEqual([
       { name: 't_pkey', fields: ['id'], primary: true },
       { name: 'c_uq', fields: ['c'], primary: false },
@@ -174,8 +221,20 @@ describe('readSchema: indexes and foreign keys', () => {
     })
     const m = readSchema({ Parent: parentTable, Child: child }).models.get('Child')!
     expect(m.foreignKeys).toEqual([
-      { name: 'child_rows_p_parent_rows_id_fk', fields: ['p'], targetModel: 'Parent', targetFields: ['id'], onDelete: 'set null' },
-      { name: 'child_rows_q_parent_rows_id_fk', fields: ['q'], targetModel: 'Parent', targetFields: ['id'], onDelete: 'no action' },
+      {
+        name: 'child_rows_p_parent_rows_id_fk',
+        fields: ['p'],
+        targetModel: 'Parent',
+        targetFields: ['id'],
+        onDelete: 'set null',
+      },
+      {
+        name: 'child_rows_q_parent_rows_id_fk',
+        fields: ['q'],
+        targetModel: 'Parent',
+        targetFields: ['id'],
+        onDelete: 'no action',
+      },
     ])
   })
 })
@@ -205,7 +264,9 @@ describe('readSchema: defaults', () => {
 
   it('recognises SQL defaults it can evaluate, keeps others as sql text', () => {
     const t = pgTable('t', {
-      id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+      id: uuid('id')
+        .primaryKey()
+        .default(sql`gen_random_uuid()`),
       a: timestamp('a').default(sql`CURRENT_TIMESTAMP`),
       b: uuid('b').default(sql`uuid_generate_v4()`),
       c: text('c').default(sql`'x' || 'y'`),
@@ -231,9 +292,21 @@ describe('readSchema: validation errors', () => {
   const cases: { name: string; module: Record<string, unknown>; message: RegExp }[] = [
     { name: 'no pgTable exported', module: { role: pgEnum('r', ['a']), n: 1 }, message: /exports no pgTable/ },
     { name: 'an empty module', module: {}, message: /exports no pgTable/ },
-    { name: 'a table without primary key', module: { t: pgTable('t', { id: uuid('id') }) }, message: /table t has no primary key/ },
-    { name: 'an array column', module: { t: pgTable('t', { id: uuid('id').primaryKey(), tags: text('tags').array() }) }, message: /t\.tags .*(array|PgArray)/ },
-    { name: 'a serial column', module: { t: pgTable('t', { id: serial('id').primaryKey() }) }, message: /t\.id has column type PgSerial/ },
+    {
+      name: 'a table without primary key',
+      module: { t: pgTable('t', { id: uuid('id') }) },
+      message: /table t has no primary key/,
+    },
+    {
+      name: 'an array column',
+      module: { t: pgTable('t', { id: uuid('id').primaryKey(), tags: text('tags').array() }) },
+      message: /t\.tags .*(array|PgArray)/,
+    },
+    {
+      name: 'a serial column',
+      module: { t: pgTable('t', { id: serial('id').primaryKey() }) },
+      message: /t\.id has column type PgSerial/,
+    },
     {
       name: 'a reference to a table the module does not export',
       module: { t: pgTable('t', { id: uuid('id').primaryKey(), p: uuid('p').references(() => parent.id) }) },
@@ -241,12 +314,19 @@ describe('readSchema: validation errors', () => {
     },
     {
       name: 'two exports with one SQL name',
-      module: { a: pgTable('same', { id: uuid('id').primaryKey() }), b: pgTable('same', { id: uuid('id').primaryKey() }) },
+      module: {
+        a: pgTable('same', { id: uuid('id').primaryKey() }),
+        b: pgTable('same', { id: uuid('id').primaryKey() }),
+      },
       message: /tables a and b both use the SQL name "same"/,
     },
     {
       name: 'an expression index',
-      module: { t: pgTable('t', { id: uuid('id').primaryKey(), n: text('n') }, (t) => [index('lower_n').on(sql`lower(${t.n})`)]) },
+      module: {
+        t: pgTable('t', { id: uuid('id').primaryKey(), n: text('n') }, (t) => [
+          index('lower_n').on(sql`lower(${t.n})`),
+        ]),
+      },
       message: /index lower_n on t uses an expression/,
     },
   ]

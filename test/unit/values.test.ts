@@ -58,7 +58,12 @@ const cases: Case[] = [
   ok(amount, 'decimal (no scale) from a number', 1.5, '1.5'),
   ok(amount, 'decimal (no scale) keeps a numeric string', '12.34', '12.34'),
   ok(amount, 'decimal (no scale) accepts sign and exponent as written', '-.5e3', '-.5e3'),
-  ok(amount, 'decimal (no scale) keeps digits beyond double precision', '12345678901234567890.123', '12345678901234567890.123'),
+  ok(
+    amount,
+    'decimal (no scale) keeps digits beyond double precision',
+    '12345678901234567890.123',
+    '12345678901234567890.123',
+  ),
   ok(sample('price'), 'decimal(12, 2) from a number, at the column scale', 1.5, '1.50'),
   ok(sample('price'), 'decimal(12, 2) keeps a string at scale', '12.34', '12.34'),
   ok(sample('price'), 'decimal(12, 2) rounds half away from zero', '12.345', '12.35'),
@@ -75,7 +80,12 @@ const cases: Case[] = [
   ok(sample('at'), 'timestamp from an ISO string', '2024-01-02T03:04:05.678Z', new Date('2024-01-02T03:04:05.678Z')),
   ok(sample('at'), 'timestamp keeps a Date', new Date(0), new Date(0)),
   bad(sample('at'), 'timestamp rejects garbage', 'yesterday', /expects a Date or an ISO-8601 string/),
-  bad(sample('at'), 'timestamp rejects an invalid Date', new Date(Number.NaN), /expects a Date or an ISO-8601 string, got a Date/),
+  bad(
+    sample('at'),
+    'timestamp rejects an invalid Date',
+    new Date(Number.NaN),
+    /expects a Date or an ISO-8601 string, got a Date/,
+  ),
   bad(sample('at'), 'timestamp rejects epoch millis', 0, /expects a Date or an ISO-8601 string/),
   ok(sample('day'), 'date(string) keeps YYYY-MM-DD', '2024-02-29', '2024-02-29'),
   ok(sample('day'), 'date(string) from a Date, in UTC', new Date('2024-02-29T23:30:00.000Z'), '2024-02-29'),
@@ -83,7 +93,12 @@ const cases: Case[] = [
   bad(sample('day'), 'date(string) rejects a timestamp string', '2024-02-01T00:00:00Z', /expects a date/),
   bad(sample('day'), 'date(string) rejects a day that does not exist', '2023-02-30', /expects a date/),
   ok(dayDate, 'date(date) from a string', '2024-02-29', new Date('2024-02-29T00:00:00.000Z')),
-  ok(dayDate, 'date(date) truncates a Date to its UTC day', new Date('2024-02-29T23:30:00.000Z'), new Date('2024-02-29T00:00:00.000Z')),
+  ok(
+    dayDate,
+    'date(date) truncates a Date to its UTC day',
+    new Date('2024-02-29T23:30:00.000Z'),
+    new Date('2024-02-29T00:00:00.000Z'),
+  ),
   bad(dayDate, 'date(date) rejects a month 13', '2024-13-45', /expects a date/),
   ok(sample('doc'), 'json object', { a: [1, 'x'] }, { a: [1, 'x'] }),
   ok(sample('docb'), 'json array', [1, 2], [1, 2]),
@@ -91,7 +106,12 @@ const cases: Case[] = [
   bad(sample('doc'), 'json rejects a function', () => 1, /expects a JSON value/),
   bad(sample('doc'), 'json rejects a bigint', 1n, /expects a JSON value/),
   ok(sample('role'), 'enum', 'MODERATOR', 'MODERATOR'),
-  bad(sample('role'), 'enum is case-sensitive', 'admin', /expects one of "ADMIN", "MODERATOR", "GUEST", got string "admin"/),
+  bad(
+    sample('role'),
+    'enum is case-sensitive',
+    'admin',
+    /expects one of "ADMIN", "MODERATOR", "GUEST", got string "admin"/,
+  ),
   bad(sample('role'), 'enum rejects a number', 1, /expects one of/),
   ok(sample('count'), 'null passes through (nullability is checked by the caller)', null, null),
   ok(sample('id'), 'null passes through for uuid', null, null),
@@ -99,7 +119,11 @@ const cases: Case[] = [
 
 describe('coerceValue', () => {
   it('reports a value out of the column range as P2020, as Prisma does', () => {
-    for (const [name, value] of [['count', 2147483648], ['count', -2147483649], ['huge', 2n ** 63n]] as const) {
+    for (const [name, value] of [
+      ['count', 2147483648],
+      ['count', -2147483649],
+      ['huge', 2n ** 63n],
+    ] as const) {
       const err = tandemError(() => coerceValue('sample.create', sample(name), value))
       expect(err.code).toBe('P2020')
       expect(err.message).toMatch(/out of range/)
