@@ -53,6 +53,14 @@ export function insertRow(keyspace: string, model: Model, table: CqlTable, ifNot
   return `INSERT INTO ${qualified(keyspace, table)} (${cols(model, table.fields)}) VALUES (${table.fields.map(() => '?').join(', ')})${ifNotExists ? ' IF NOT EXISTS' : ''}`
 }
 
+/** `"a" = ?` for each field, joined */
+const equalities = (model: Model, fields: readonly string[], separator: string) =>
+  fields.map((f) => `${col(model, f)} = ?`).join(separator)
+
+/** The LWT condition: the listed columns still hold the given values, or the row exists, or none. */
+const condition = (model: Model, ifFields: readonly string[], ifExists: boolean) =>
+  ifFields.length ? ` IF ${equalities(model, ifFields, ' AND ')}` : ifExists ? ' IF EXISTS' : ''
+
 /** DELETE one row by key, optionally only if the listed columns still hold the given values (LWT). */
 export function deleteRow(
   keyspace: string,
@@ -62,12 +70,7 @@ export function deleteRow(
   ifFields: readonly string[] = [],
   ifExists = false,
 ): string {
-  const cond = ifFields.length
-    ? ` IF ${ifFields.map((f) => `${col(model, f)} = ?`).join(' AND ')}`
-    : ifExists
-      ? ' IF EXISTS'
-      : ''
-  return `DELETE FROM ${qualified(keyspace, table)} WHERE ${key.map((f) => `${col(model, f)} = ?`).join(' AND ')}${cond}`
+  return `DELETE FROM ${qualified(keyspace, table)} WHERE ${equalities(model, key, ' AND ')}${condition(model, ifFields, ifExists)}`
 }
 
 /** UPDATE columns of one row, optionally conditional on current values (compare-and-set). */
@@ -80,12 +83,7 @@ export function updateRow(
   ifFields: readonly string[] = [],
   ifExists = false,
 ): string {
-  const cond = ifFields.length
-    ? ` IF ${ifFields.map((f) => `${col(model, f)} = ?`).join(' AND ')}`
-    : ifExists
-      ? ' IF EXISTS'
-      : ''
-  return `UPDATE ${qualified(keyspace, table)} SET ${set.map((f) => `${col(model, f)} = ?`).join(', ')} WHERE ${key.map((f) => `${col(model, f)} = ?`).join(' AND ')}${cond}`
+  return `UPDATE ${qualified(keyspace, table)} SET ${equalities(model, set, ', ')} WHERE ${equalities(model, key, ' AND ')}${condition(model, ifFields, ifExists)}`
 }
 
 /** The key of a lookup or base row: partition key then clustering fields. */
