@@ -17,6 +17,12 @@ export interface Statement {
  */
 export interface Backend {
   readonly kind: 'postgres' | 'scylla'
+  /**
+   * Who assembles related rows (`include`, nested `select`, `_count`): 'compiled' — the backend, from
+   * a findMany operation's `include`, in the same statement; 'loader' — the model delegate, one read
+   * per relation level (the backend never sees an `include`).
+   */
+  readonly includes: 'compiled' | 'loader'
   run(model: Model, operation: Operation): Promise<Row[] | number>
   explain(model: Model, operation: Operation): Statement[]
   /** DDL text for everything `push` creates, in order */

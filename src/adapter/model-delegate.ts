@@ -12,7 +12,16 @@ import {
   normalizeWhere,
 } from './normalize.js'
 import { isPlainProjection, normalizeProjection, type Projection } from './projection.js'
-import { andFilters, type Filter, type OrderTerm, type ReadQuery, type UpdateOps } from './query.js'
+import {
+  andFilters,
+  type Filter,
+  type Include,
+  type IncludeCount,
+  type IncludeNode,
+  type OrderTerm,
+  type ReadQuery,
+  type UpdateOps,
+} from './query.js'
 import { createNested, hasRelationData, updateNested } from './nested-writes.js'
 import { project, sampleValue } from './values.js'
 import { keyOf, rowsOf, whereKeys, type Runner } from './runner.js'
@@ -217,8 +226,7 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     const a = checkArgs(ctx, args, UNIQUE_READ_ARGS)
     const projection = normalizeProjection(this.model, a, ctx)
     const { filter } = normalizeUniqueWhere(this.model, a.where, ctx)
-    const rows = rowsOf(await run(this.model, { op: 'findMany', query: uniqueQuery(filter, 1) }))
-    return (await this.shape(run, rows, projection, ctx))[0] ?? null
+    return (await this.readShaped(run, uniqueQuery(filter, 1), false, projection, ctx))[0] ?? null
   }
 
   private async findFirstWith(run: Runner, args: unknown, method: string): Promise<Row | null> {
@@ -235,9 +243,85 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     const projection = normalizeProjection(this.model, a, ctx)
     const read = await this.readQuery(run, a, ctx)
     if (!read) return []
-    const rows = rowsOf(await run(this.model, { op: 'findMany', query: read.query }))
-    if (read.reversed) rows.reverse()
-    return this.shape(run, rows, projection, ctx)
+    return this.readShaped(run, read.query, read.reversed, projection, ctx)
+  }
+
+  /**
+   * Reads the rows of `query` with what the projection asks for: in the same statement when the backend
+   * compiles includes (PostgreSQL) and the projection fits (`includeOf`), else through the loader (`shape`).
+   */
+  private async readShaped(
+    run: Runner,
+    query: ReadQuery,
+    reversed: boolean,
+    projection: Projection,
+    ctx: string,
+  ): Promise<Row[]> {
+    const include = this.includeOf(projection, ctx)
+    const rows = rowsOf(await run(this.model, include ? { op: 'findMany', query, include } : { op: 'findMany', query }))
+    if (reversed) rows.reverse()
+    return include ? rows : this.shape(run, rows, projection, ctx)
+  }
+
+  /**
+   * The projection as an include for the backend to compile, or undefined where the delegate's loader
+   * serves it: a plain projection, a backend that does not compile includes (ScyllaDB: bounded waves),
+   * or a relation argument the compiler does not take (a nested `cursor`, a negative nested `take`).
+   * Nested arguments are checked as the loader's reads check them (same contexts, same errors).
+   */
+  private includeOf(projection: Projection, ctx: string): Include | undefined {
+    if (isPlainProjection(projection) || this.backend.includes !== 'compiled') return undefined
+    const relations: IncludeNode[] = []
+    for (const { relation, args } of projection.relations) {
+      const node = this.related(relation).includeNode(relation, args, `${ctx}.${relation.name}`)
+      if (!node) return undefined
+      relations.push(node)
+    }
+    const counts = projection.counts?.map(({ relation, where }): IncludeCount => {
+      const target = this.related(relation)
+      return {
+        relation: relation.name,
+        where: normalizeWhere(target.model, where ?? {}, target.ctx(`${ctx}._count.${relation.name}`)),
+      }
+    })
+    return { scalars: projection.scalars, relations, counts }
+  }
+
+  /** @internal The include node of `relation` (which points at this model), or undefined when the loader has to serve it. */
+  includeNode(relation: RelationInfo, args: Record<string, unknown>, method: string): IncludeNode | undefined {
+    const ctx = this.ctx(method)
+    const a = checkArgs(ctx, args, READ_ARGS)
+    rejectDistinct(ctx, a)
+    const projection = normalizeProjection(this.model, a, ctx)
+    let query: ReadQuery | undefined
+    if (relation.kind === 'many') {
+      const where = normalizeWhere(this.model, a.where, ctx)
+      const orderBy = normalizeOrderBy(this.model, a.orderBy, ctx)
+      const take = normalizeCount(a.take, 'take', ctx, true)
+      const skip = normalizeCount(a.skip, 'skip', ctx, false)
+      // a cursor needs its row read first, a negative take the reversed order: the loader does both
+      if (a.cursor !== undefined || (take !== undefined && take < 0)) return undefined
+      query = { where, orderBy, take, skip, unique: false }
+    }
+    const inner = isPlainProjection(projection)
+      ? { scalars: projection.scalars, relations: [], counts: undefined }
+      : this.includeOf(projection, ctx)
+    return inner && { ...inner, relation: relation.name, query }
+  }
+
+  /**
+   * A written row with what the projection asks for. When the backend compiles includes, the row is
+   * read back by its primary key with them (one statement); else the loader reads the relations.
+   */
+  private async shapeWritten(run: Runner, row: Row, projection: Projection, ctx: string): Promise<Row> {
+    if (this.includeOf(projection, ctx)) {
+      const byKey = andFilters(
+        ...this.model.primaryKey.map((field): Filter => ({ kind: 'cmp', field, op: 'eq', value: row[field] ?? null })),
+      )
+      const found = (await this.readShaped(run, uniqueQuery(byKey, 1), false, projection, ctx))[0]
+      if (found) return found
+    }
+    return (await this.shape(run, [row], projection, ctx))[0]!
   }
 
   /**
@@ -446,7 +530,7 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     const a = checkArgs(ctx, args, ['data', 'select', 'omit', 'include'])
     const projection = normalizeProjection(this.model, a, ctx)
     const stored = await this.createRow(run, a.data, ctx)
-    return (await this.shape(run, [stored], projection, ctx))[0]!
+    return this.shapeWritten(run, stored, projection, ctx)
   }
 
   /** @internal Inserts already normalized rows (createMany, nested createMany). */
@@ -485,7 +569,7 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     const { filter } = normalizeUniqueWhere(this.model, a.where, ctx)
     const row = await this.updateRow(run, filter, a.data, ctx)
     if (!row) throw notFoundError(this.model.name, 'update', 'Record to update not found.')
-    return (await this.shape(run, [row], projection, ctx))[0]!
+    return this.shapeWritten(run, row, projection, ctx)
   }
 
   /** @internal */
@@ -507,10 +591,10 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     // Try the update first; if no row matched, create; if a concurrent create won the race, update it.
     for (let attempt = 0; attempt < 2; attempt++) {
       const updated = await this.updateRow(run, filter, a.update ?? {}, ctx)
-      if (updated) return (await this.shape(run, [updated], projection, ctx))[0]!
+      if (updated) return this.shapeWritten(run, updated, projection, ctx)
       try {
         const created = await this.createRow(run, a.create, ctx)
-        return (await this.shape(run, [created], projection, ctx))[0]!
+        return this.shapeWritten(run, created, projection, ctx)
       } catch (e) {
         if (!(e instanceof TandemError && e.code === 'P2002') || attempt === 1) throw e
       }
@@ -536,10 +620,9 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     const projection = normalizeProjection(this.model, a, ctx)
     const { filter } = normalizeUniqueWhere(this.model, a.where, ctx)
     // related rows are read before the row goes (a cascade may take them with it)
-    const before = isPlainProjection(projection)
+    const shaped = isPlainProjection(projection)
       ? undefined
-      : rowsOf(await run(this.model, { op: 'findMany', query: uniqueQuery(filter, 1) }))
-    const shaped = before?.[0] ? (await this.shape(run, before, projection, ctx))[0] : undefined
+      : (await this.readShaped(run, uniqueQuery(filter, 1), false, projection, ctx))[0]
     const rows = await this.deleteRows(run, filter, true)
     if (!rows[0]) throw notFoundError(this.model.name, 'delete', 'Record to delete does not exist.')
     return shaped ?? (await this.shape(run, rows, projection, ctx))[0]!

@@ -77,9 +77,36 @@ export function andFilters(...filters: (Filter | undefined)[]): Filter | undefin
   return { kind: 'and', items }
 }
 
+/**
+ * What a read returns besides its rows' scalars, for a backend that assembles it itself
+ * (`Backend.includes === 'compiled'`): the top-level scalar selection and, per relation, a node.
+ * Value-free like the rest of the description but for the nested where/take/skip, which are slots
+ * in a template (see `shapeOf`).
+ */
+export interface Include {
+  /** the scalar fields of each row, in result order; undefined: every field, in model order */
+  readonly scalars: readonly string[] | undefined
+  /** related rows, in result order (after the scalars) */
+  readonly relations: readonly IncludeNode[]
+  /** `_count`s of list relations (after the relations), in result order; undefined: no `_count` key */
+  readonly counts: readonly IncludeCount[] | undefined
+}
+
+/** One included relation: its rows (to-one: one or null; list: the rows `query` selects, in its order). */
+export interface IncludeNode extends Include {
+  readonly relation: string
+  /** list relations only: where/orderBy/take/skip among the related rows of each parent */
+  readonly query: ReadQuery | undefined
+}
+
+export interface IncludeCount {
+  readonly relation: string
+  readonly where: Filter | undefined
+}
+
 /** One backend operation: what a model method becomes once its arguments are normalized. */
 export type Operation =
-  | { readonly op: 'findMany'; readonly query: ReadQuery }
+  | { readonly op: 'findMany'; readonly query: ReadQuery; readonly include?: Include }
   | { readonly op: 'count'; readonly query: ReadQuery }
   | { readonly op: 'insert'; readonly rows: readonly Row[]; readonly skipDuplicates: boolean }
   | { readonly op: 'update'; readonly query: ReadQuery; readonly set: UpdateOps }
@@ -134,7 +161,12 @@ class ShapeWalker {
 
   operation(o: Operation): Operation {
     switch (o.op) {
-      case 'findMany':
+      case 'findMany': {
+        this.key += '|findMany'
+        const query = this.query(o.query)
+        const include = o.include && this.include(o.include)
+        return this.build ? { ...o, query, ...(include ? { include } : {}) } : o
+      }
       case 'count':
       case 'delete':
         this.key += `|${o.op}`
@@ -176,6 +208,30 @@ class ShapeWalker {
     this.key += q.skip === undefined || q.skip === 0 ? '|' : '|s'
     const skip = q.skip === undefined || q.skip === 0 ? undefined : this.slot(q.skip)
     return this.build ? { ...q, where, take: take as number | undefined, skip: skip as number | undefined } : q
+  }
+
+  /** `[scalars|relation{…}…|#counts]`: relation nodes recurse, their where/take/skip are slots */
+  private include(inc: Include): Include {
+    this.key += `[${inc.scalars ? inc.scalars.join(',') : '*'}`
+    const relations = inc.relations.map((n): IncludeNode => {
+      this.key += `|${n.relation}{`
+      const query = n.query && this.query(n.query)
+      const inner = this.include(n)
+      this.key += '}'
+      return this.build ? { ...inner, relation: n.relation, query } : n
+    })
+    let counts: IncludeCount[] | undefined
+    if (inc.counts) {
+      this.key += '|#'
+      counts = inc.counts.map((c) => {
+        this.key += `${c.relation}(`
+        const where = c.where && this.filter(c.where)
+        this.key += ')'
+        return this.build ? { relation: c.relation, where } : c
+      })
+    }
+    this.key += ']'
+    return this.build ? { scalars: inc.scalars, relations, counts } : inc
   }
 
   private filter(f: Filter): Filter {

@@ -47,6 +47,8 @@ const ONE_ROW = (where: ReadQuery['where']): ReadQuery => ({
  */
 export class ScyllaBackend implements Backend {
   readonly kind = 'scylla' as const
+  /** related rows come from the delegate's loader: bounded waves of reads */
+  readonly includes = 'loader' as const
   private readonly tables: Map<string, ModelTables>
   private readonly dataCenter: string
   private executor: CqlExecutor | undefined

@@ -16,6 +16,8 @@ export function byPrimaryKey(model: Model, row: Row): ReadQuery {
  */
 export class ScyllaUndoLog implements Backend {
   readonly kind = 'scylla' as const
+  /** related rows come from the delegate's loader: bounded waves of reads */
+  readonly includes = 'loader' as const
   private readonly undo: (() => Promise<unknown>)[] = []
 
   constructor(

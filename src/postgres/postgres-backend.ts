@@ -5,15 +5,21 @@ import type { Backend, Operation, Statement } from '../adapter/backend.js'
 import { shapeOf, templateOf } from '../adapter/query.js'
 import { PlanCache } from '../cache/plan-cache.js'
 import { compileSql, type CompiledSql } from './sql-compiler.js'
+import { compileInclude } from './sql-include.js'
 import { openPool, SqlExecutor, type PostgresOptions } from './sql-executor.js'
-import { rowDecoder } from './postgres-values.js'
+import { rowDecoder, type Parsers } from './postgres-values.js'
 
 export type { PostgresOptions } from './sql-executor.js'
 
-/** A compiled statement and the row decoder of its model, cached per shape. */
-interface Plan extends CompiledSql {
-  readonly decode: (raw: Record<string, unknown>) => Row
-}
+/**
+ * A compiled statement and its row decoder, cached per shape: of the model's columns by name, or, for a
+ * findMany with an include, of the statement's rows as arrays (`values`).
+ */
+type Plan = CompiledSql &
+  (
+    | { readonly values: false; readonly decode: (raw: Record<string, unknown>) => Row }
+    | { readonly values: true; readonly decode: (raw: readonly unknown[]) => Row }
+  )
 
 /** PostgreSQL allows 65535 bind parameters per statement; createMany is split below that. */
 const MAX_PARAMS = 60_000
@@ -24,6 +30,8 @@ const MAX_PARAMS = 60_000
  */
 export class PostgresBackend implements Backend {
   readonly kind = 'postgres' as const
+  /** a findMany's include is compiled into its one statement (sql-include.ts) */
+  readonly includes = 'compiled' as const
   /** the statements this backend runs and how their errors are coded: the session credits use */
   readonly sql: SqlExecutor
 
@@ -31,17 +39,27 @@ export class PostgresBackend implements Backend {
   constructor(
     private readonly schema: SchemaInfo,
     options: PostgresOptions = {},
-    tx?: { client: postgres.Sql; plans: PlanCache<Plan> },
+    tx?: { client: postgres.Sql; plans: PlanCache<Plan>; parsers: Parsers },
     private readonly plans: PlanCache<Plan> = tx?.plans ?? new PlanCache<Plan>(2000),
   ) {
     this.sql = new SqlExecutor(tx?.client ?? openPool(options), schema)
+    this.parsers = tx?.parsers ?? (this.sql.client as unknown as { options: { parsers: Parsers } }).options.parsers
   }
+
+  /** the driver's value parsers by type oid: how an included row's values are decoded as top-level ones are */
+  private readonly parsers: Parsers
 
   /** Runs `fn` in one transaction: everything or nothing (nested writes). */
   async transaction<T>(fn: (tx: Backend) => Promise<T>): Promise<T> {
     try {
       return (await this.sql.client.begin((client) =>
-        fn(new PostgresBackend(this.schema, {}, { client: client as unknown as postgres.Sql, plans: this.plans })),
+        fn(
+          new PostgresBackend(
+            this.schema,
+            {},
+            { client: client as unknown as postgres.Sql, plans: this.plans, parsers: this.parsers },
+          ),
+        ),
       )) as T
     } catch (e) {
       // errors of the calls inside are already coded; this codes BEGIN/COMMIT failures
@@ -53,6 +71,12 @@ export class PostgresBackend implements Backend {
     if (operation.op === 'insert' && operation.rows.length === 0) return []
     if (operation.op === 'insert' && operation.rows.length > 1) return this.insertChunked(model, operation)
     const { plan, values } = this.planFor(model, operation)
+    if (plan.values) {
+      const result = await this.sql.queryValues(model.name, plan.text, plan.bind(values))
+      const rows = new Array<Row>(result.length)
+      for (let i = 0; i < result.length; i++) rows[i] = plan.decode(result[i]!)
+      return rows
+    }
     const result = await this.sql.query(model.name, plan.text, plan.bind(values))
     if (operation.op === 'count') return Number(Object.values(result[0] ?? {})[0] ?? 0)
     const rows = new Array<Row>(result.length)
@@ -67,7 +91,8 @@ export class PostgresBackend implements Backend {
     const out: Row[] = []
     for (let i = 0; i < operation.rows.length; i += size) {
       const { plan, values } = this.planFor(model, { ...operation, rows: operation.rows.slice(i, i + size) })
-      for (const r of await this.sql.query(model.name, plan.text, plan.bind(values))) out.push(plan.decode(r))
+      for (const r of await this.sql.query(model.name, plan.text, plan.bind(values)))
+        out.push((plan.decode as (raw: Record<string, unknown>) => Row)(r))
     }
     return out
   }
@@ -77,7 +102,11 @@ export class PostgresBackend implements Backend {
     const shape = shapeOf(model.name, operation)
     let plan = this.plans.get(shape.key)
     if (!plan) {
-      plan = { ...compileSql(model, templateOf(operation)), decode: rowDecoder(model) }
+      const template = templateOf(operation)
+      if (template.op === 'findMany' && template.include) {
+        const compiled = compileInclude(model, template.query, template.include)
+        plan = { ...compiled, values: true, decode: compiled.decoder(this.parsers) }
+      } else plan = { ...compileSql(model, template), values: false, decode: rowDecoder(model) }
       this.plans.set(shape.key, plan)
     }
     return { plan, values: shape.values }

@@ -15,3 +15,6 @@ export function rowDecoder(model: Model): (raw: Record<string, unknown>) => Row 
     return row
   }
 }
+
+/** postgres.js's value parsers by type oid (the pool's `options.parsers`): how nested JSON values are decoded */
+export type Parsers = Readonly<Record<number, ((x: string) => unknown) | undefined>>

@@ -25,10 +25,11 @@ import {
 import type { AnyColumn, SQL } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/postgres-js'
 import { alias, type PgTable } from 'drizzle-orm/pg-core'
-import type { Model } from '../schema/model.js'
+import type { Model, Row } from '../schema/model.js'
 import { relatedModel } from '../schema/read-schema.js'
 import type { Filter, Operation, OrderTerm, Slot } from '../adapter/query.js'
 import { afterSql, likePattern, SQL_OPS } from './sql-statements.js'
+import type { Parsers } from './postgres-values.js'
 
 /**
  * A compiled statement: the SQL text drizzle built for one operation shape, and how a call's values
@@ -37,112 +38,33 @@ import { afterSql, likePattern, SQL_OPS } from './sql-statements.js'
 export interface CompiledSql {
   readonly text: string
   readonly bind: (values: readonly unknown[]) => unknown[]
+  /**
+   * Set for a findMany with an include: the statement's rows are read as arrays (select-list order)
+   * and this makes their decoder, given the driver's parsers by type oid (see sql-include.ts).
+   */
+  readonly decoder?: (parsers: Parsers) => (raw: readonly unknown[]) => Row
 }
 
 /** drizzle's builders, for SQL text only: nothing is ever run through it */
 const builder = drizzle.mock()
 
 /** A placeholder for a slot; like-operators carry their operator so the binder makes the pattern. */
-const placeholder = (v: unknown, like?: string) => sql.placeholder(`p${(v as Slot).$slot}${like ? `~${like}` : ''}`)
+export const placeholder = (v: unknown, like?: string) =>
+  sql.placeholder(`p${(v as Slot).$slot}${like ? `~${like}` : ''}`)
 
 /**
  * Compiles an operation template (values replaced by slots, see `templateOf`) on a model into SQL.
- * Pure: the same template always gives the same text, so the result is cached by shape.
+ * Pure: the same template always gives the same text, so the result is cached by shape. A findMany
+ * with an `include` is compiled by `compileInclude` (sql-include.ts) instead.
  * @example compileSql(profile, templateOf({ op: 'findMany', query })).text // 'select … where "user_id" = $1 limit $2'
  */
 export function compileSql(model: Model, operation: Operation): CompiledSql {
   const table = model.drizzle
   const columns = table as unknown as Record<string, AnyColumn>
-  let aliases = 0
-  /** A filter on `m`, whose columns are `cols` (the table itself, or an alias inside EXISTS). */
-  const compileFilter = (m: Model, cols: Record<string, AnyColumn>, f: Filter): SQL => {
-    const bind = (field: string, p: unknown): SQL | Param =>
-      p === null ? sql`null` : new Param(placeholder(p), cols[field]!)
-    const sub = (g: Filter) => compileFilter(m, cols, g)
-    switch (f.kind) {
-      case 'const':
-        return f.value ? sql`true` : sql`false`
-      case 'and':
-        return f.items.length ? and(...f.items.map(sub))! : sql`true`
-      case 'or':
-        return f.items.length ? or(...f.items.map(sub))! : sql`false`
-      case 'not':
-        return not(sub(f.item))
-      case 'after':
-        return afterSql(
-          f.fields.map((n) => cols[n]!),
-          f.dirs,
-          f.values.map((v, i) => bind(f.fields[i]!, v)),
-        )
-      case 'relation': {
-        // `every` with no filter holds for every row, also one with no related rows
-        if (f.mode === 'every' && !f.filter) return sql`true`
-        // EXISTS over the related table (aliased: a relation may point at its own table)
-        const rel = m.relations.get(f.relation)!
-        const target = relatedModel(m, rel.target)
-        const name = `r${++aliases}`
-        const t = alias(target.drizzle, name) as unknown as Record<string, AnyColumn>
-        const link = rel.fields.map((field, i) => eq(t[rel.references[i]!]!, cols[field]!))
-        const inner =
-          f.filter && compileFilter(target, t, f.mode === 'every' ? { kind: 'not', item: f.filter } : f.filter)
-        const exists = sql`exists (select 1 from ${sql.identifier(target.table)} as ${sql.identifier(name)} where ${and(...link, ...(inner ? [inner] : []))})`
-        return f.mode === 'some' ? exists : sql`not ${exists}`
-      }
-      case 'cmp': {
-        const column = cols[f.field]!
-        if (f.value === null) return f.op === 'eq' ? isNull(column) : isNotNull(column)
-        const likeOp = f.op === 'contains' || f.op === 'startsWith' || f.op === 'endsWith'
-        if (f.insensitive) {
-          const lc = sql`lower(${column})`
-          // an `in` list keeps its nulls as SQL NULL (no slot), as the case-sensitive one does
-          const lv = (p: unknown) => (p === null ? sql`null` : sql`lower(${placeholder(p)})`)
-          if (likeOp) return ilike(column, placeholder(f.value, f.op) as unknown as string)
-          if (f.op === 'in') return sql`${lc} in (${sql.join((f.value as Slot[]).map(lv), sql`, `)})`
-          if (f.op === 'notIn') return sql`${lc} not in (${sql.join((f.value as Slot[]).map(lv), sql`, `)})`
-          return sql`${lc} ${sql.raw(SQL_OPS[f.op] ?? '=')} ${lv(f.value)}`
-        }
-        if (m.fields.get(f.field)!.kind === 'json' && (f.op === 'eq' || f.op === 'ne')) {
-          // json has no equality operator (jsonb does): compare both sides as jsonb
-          return sql`${column}::jsonb ${sql.raw(f.op === 'eq' ? '=' : '<>')} ${bind(f.field, f.value)}::jsonb`
-        }
-        switch (f.op) {
-          case 'eq':
-            return eq(column, bind(f.field, f.value))
-          case 'ne':
-            return ne(column, bind(f.field, f.value))
-          case 'lt':
-            return lt(column, bind(f.field, f.value))
-          case 'lte':
-            return lte(column, bind(f.field, f.value))
-          case 'gt':
-            return gt(column, bind(f.field, f.value))
-          case 'gte':
-            return gte(column, bind(f.field, f.value))
-          case 'in':
-            return inArray(
-              column,
-              (f.value as Slot[]).map((p) => bind(f.field, p)),
-            )
-          case 'notIn':
-            return notInArray(
-              column,
-              (f.value as Slot[]).map((p) => bind(f.field, p)),
-            )
-          case 'contains':
-          case 'startsWith':
-          case 'endsWith':
-            return like(column, placeholder(f.value, f.op) as unknown as string)
-        }
-      }
-    }
-  }
+  const aliases: AliasCounter = { n: 0 }
+  const compileFilter = (m: Model, cols: Record<string, AnyColumn>, f: Filter): SQL => filterSql(aliases, m, cols, f)
   const where = (f: Filter | undefined): SQL | undefined => (f ? compileFilter(model, columns, f) : undefined)
-  const order = (terms: readonly OrderTerm[]) =>
-    terms.map((t) => {
-      const c = columns[t.field]!
-      const base = t.dir === 'desc' ? desc(c) : asc(c)
-      return t.nulls ? sql`${base} nulls ${sql.raw(t.nulls)}` : base
-    })
+  const order = (terms: readonly OrderTerm[]) => orderSql(columns, terms)
 
   let built: { toSQL(): { sql: string } }
   switch (operation.op) {
@@ -213,15 +135,116 @@ export function compileSql(model: Model, operation: Operation): CompiledSql {
   return { text: query.sql, bind: (values) => binders.map((b) => b(values)) }
 }
 
+/** Numbers the aliases of EXISTS subqueries (`r1`, `r2`, …) across one statement. */
+export interface AliasCounter {
+  n: number
+}
+
+/** A filter on `m`, whose columns are `cols` (the table itself, or an alias inside EXISTS or an include). */
+export function filterSql(aliases: AliasCounter, m: Model, cols: Record<string, AnyColumn>, f: Filter): SQL {
+  const bind = (field: string, p: unknown): SQL | Param =>
+    p === null ? sql`null` : new Param(placeholder(p), cols[field]!)
+  const sub = (g: Filter) => filterSql(aliases, m, cols, g)
+  switch (f.kind) {
+    case 'const':
+      return f.value ? sql`true` : sql`false`
+    case 'and':
+      return f.items.length ? and(...f.items.map(sub))! : sql`true`
+    case 'or':
+      return f.items.length ? or(...f.items.map(sub))! : sql`false`
+    case 'not':
+      return not(sub(f.item))
+    case 'after':
+      return afterSql(
+        f.fields.map((n) => cols[n]!),
+        f.dirs,
+        f.values.map((v, i) => bind(f.fields[i]!, v)),
+      )
+    case 'relation': {
+      // `every` with no filter holds for every row, also one with no related rows
+      if (f.mode === 'every' && !f.filter) return sql`true`
+      // EXISTS over the related table (aliased: a relation may point at its own table)
+      const rel = m.relations.get(f.relation)!
+      const target = relatedModel(m, rel.target)
+      const name = `r${++aliases.n}`
+      const t = alias(target.drizzle, name) as unknown as Record<string, AnyColumn>
+      const link = rel.fields.map((field, i) => eq(t[rel.references[i]!]!, cols[field]!))
+      const inner =
+        f.filter && filterSql(aliases, target, t, f.mode === 'every' ? { kind: 'not', item: f.filter } : f.filter)
+      const exists = sql`exists (select 1 from ${sql.identifier(target.table)} as ${sql.identifier(name)} where ${and(...link, ...(inner ? [inner] : []))})`
+      return f.mode === 'some' ? exists : sql`not ${exists}`
+    }
+    case 'cmp': {
+      const column = cols[f.field]!
+      if (f.value === null) return f.op === 'eq' ? isNull(column) : isNotNull(column)
+      const likeOp = f.op === 'contains' || f.op === 'startsWith' || f.op === 'endsWith'
+      if (f.insensitive) {
+        const lc = sql`lower(${column})`
+        // an `in` list keeps its nulls as SQL NULL (no slot), as the case-sensitive one does
+        const lv = (p: unknown) => (p === null ? sql`null` : sql`lower(${placeholder(p)})`)
+        if (likeOp) return ilike(column, placeholder(f.value, f.op) as unknown as string)
+        if (f.op === 'in') return sql`${lc} in (${sql.join((f.value as Slot[]).map(lv), sql`, `)})`
+        if (f.op === 'notIn') return sql`${lc} not in (${sql.join((f.value as Slot[]).map(lv), sql`, `)})`
+        return sql`${lc} ${sql.raw(SQL_OPS[f.op] ?? '=')} ${lv(f.value)}`
+      }
+      if (m.fields.get(f.field)!.kind === 'json' && (f.op === 'eq' || f.op === 'ne')) {
+        // json has no equality operator (jsonb does): compare both sides as jsonb
+        return sql`${column}::jsonb ${sql.raw(f.op === 'eq' ? '=' : '<>')} ${bind(f.field, f.value)}::jsonb`
+      }
+      switch (f.op) {
+        case 'eq':
+          return eq(column, bind(f.field, f.value))
+        case 'ne':
+          return ne(column, bind(f.field, f.value))
+        case 'lt':
+          return lt(column, bind(f.field, f.value))
+        case 'lte':
+          return lte(column, bind(f.field, f.value))
+        case 'gt':
+          return gt(column, bind(f.field, f.value))
+        case 'gte':
+          return gte(column, bind(f.field, f.value))
+        case 'in':
+          return inArray(
+            column,
+            (f.value as Slot[]).map((p) => bind(f.field, p)),
+          )
+        case 'notIn':
+          return notInArray(
+            column,
+            (f.value as Slot[]).map((p) => bind(f.field, p)),
+          )
+        case 'contains':
+        case 'startsWith':
+        case 'endsWith':
+          return like(column, placeholder(f.value, f.op) as unknown as string)
+      }
+    }
+  }
+}
+
+/** ORDER BY terms over `cols`. */
+export function orderSql(cols: Record<string, AnyColumn>, terms: readonly OrderTerm[]): SQL[] {
+  return terms.map((t) => {
+    const c = cols[t.field]!
+    const base = t.dir === 'desc' ? desc(c) : asc(c)
+    return t.nulls ? sql`${base} nulls ${sql.raw(t.nulls)}` : base
+  })
+}
+
 /** How one parameter drizzle collected gets its value: a slot (encoded by its column when drizzle knows it) or a constant. */
-function binderOf(p: unknown): (values: readonly unknown[]) => unknown {
+export function binderOf(p: unknown): (values: readonly unknown[]) => unknown {
   if (is(p, Placeholder)) return slotReader(p)
   if (is(p, Param) && is(p.value, Placeholder)) {
     const read = slotReader(p.value)
     const encoder = p.encoder
     return (values) => {
       const v = read(values)
-      return v === null || v === undefined ? null : encoder.mapToDriverValue(v)
+      if (v === null || v === undefined) return null
+      const encoded = encoder.mapToDriverValue(v)
+      // some encoders pass a Date through (string-mode timestamps); the pool's serializers, set by drizzle, send
+      // text as it is, so a Date goes as the ISO text drizzle's own date encoders produce
+      return encoded instanceof Date ? encoded.toISOString() : encoded
     }
   }
   return () => p

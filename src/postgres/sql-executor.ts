@@ -57,6 +57,15 @@ export class SqlExecutor {
     }
   }
 
+  /** Runs a prepared statement and returns its rows as arrays of values, in select-list order. */
+  async queryValues(model: string | undefined, text: string, params: readonly unknown[]): Promise<unknown[][]> {
+    try {
+      return (await this.client.unsafe(text, params as never[], { prepare: true }).values()) as unknown as unknown[][]
+    } catch (e) {
+      throw this.translate(model, e)
+    }
+  }
+
   /** Runs a statement as given (DDL, health checks), unprepared. */
   async raw(text: string): Promise<void> {
     try {
