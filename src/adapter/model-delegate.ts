@@ -256,8 +256,8 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     reversed: boolean,
     projection: Projection,
     ctx: string,
+    include = this.includeOf(projection, ctx),
   ): Promise<Row[]> {
-    const include = this.includeOf(projection, ctx)
     const rows = rowsOf(await run(this.model, include ? { op: 'findMany', query, include } : { op: 'findMany', query }))
     if (reversed) rows.reverse()
     return include ? rows : this.shape(run, rows, projection, ctx)
@@ -314,11 +314,12 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
    * read back by its primary key with them (one statement); else the loader reads the relations.
    */
   private async shapeWritten(run: Runner, row: Row, projection: Projection, ctx: string): Promise<Row> {
-    if (this.includeOf(projection, ctx)) {
+    const include = this.includeOf(projection, ctx)
+    if (include) {
       const byKey = andFilters(
         ...this.model.primaryKey.map((field): Filter => ({ kind: 'cmp', field, op: 'eq', value: row[field] ?? null })),
       )
-      const found = (await this.readShaped(run, uniqueQuery(byKey, 1), false, projection, ctx))[0]
+      const found = (await this.readShaped(run, uniqueQuery(byKey, 1), false, projection, ctx, include))[0]
       if (found) return found
     }
     return (await this.shape(run, [row], projection, ctx))[0]!

@@ -27,7 +27,7 @@ import { drizzle } from 'drizzle-orm/postgres-js'
 import { alias, type PgTable } from 'drizzle-orm/pg-core'
 import type { Model, Row } from '../schema/model.js'
 import { relatedModel } from '../schema/read-schema.js'
-import type { Filter, Operation, OrderTerm, Slot } from '../adapter/query.js'
+import type { CmpOp, Filter, Operation, OrderTerm, Slot } from '../adapter/query.js'
 import { afterSql, likePattern, SQL_OPS } from './sql-statements.js'
 import type { Parsers } from './postgres-values.js'
 
@@ -191,19 +191,9 @@ export function filterSql(aliases: AliasCounter, m: Model, cols: Record<string, 
         // json has no equality operator (jsonb does): compare both sides as jsonb
         return sql`${column}::jsonb ${sql.raw(f.op === 'eq' ? '=' : '<>')} ${bind(f.field, f.value)}::jsonb`
       }
+      const compare = COMPARISONS[f.op]
+      if (compare) return compare(column, bind(f.field, f.value))
       switch (f.op) {
-        case 'eq':
-          return eq(column, bind(f.field, f.value))
-        case 'ne':
-          return ne(column, bind(f.field, f.value))
-        case 'lt':
-          return lt(column, bind(f.field, f.value))
-        case 'lte':
-          return lte(column, bind(f.field, f.value))
-        case 'gt':
-          return gt(column, bind(f.field, f.value))
-        case 'gte':
-          return gte(column, bind(f.field, f.value))
         case 'in':
           return inArray(
             column,
@@ -214,9 +204,7 @@ export function filterSql(aliases: AliasCounter, m: Model, cols: Record<string, 
             column,
             (f.value as Slot[]).map((p) => bind(f.field, p)),
           )
-        case 'contains':
-        case 'startsWith':
-        case 'endsWith':
+        default: // contains, startsWith, endsWith
           return like(column, placeholder(f.value, f.op) as unknown as string)
       }
     }
@@ -233,6 +221,9 @@ export function orderSql(cols: Record<string, AnyColumn>, terms: readonly OrderT
 }
 
 /** How one parameter drizzle collected gets its value: a slot (encoded by its column when drizzle knows it) or a constant. */
+/** drizzle's operator for each single-value comparison */
+const COMPARISONS: Partial<Record<CmpOp, (column: AnyColumn, value: SQL | Param) => SQL>> = { eq, ne, lt, lte, gt, gte }
+
 export function binderOf(p: unknown): (values: readonly unknown[]) => unknown {
   if (is(p, Placeholder)) return slotReader(p)
   if (is(p, Param) && is(p.value, Placeholder)) {
