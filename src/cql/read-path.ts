@@ -10,7 +10,7 @@ import type { CqlStatement } from './cql-executor.js'
 import { selectBase } from './cql-statements.js'
 import { planRead, type BaseRead, type LookupRead } from './read-planner.js'
 import type { ScyllaSession } from './scylla-session.js'
-import { rowFromCql, toCql } from './scylla-values.js'
+import { rowDecoder, rowFromCql, toCql, type RowDecoder } from './scylla-values.js'
 
 /**
  * The read path on ScyllaDB: a read's shape is planned and compiled once (access path and CQL text,
@@ -18,7 +18,13 @@ import { rowFromCql, toCql } from './scylla-values.js'
  * lists the statements of the same compiled read, so it shows exactly what runs.
  */
 export type CompiledRead =
-  | { readonly kind: 'base'; readonly plan: BaseRead; readonly text: string }
+  | {
+      readonly kind: 'base'
+      readonly plan: BaseRead
+      readonly text: string
+      /** decodes rows of one partition, taking its key from the call instead of from every row */
+      readonly decodeInPartition: RowDecoder
+    }
   | { readonly kind: 'lookup'; readonly plan: LookupRead; readonly lookupText: string; readonly byKeyText: string }
   /** no key of this model serves the filter, but part `part` of its AND is a relation filter whose rows have one */
   | { readonly kind: 'via'; readonly part: number; readonly relation: RelationInfo }
@@ -98,7 +104,10 @@ export function compileRead(session: ScyllaSession, t: ModelTables, query: ReadQ
     }
     throw refusal
   }
-  if (plan.path === 'base') return { kind: 'base', plan, text: selectBase(session.keyspace, t.model, plan) }
+  if (plan.path === 'base') {
+    const text = selectBase(session.keyspace, t.model, plan)
+    return { kind: 'base', plan, text, decodeInPartition: rowDecoder(t.model, t.base.partitionKey) }
+  }
   return {
     kind: 'lookup',
     plan,
@@ -137,7 +146,10 @@ export class ReadPath {
       const statements = boundBaseReads(t, read, values, query)
       partitions = statements.length
       const parts = await Promise.all(statements.map((s) => exec.select(s.query, s.params, s.limit)))
-      rows = parts.flat().map((r) => rowFromCql(model, r))
+      const only = statements.length === 1 ? statements[0]!.partition : undefined
+      // one partition: its key values (immutable primitives) come from the call, not from every row
+      if (only && only.every((v) => typeof v !== 'object')) rows = parts[0]!.map((r) => read.decodeInPartition(r, only))
+      else rows = parts.flat().map((r) => rowFromCql(model, r))
     } else {
       const { plan } = read
       const fields = plan.table.partitionKey.map((f) => model.fields.get(f)!)
@@ -300,7 +312,7 @@ export function boundBaseReads(
   read: { readonly plan: BaseRead; readonly text: string },
   values: readonly unknown[],
   query: ReadQuery,
-): (CqlStatement & { limit: number | undefined })[] {
+): (CqlStatement & { limit: number | undefined; partition: readonly unknown[] })[] {
   const { plan } = read
   const limit = plan.limited ? query.take! + (query.skip ?? 0) : undefined
   const model = t.model
@@ -317,5 +329,6 @@ export function boundBaseReads(
     query: read.text,
     params: [...p.map((v, i) => toCql(model.fields.get(base.partitionKey[i]!)!, v)), ...clustering],
     limit,
+    partition: p,
   }))
 }

@@ -21,12 +21,43 @@ export function toCql(field: Field, value: unknown): unknown {
   }
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+/** A driver Uuid/TimeUuid as its lowercase text, from its bytes by table (Uuid.toString's hex slice costs more, per uuid of every row read). */
+function uuidText(value: unknown): string {
+  const b = (value as { buffer?: Uint8Array }).buffer
+  if (!(b instanceof Uint8Array) || b.length !== 16) return String(value)
+  const h = HEX
+  return (
+    h[b[0]!]! +
+    h[b[1]!]! +
+    h[b[2]!]! +
+    h[b[3]!]! +
+    '-' +
+    h[b[4]!]! +
+    h[b[5]!]! +
+    '-' +
+    h[b[6]!]! +
+    h[b[7]!]! +
+    '-' +
+    h[b[8]!]! +
+    h[b[9]!]! +
+    '-' +
+    h[b[10]!]! +
+    h[b[11]!]! +
+    h[b[12]!]! +
+    h[b[13]!]! +
+    h[b[14]!]! +
+    h[b[15]!]!
+  )
+}
+
 /** A value read from CQL → the canonical JS value PostgreSQL (through drizzle) would give. */
 export function fromCql(field: Field, value: unknown): unknown {
   if (value === null || value === undefined) return null
   switch (field.kind) {
     case 'uuid':
-      return String(value)
+      return uuidText(value)
     case 'bigint':
       return field.mode === 'bigint' ? BigInt(value as bigint) : Number(value as bigint)
     case 'decimal':
@@ -48,33 +79,50 @@ export function fromCql(field: Field, value: unknown): unknown {
 
 /** Kinds whose driver value is already the canonical one (fromCql's default case). */
 const AS_IS = new Set(['string', 'int', 'boolean', 'timestamp', 'enum'])
-const decoders = new WeakMap<Model, (row: Record<string, unknown>) => Row>()
+/** Decodes a whole row; `known` gives the values of the decoder's known fields (equal in every row read). */
+export type RowDecoder = (row: Record<string, unknown>, known?: readonly unknown[]) => Row
+const decoders = new WeakMap<Model, Map<string, RowDecoder>>()
 
-/** The decoder of a model's whole rows, made once: conversions chosen per field up front, none for most. */
-function decoderOf(model: Model): (row: Record<string, unknown>) => Row {
-  let decode = decoders.get(model)
+/**
+ * The decoder of a model's whole rows, made once per model and set of known fields: conversions chosen per
+ * field up front (none for most). A known field (a partition key the read was bound to) takes the value
+ * the call passed instead of decoding the same column again in every row; the caller passes only
+ * immutable values (strings, numbers), so rows share nothing mutable.
+ * @example rowDecoder(message, ['channelId'])(cqlRow, [channelId])
+ */
+export function rowDecoder(model: Model, knownFields: readonly string[] = []): RowDecoder {
+  let byKnown = decoders.get(model)
+  if (!byKnown) decoders.set(model, (byKnown = new Map()))
+  const cacheKey = knownFields.join(',')
+  let decode = byKnown.get(cacheKey)
   if (!decode) {
     const fields = [...model.fields.values()]
     const names = fields.map((f) => f.name)
     const columns = fields.map((f) => f.column)
     const convert = fields.map((f) => (AS_IS.has(f.kind) ? undefined : (v: unknown) => fromCql(f, v)))
-    decode = (row) => {
+    const knownAt = fields.map((f) => knownFields.indexOf(f.name))
+    decode = (row, known) => {
       const out: Row = {}
       for (let i = 0; i < names.length; i++) {
+        const k = known ? knownAt[i]! : -1
+        if (k >= 0) {
+          out[names[i]!] = known![k]
+          continue
+        }
         const v = row[columns[i]!]
         const c = convert[i]
         out[names[i]!] = v === null || v === undefined ? null : c ? c(v) : v
       }
       return out
     }
-    decoders.set(model, decode)
+    byKnown.set(cacheKey, decode)
   }
   return decode
 }
 
 /** A CQL row (keyed by column name) → a tandem row (keyed by field name): every field, or the given ones. */
 export function rowFromCql(model: Model, row: Record<string, unknown>, fields?: Iterable<Field>): Row {
-  if (fields === undefined) return decoderOf(model)(row)
+  if (fields === undefined) return rowDecoder(model)(row)
   const out: Row = {}
   for (const f of fields) out[f.name] = fromCql(f, row[f.column])
   return out
