@@ -1,4 +1,4 @@
-import type { RelationInfo, Row } from '../schema/model.js'
+import type { Field, RelationInfo, Row } from '../schema/model.js'
 import type { ModelTables } from '../schema/scylla-layout.js'
 import type { Statement } from '../adapter/backend.js'
 import { evaluate, rowComparator, type RelationResolver } from '../adapter/evaluate.js'
@@ -24,8 +24,18 @@ export type CompiledRead =
       readonly text: string
       /** decodes rows of one partition, taking its key from the call instead of from every row */
       readonly decodeInPartition: RowDecoder
+      /** the filter has relation filters (answered from related rows read first) */
+      readonly hasRelations: boolean
     }
-  | { readonly kind: 'lookup'; readonly plan: LookupRead; readonly lookupText: string; readonly byKeyText: string }
+  | {
+      readonly kind: 'lookup'
+      readonly plan: LookupRead
+      readonly lookupText: string
+      readonly byKeyText: string
+      /** the fields a lookup row holds, in its column order */
+      readonly lookupFields: readonly Field[]
+      readonly hasRelations: boolean
+    }
   /** no key of this model serves the filter, but part `part` of its AND is a relation filter whose rows have one */
   | { readonly kind: 'via'; readonly part: number; readonly relation: RelationInfo }
 
@@ -85,6 +95,7 @@ function relationNodes(where: Filter | undefined): RelationNode[] {
 
 /** Plans and compiles one read shape (its values are slots); throws UNSERVABLE_QUERY when no key serves it. */
 export function compileRead(session: ScyllaSession, t: ModelTables, query: ReadQuery, ctx: string): CompiledRead {
+  const hasRelations = relationNodes(query.where).length > 0
   let plan
   try {
     plan = planRead(t, query, ctx)
@@ -106,13 +117,15 @@ export function compileRead(session: ScyllaSession, t: ModelTables, query: ReadQ
   }
   if (plan.path === 'base') {
     const text = selectBase(session.keyspace, t.model, plan)
-    return { kind: 'base', plan, text, decodeInPartition: rowDecoder(t.model, t.base.partitionKey) }
+    return { kind: 'base', plan, text, decodeInPartition: rowDecoder(t.model, t.base.partitionKey), hasRelations }
   }
   return {
     kind: 'lookup',
     plan,
     lookupText: session.statements(plan.table).selectPartition,
     byKeyText: session.statements(t.base).selectByKey,
+    lookupFields: plan.table.fields.map((f) => t.model.fields.get(f)!),
+    hasRelations,
   }
 }
 
@@ -164,16 +177,16 @@ export class ReadPath {
           ),
         )
       ).flat()
-      const stored = plan.table.fields.map((f) => model.fields.get(f)!)
       rows = await this.session.readByBaseKeys(
         t,
-        keyRows.map((r) => rowFromCql(model, r, stored)),
+        keyRows.map((r) => rowFromCql(model, r, read.lookupFields)),
       )
     }
     // the filter runs again in memory only where CQL did not apply all of it
     const residual = read.kind === 'lookup' || read.plan.residual
     if (query.where && residual) {
-      const relations = await this.relationResolver(t, query.where, rows)
+      // relation filters need their related rows first; most filters have none (no await then)
+      const relations = read.hasRelations ? await this.relationResolver(t, query.where, rows) : undefined
       rows = rows.filter((r) => evaluate(model, query.where!, r, relations) === true)
     }
     const ordered =

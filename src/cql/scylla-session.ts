@@ -61,6 +61,10 @@ export class ScyllaSession {
   /** Point reads of base rows by full base key (duplicates read once), issued together. */
   async readByBaseKeys(t: ModelTables, keys: readonly Row[]): Promise<Row[]> {
     const text = this.statements(t.base).selectByKey
+    const exec = this.exec
+    // one key (a unique lookup): no de-duplication, no queue
+    if (keys.length === 1)
+      return (await exec.select(text, this.bind(t.model, t.baseKey, keys[0]!))).map((r) => rowFromCql(t.model, r))
     const seen = new Set<string>()
     const unique = keys.filter((k) => {
       const sig = JSON.stringify(t.baseKey.map((f) => String(k[f])))
@@ -68,7 +72,6 @@ export class ScyllaSession {
       seen.add(sig)
       return true
     })
-    const exec = this.exec
     const found = await mapLimit(unique, 64, (k) => exec.select(text, this.bind(t.model, t.baseKey, k)))
     return found.flat().map((r) => rowFromCql(t.model, r))
   }
