@@ -210,11 +210,12 @@ function fieldFilter(model: Model, field: Field, value: unknown, ctx: string): F
 export function normalizeUniqueWhere(model: Model, where: unknown, ctx: string): { filter: Filter; key: Row } {
   if (!isPlainObject(where)) throw validationError(ctx, '`where` must be an object naming a unique key')
   const filter = normalizeWhere(model, where, ctx) ?? TRUE
-  const eqs = new Map<string, unknown>()
   const top = filter.kind === 'and' ? filter.items : [filter]
-  for (const f of top)
-    if (f.kind === 'cmp' && f.op === 'eq' && !f.insensitive && f.value !== null) eqs.set(f.field, f.value)
-  const key = model.uniqueKeys.find((u) => u.fields.every((f) => eqs.has(f)))
+  // a handful of parts and keys: a scan beats building a map on every call
+  const eq = (field: string) =>
+    top.find((f) => f.kind === 'cmp' && f.field === field && f.op === 'eq' && !f.insensitive && f.value !== null) as
+      { value: unknown } | undefined
+  const key = model.uniqueKeys.find((u) => u.fields.every((f) => eq(f) !== undefined))
   if (!key) {
     const options = model.uniqueKeys.map((u) =>
       u.fields.length > 1 ? `${compoundKeyName(u.fields)}: { ${u.fields.join(', ')} }` : u.fields[0],
@@ -225,7 +226,7 @@ export function normalizeUniqueWhere(model: Model, where: unknown, ctx: string):
     )
   }
   const keyRow: Row = {}
-  for (const f of key.fields) keyRow[f] = eqs.get(f)
+  for (const f of key.fields) keyRow[f] = eq(f)!.value
   return { filter, key: keyRow }
 }
 

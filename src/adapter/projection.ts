@@ -16,11 +16,15 @@ export interface Projection {
 const MANY_ARGS = ['where', 'orderBy', 'take', 'skip', 'cursor', 'select', 'include', 'omit']
 const ONE_ARGS = ['select', 'include', 'omit']
 
+const ALL_SCALARS: Projection = Object.freeze({ scalars: undefined, relations: Object.freeze([]), counts: undefined })
+
 export function normalizeProjection(
   model: Model,
   a: { select?: unknown; include?: unknown; omit?: unknown },
   ctx: string,
 ): Projection {
+  // the common call: every scalar, nothing else (no closures below made for it)
+  if (a.select === undefined && a.include === undefined && a.omit === undefined) return ALL_SCALARS
   if (a.select !== undefined && a.include !== undefined)
     throw validationError(ctx, 'use either `select` or `include`, not both')
   if (a.select !== undefined && a.omit !== undefined)
