@@ -47,7 +47,9 @@ export async function loadConfig(explicit: string | undefined, cwd: string = pro
   const jiti = createJiti(pathToFileURL(file).href, { fsCache: false, moduleCache: true })
   let exported: unknown
   try {
-    exported = await jiti.import(file, { default: true })
+    // jiti's interop answers `.default` with the module itself when there is none: ask for the own property
+    const mod = (await jiti.import(file)) as object | undefined
+    exported = mod && Object.getOwnPropertyDescriptor(mod, 'default')?.value
   } catch (e) {
     throw configError(`could not load ${file}: ${e instanceof Error ? e.message : String(e)}`, e)
   }
