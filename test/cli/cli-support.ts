@@ -147,3 +147,17 @@ export default defineConfig({
 })
 `
 }
+
+/** Drops the CLI tests' keyspace, so push starts from nothing (ScyllaDB push never drops or alters). */
+export async function dropCliKeyspace(): Promise<void> {
+  const { default: cassandra } = await import('cassandra-driver')
+  const client = new cassandra.Client({
+    contactPoints: (process.env.SCYLLA_HOSTS ?? '127.0.0.1:9042').split(','),
+    localDataCenter: process.env.SCYLLA_DATACENTER ?? 'datacenter1',
+  })
+  try {
+    await client.execute(`DROP KEYSPACE IF EXISTS ${CLI_DB}`)
+  } finally {
+    await client.shutdown()
+  }
+}
