@@ -1,5 +1,7 @@
 export { createDb } from './create-db.js'
 export type { CreateDbOptions, DbControls, TandemDb } from './create-db.js'
+export { defineConfig } from './config.js'
+export type { TandemConfig } from './config.js'
 export { TandemError } from './errors.js'
 export type { ErrorCode } from './errors.js'
 export type { Statement } from './adapter/backend.js'
