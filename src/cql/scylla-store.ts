@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Model, Row, SchemaInfo } from '../schema/model.js'
+import type { Field, Model, Row, SchemaInfo } from '../schema/model.js'
 import { cqlName, type CqlTable, type ModelTables } from '../schema/scylla-layout.js'
 import type {
   LookupIntegrity,
@@ -16,7 +16,7 @@ import { sameRow } from '../move/row-compare.js'
 import { toJsonRow } from '../move/json-rows.js'
 import { qualified } from './cql-statements.js'
 import { mapLimit, type ScyllaSession } from './scylla-session.js'
-import { rowDecoder, rowFromCql } from './scylla-values.js'
+import { rowDecoder, rowFromCql, toCql } from './scylla-values.js'
 import { hasKey, sameValue } from './write-protocol.js'
 
 /**
@@ -49,6 +49,25 @@ interface TableText {
   readonly keys: string
 }
 
+interface TimestampedInsert {
+  readonly table: CqlTable
+  readonly text: string
+  readonly fields: readonly Field[]
+}
+
+interface FreshPlan {
+  readonly base: TimestampedInsert
+  readonly lookups: readonly TimestampedInsert[]
+}
+
+/** The bound values of a timestamped insert: the fields' CQL values, then the timestamp. */
+function paramsOf(fields: readonly Field[], row: Row, ts: bigint): unknown[] {
+  const out = new Array<unknown>(fields.length + 1)
+  for (let i = 0; i < fields.length; i++) out[i] = toCql(fields[i]!, row[fields[i]!.name])
+  out[fields.length] = ts
+  return out
+}
+
 /**
  * RowStore on ScyllaDB (see src/move/row-store.ts), over the backend's session and statements. Rows are
  * written as the application writes them, the base row first and then its lookup entries, so an entry is
@@ -61,6 +80,7 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
   readonly kind = 'scylla' as const
   readonly integrity: LookupIntegrity = this
   private readonly texts = new Map<CqlTable, TableText>()
+  private readonly fresh = new Map<ModelTables, FreshPlan>()
   private metaReady: Promise<void> | undefined
 
   constructor(
@@ -172,10 +192,44 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
     const t = this.tables(model)
     const ut = updateTimeField(model)
     const skipped: SkippedRow[] = []
+    if (mode === 'copy' && options.fresh) {
+      const plan = this.freshPlan(t)
+      await mapLimit(rows, options.concurrency ?? 16, (row) => this.writeFresh(plan, ut, row))
+      return { written: rows.length, skipped }
+    }
     const done = await mapLimit(rows, options.concurrency ?? 16, (row) => this.writeOne(t, ut, row, mode, skipped))
     let written = 0
     for (const d of done) if (d) written++
     return { written, skipped }
+  }
+
+  /** The timestamped inserts of a model's tables, base first, with their fields (made once per model). */
+  private freshPlan(t: ModelTables): FreshPlan {
+    let plan = this.fresh.get(t)
+    if (!plan) {
+      const of = (table: CqlTable) => ({
+        table,
+        text: this.text(t, table).insertAt,
+        fields: table.fields.map((f) => t.model.fields.get(f)!),
+      })
+      plan = { base: of(t.base), lookups: [...t.uniques, ...t.indexes].map(of) }
+      this.fresh.set(t, plan)
+    }
+    return plan
+  }
+
+  /**
+   * A copy into a model that was empty when the copy began (WriteOptions.fresh): no reads, the base row
+   * and then its lookup entries, all with the row's update time as the write timestamp.
+   */
+  private async writeFresh(plan: FreshPlan, ut: string | undefined, row: Row): Promise<void> {
+    const ts = this.timestampOf(ut, row)
+    const exec = this.s.exec
+    await exec.write(plan.base.text, paramsOf(plan.base.fields, row, ts))
+    const writes: Promise<void>[] = []
+    for (const l of plan.lookups) if (hasKey(l.table, row)) writes.push(exec.write(l.text, paramsOf(l.fields, row, ts)))
+    if (writes.length === 1) await writes[0]
+    else if (writes.length) await Promise.all(writes)
   }
 
   /**

@@ -17,6 +17,8 @@ export interface MigrateCheckpoint {
   readonly done: boolean
   /** keys of rows a foreign key refused so far, retried after the model's other rows */
   readonly pending: readonly Row[]
+  /** the target model was empty when the copy began: rows are written without reading first (WriteOptions.fresh) */
+  readonly fresh: boolean
   readonly updatedAt: string
 }
 
@@ -35,6 +37,7 @@ export async function readCheckpoint(
     copied: number
     done: boolean
     pending?: Record<string, unknown>[]
+    fresh?: boolean
     updatedAt: string
   }
   return {
@@ -42,6 +45,7 @@ export async function readCheckpoint(
     copied: raw.copied,
     done: raw.done,
     pending: (raw.pending ?? []).map((k) => fromJsonRow(model, k)),
+    fresh: raw.fresh === true,
     updatedAt: raw.updatedAt,
   }
 }
@@ -59,6 +63,7 @@ export async function writeCheckpoint(
       copied: state.copied,
       done: state.done,
       pending: state.pending.map((k) => toJsonRow(model, k)),
+      fresh: state.fresh,
       updatedAt: new Date().toISOString(),
     }),
   )

@@ -169,6 +169,7 @@ export async function migrate(
       copied: checkpoint?.copied ?? 0,
       done: true,
       pending: [],
+      fresh: checkpoint?.fresh ?? false,
     })
     done[i] = { ...before, copied: before.copied + retried.written, skipped: [...before.skipped, ...retried.skipped] }
   }
@@ -272,6 +273,8 @@ class Copier {
     const pending: Row[] = [...(checkpoint?.pending ?? [])]
     const progress = (done: number) => this.options.onProgress?.({ phase: 'copy', model: model.name, done, total })
     progress(handled)
+    // a model copied from its start into an empty target (a non-empty one is refused or emptied by force)
+    const fresh = checkpoint ? checkpoint.fresh : true
     let cursor = checkpoint?.cursor
     // a page is read while the one before it is written: at most two pages in memory
     let next = cursor === undefined && checkpoint ? undefined : source.scan(model, cursor, this.pageSize)
@@ -281,7 +284,7 @@ class Copier {
       // an unobserved rejection of the read-ahead must not crash the process while this page is written
       next?.catch(() => undefined)
       await this.pace(page.rows.length)
-      const r = await target.write(model, page.rows, 'copy', { concurrency: this.concurrency })
+      const r = await target.write(model, page.rows, 'copy', { concurrency: this.concurrency, fresh })
       copied += r.written
       for (const s of r.skipped) {
         if (s.reason === 'foreign-key') pending.push(s.key)
@@ -290,7 +293,7 @@ class Copier {
       }
       handled += page.rows.length
       cursor = page.next
-      await writeCheckpoint(source, target, model, { cursor, copied: handled, done: false, pending })
+      await writeCheckpoint(source, target, model, { cursor, copied: handled, done: false, pending, fresh })
       progress(handled)
       if (!cursor) break
     }
@@ -307,6 +310,7 @@ class Copier {
       copied: handled,
       done: left.length === 0,
       pending: left,
+      fresh,
     })
     const seconds = (this.now() - t0) / 1000
     return {

@@ -96,6 +96,22 @@ describe('RowStore', () => {
     }
   })
 
+  it('a fresh copy (no reads) still loses to what the application wrote or deleted meanwhile (write timestamps)', async () => {
+    const store = storeOf(cql)
+    const model = modelOf(cql, 'profile')
+    const [a, b] = (await storeOf(pg).scan(model, undefined, 20)).rows.slice(10, 12)
+    await cql.profile.update({ where: { id: a!.id as string }, data: { name: 'app-newer' } })
+    await cql.profile.delete({ where: { id: b!.id as string } })
+    const r = await store.write(model, [a!, b!], 'copy', { fresh: true })
+    expect(r.skipped).toEqual([])
+    expect((await store.readByKeys(model, [a!]))[0]!.name).toBe('app-newer')
+    expect(await store.readByKeys(model, [b!])).toEqual([])
+    expect(await store.integrity!.checkEntries(model)).toEqual([])
+    // put them back as they were in the source (mirror writes with the current time)
+    expect((await store.write(model, [a!, b!], 'mirror')).written).toBe(2)
+    expect(await store.integrity!.checkRows(model, [a!, b!])).toEqual([])
+  })
+
   it('a unique value owned by another row is reported, not overwritten', async () => {
     for (const db of [pg, cql]) {
       const store = storeOf(db)
