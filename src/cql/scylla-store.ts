@@ -156,12 +156,10 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
     if (t.baseKeyIsPrimary) return this.s.readByBaseKeys(t, keys)
     const u = t.uniques.find((x) => x.primary)!
     const entries = await mapLimit(keys, 64, (k) => this.readEntry(t, u, k))
-    const rows = await this.s.readByBaseKeys(
+    // the base key contains the primary key (a layout must), so the row an entry points at is that key's row
+    return this.s.readByBaseKeys(
       t,
       entries.filter((e): e is Row => e !== undefined),
-    )
-    return rows.filter(
-      (r) => hasKey(u, r) && entries.some((e) => e && u.keyFields.every((f) => sameValue(model, f, e[f], r[f]))),
     )
   }
 

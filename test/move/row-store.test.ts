@@ -14,9 +14,9 @@ let pg: TestDb
 let cql: TestDb
 let counts: SeedCounts
 
-async function scanAll(store: RowStore, model: string, db: TestDb, limit: number): Promise<Row[]> {
+async function scanAll(store: RowStore, model: string, db: TestDb, limit: number, from?: string): Promise<Row[]> {
   const out: Row[] = []
-  let cursor: string | undefined
+  let cursor = from
   do {
     const page = await store.scan(modelOf(db, model), cursor, limit)
     expect(page.rows.length).toBeLessThanOrEqual(limit)
@@ -60,6 +60,22 @@ describe('RowStore', () => {
       expect(read.length).toBe(Math.min(5, rows.length))
       expect(await to.integrity!.checkRows(model, back)).toEqual([])
       expect(await to.integrity!.checkEntries(model)).toEqual([])
+    }
+  })
+
+  it('a scan cursor is valid in another process (a new connection continues where the first left off)', async () => {
+    for (const db of [pg, cql]) {
+      const model = modelOf(db, 'message')
+      const first = await storeOf(db).scan(model, undefined, 40)
+      const other = await openNamed(db.$backend, NAME)
+      try {
+        const rest = await scanAll(storeOf(other), 'message', other, 1000, first.next)
+        const keys = new Set([...first.rows, ...rest].map((r) => keyText(model, r)))
+        expect(keys.size).toBe(first.rows.length + rest.length)
+        expect(keys.size).toBe(counts.message)
+      } finally {
+        await other.$disconnect()
+      }
     }
   })
 
