@@ -6,6 +6,7 @@ import { ScyllaBackend, type ScyllaOptions } from './cql/scylla-backend.js'
 import type { Backend } from './adapter/backend.js'
 import { TandemError, validationError } from './errors.js'
 import { ModelDelegate } from './adapter/model-delegate.js'
+import { recordingBackend, ShapeRecorder } from './adapter/shape-recorder.js'
 import { PostgresBackend, type PostgresOptions } from './postgres/postgres-backend.js'
 import type { ModelClient, ModelClients } from './adapter/types.js'
 
@@ -18,6 +19,11 @@ export interface CreateDbOptions<S extends Record<string, unknown>> {
   scylla?: ScyllaOptions
   /** ScyllaDB layout per model: partition and clustering keys (see README, "ScyllaDB layout") */
   layout?: LayoutOptions
+  /**
+   * Appends each distinct call shape (no values) to this file as one JSON line, for `tandem check`;
+   * default TANDEM_RECORD_SHAPES; `false` turns it off whatever the environment says
+   */
+  recordShapes?: string | false
 }
 
 export interface DbControls {
@@ -56,7 +62,7 @@ function backendFromEnv(): 'postgres' | 'scylla' {
 export function createDb<S extends Record<string, unknown>>(options: CreateDbOptions<S>): TandemDb<S> {
   if (!options || typeof options !== 'object' || !options.schema)
     throw validationError('createDb', 'pass { schema } (the Drizzle schema module)')
-  const known = ['schema', 'backend', 'postgres', 'scylla', 'layout']
+  const known = ['schema', 'backend', 'postgres', 'scylla', 'layout', 'recordShapes']
   for (const key of Object.keys(options))
     if (!known.includes(key))
       throw validationError('createDb', `unknown option \`${key}\`; options are ${known.join(', ')}`)
@@ -95,11 +101,16 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
       }
     },
   }
+  const recordTo = options.recordShapes === false ? undefined : options.recordShapes || process.env.TANDEM_RECORD_SHAPES
+  if (recordTo !== undefined && typeof recordTo !== 'string')
+    throw validationError('createDb', '`recordShapes` must be a file path (or false)')
+  // recording wraps the backend the delegates call; off, they call it directly (no cost)
+  const runs = recordTo ? recordingBackend(backend, new ShapeRecorder(recordTo)) : backend
   const delegates = new Map<string, ModelDelegate>()
   for (const model of info.models.values()) {
     if (model.name in controls)
       throw new TandemError('VALIDATION', `createDb: model name \`${model.name}\` clashes with a client method`)
-    delegates.set(model.name, new ModelDelegate(model, backend))
+    delegates.set(model.name, new ModelDelegate(model, runs))
   }
   for (const delegate of delegates.values()) delegate.delegates = delegates
   const db: TandemDb<S> = Object.assign(controls, modelClients<S>(delegates))
