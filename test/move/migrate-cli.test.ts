@@ -44,6 +44,30 @@ afterAll(async () => {
 })
 
 describe('tandem migrate / verify / sync', () => {
+  it('bad flags are one coded line and exit 2, before any work', async () => {
+    const target = { postgres: SOURCE, scylla: KILL }
+    const cases: [string[], RegExp][] = [
+      [['migrate', '--from', 'scylla', '--to', 'scylla'], /^tandem: VALIDATION: --from and --to must differ/],
+      [
+        ['migrate', '--from', 'postgres', '--to', 'scylla', '--concurrency', '0'],
+        /^tandem: VALIDATION: .*--concurrency must be a positive integer/,
+      ],
+      [
+        ['sync', '--from', 'postgres', '--to', 'scylla', '--since', 'yesterday'],
+        /^tandem: VALIDATION: .*--since must be an ISO time/,
+      ],
+      [
+        ['verify', '--from', 'postgres', '--to', 'scylla', '--models', 'nope'],
+        /^tandem: VALIDATION: models: unknown model `nope`/,
+      ],
+    ]
+    for (const [args, message] of cases) {
+      const r = await runCli(target, args)
+      expect([r.code, r.stderr.trim().split('\n').length], args.join(' ')).toEqual([2, 1])
+      expect(r.stderr).toMatch(message)
+    }
+  })
+
   it('--check-only reports per model and writes nothing', async () => {
     const r = await runCli({ postgres: SOURCE, scylla: KILL }, [
       'migrate',
