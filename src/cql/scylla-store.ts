@@ -28,7 +28,7 @@ const OLDEST_WRITE = 1n
 const META_TABLE = 'tandem_meta'
 const COUNT_PAGE = 5000
 /** rows checked at once by the integrity check and key reads */
-const READ_CONCURRENCY = 32
+const READ_CONCURRENCY = 64
 
 const col = (model: Model, f: string) => cqlName(model.fields.get(f)!.column)
 const cols = (model: Model, fields: readonly string[]) => fields.map((f) => col(model, f)).join(', ')
@@ -383,28 +383,29 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
   async checkRows(model: Model, rows: readonly Row[]): Promise<LookupIssue[]> {
     const t = this.tables(model)
     const issues: LookupIssue[] = []
-    await mapLimit(rows, READ_CONCURRENCY, async (row) => {
-      for (const table of [...t.uniques, ...t.indexes]) {
-        if (!hasKey(table, row)) continue
-        const entry = await this.readEntry(t, table, row)
-        const key = keyOf(model, row)
-        if (!entry)
-          issues.push({
-            model: model.name,
-            table: table.name,
-            key,
-            problem: 'missing-entry',
-            detail: `no ${table.kind} entry for the row`,
-          })
-        else if (!this.pointsAt(t, entry, row))
-          issues.push({
-            model: model.name,
-            table: table.name,
-            key,
-            problem: 'wrong-entry',
-            detail: `the entry points at another row (${JSON.stringify(toJsonRow(model, entry))})`,
-          })
-      }
+    const lookups = [...t.uniques, ...t.indexes]
+    if (lookups.length === 0) return issues
+    // one (row, lookup) pair per read, so a row's entries are read at once
+    const pairs: [Row, CqlTable][] = []
+    for (const row of rows) for (const table of lookups) if (hasKey(table, row)) pairs.push([row, table])
+    await mapLimit(pairs, READ_CONCURRENCY, async ([row, table]) => {
+      const entry = await this.readEntry(t, table, row)
+      if (!entry)
+        issues.push({
+          model: model.name,
+          table: table.name,
+          key: keyOf(model, row),
+          problem: 'missing-entry',
+          detail: `no ${table.kind} entry for the row`,
+        })
+      else if (!this.pointsAt(t, entry, row))
+        issues.push({
+          model: model.name,
+          table: table.name,
+          key: keyOf(model, row),
+          problem: 'wrong-entry',
+          detail: `the entry points at another row (${JSON.stringify(toJsonRow(model, entry))})`,
+        })
     })
     return issues
   }
