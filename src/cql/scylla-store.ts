@@ -82,6 +82,8 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
   private readonly texts = new Map<CqlTable, TableText>()
   private readonly fresh = new Map<ModelTables, FreshPlan>()
   private metaReady: Promise<void> | undefined
+  /** the meta table is known to exist (reads never create it: a check-only run changes nothing) */
+  private metaKnown = false
 
   constructor(
     readonly schema: SchemaInfo,
@@ -459,11 +461,23 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
         this.metaReady = undefined
         throw e
       })
-    return this.metaReady
+    return this.metaReady.then(() => {
+      this.metaKnown = true
+    })
+  }
+
+  private async metaExists(): Promise<boolean> {
+    if (this.metaKnown) return true
+    const rows = await this.s.exec.select(
+      'SELECT table_name FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?',
+      [this.s.keyspace, META_TABLE],
+    )
+    this.metaKnown = rows.length > 0
+    return this.metaKnown
   }
 
   async getMeta(key: string): Promise<string | undefined> {
-    await this.ensureMeta()
+    if (!(await this.metaExists())) return undefined
     const [r] = await this.s.exec.select(`SELECT value FROM ${this.metaTable} WHERE key = ?`, [key])
     return r ? ((r.value as string | null) ?? undefined) : undefined
   }
@@ -474,13 +488,13 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
   }
 
   async deleteMeta(key: string): Promise<void> {
-    await this.ensureMeta()
+    if (!(await this.metaExists())) return
     await this.s.exec.write(`DELETE FROM ${this.metaTable} WHERE key = ?`, [key])
   }
 
   /** The whole (small) meta table read and filtered here: CQL has no prefix match on a partition key. */
   async listMeta(prefix: string): Promise<Map<string, string>> {
-    await this.ensureMeta()
+    if (!(await this.metaExists())) return new Map()
     const rows = await this.s.exec.select(`SELECT key, value FROM ${this.metaTable}`, [])
     const out = new Map<string, string>()
     for (const r of rows) if ((r.key as string).startsWith(prefix)) out.set(r.key as string, r.value as string)

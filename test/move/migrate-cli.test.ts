@@ -83,6 +83,13 @@ describe('tandem migrate / verify / sync', () => {
     expect(r.stdout).toMatch(/^message\s+150\s+0\s+150\s+yes\s+none\s+no$/m)
     for (const name of Object.keys(counts)) expect(await storeOf(killed).count(modelOf(killed, name))).toBe(0)
     expect((await storeOf(killed).listMeta('migrate:')).size).toBe(0)
+    const backend = backendOf(killed)
+    if (backend.kind !== 'scylla') throw new Error('expected the ScyllaDB backend')
+    const tables = await backend.session.exec.select(
+      'SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?',
+      [KILL],
+    )
+    expect(tables.map((t) => t.table_name)).not.toContain('tandem_meta') // not even tandem's own table
   })
 
   it('migrates every model PostgreSQL → ScyllaDB and back, verified clean', async () => {
