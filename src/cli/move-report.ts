@@ -89,10 +89,10 @@ export function progressOf(): { listener: (e: MoveProgress) => void; stop: () =>
   }
 }
 
-/** Columns aligned with two spaces; numbers right-aligned. */
+/** Columns aligned with two spaces; columns of numbers (or '-' for none) right-aligned. */
 export function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? formatNumber(c) : c)))]
-  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'))
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || r[i] === '-'))
   const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)))
   return cells
     .map((r) =>
