@@ -47,6 +47,8 @@ interface TableText {
   readonly fromToken: string
   /** the key columns only (count) */
   readonly keys: string
+  /** DELETE … USING TIMESTAMP ? by the full key (copy: a stale entry removed as of the new version's time) */
+  readonly deleteAt: string
 }
 
 interface TimestampedInsert {
@@ -102,6 +104,7 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
         scan: `SELECT ${all} FROM ${name}`,
         fromToken: `SELECT ${all} FROM ${name} WHERE ${tokenOf(model, table)} >= ? LIMIT ?`,
         keys: `SELECT ${cols(model, key)} FROM ${name}`,
+        deleteAt: `DELETE FROM ${name} USING TIMESTAMP ? WHERE ${key.map((f) => `${col(model, f)} = ?`).join(' AND ')}`,
       }
       this.texts.set(table, x)
     }
@@ -292,7 +295,7 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
       return this.s.exec.write(this.text(t, table).insertAt, params)
     }
     for (const old of stale)
-      if (!this.pointsAt(t, old, row)) await this.s.exec.write(...this.deleteParams(t, t.base, old))
+      if (!this.pointsAt(t, old, row)) await this.s.exec.write(...this.deleteParams(t, t.base, old, ts))
     await put(t.base)
     const writes: Promise<unknown>[] = []
     for (const u of uniques) {
@@ -318,15 +321,20 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
           !this.pointsAt(t, old, row) ||
           !hasKey(table, row) ||
           table.keyFields.some((f) => !sameValue(model, f, old[f], row[f]))
-        if (moved) writes.push(this.s.exec.write(...this.deleteParams(t, table, old)))
+        if (moved) writes.push(this.s.exec.write(...this.deleteParams(t, table, old, ts)))
       }
     await Promise.all(writes)
     return true
   }
 
-  private deleteParams(t: ModelTables, table: CqlTable, row: Row): [string, unknown[]] {
+  /**
+   * A delete by key: with the current time, or (copy) as of `ts`, the new version's update time, so that an
+   * entry a later version writes with its own, later time is not hidden by this delete's tombstone.
+   */
+  private deleteParams(t: ModelTables, table: CqlTable, row: Row, ts?: bigint): [string, unknown[]] {
     const st = this.s.statements(table)
-    return [st.delete, this.s.bind(t.model, st.key, row)]
+    const key = this.s.bind(t.model, st.key, row)
+    return ts === undefined ? [st.delete, key] : [this.text(t, table).deleteAt, [ts, ...key]]
   }
 
   /** The copy's write timestamp: the row's update time in microseconds, or the oldest one (see OLDEST_WRITE). */

@@ -1,6 +1,7 @@
 // The two RowStores on real databases: scans page through every row in key order (resumable by cursor),
 // `copy` never replaces a newer row and reports unique collisions, `mirror` makes the row exactly the given
 // one (old lookup entries removed), and ScyllaDB's integrity check sees what a write behind tandem's back left.
+import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Row } from '../../src/schema/model.js'
 import { keyText, type RowStore } from '../../src/move/row-store.js'
@@ -126,6 +127,30 @@ describe('RowStore', () => {
     // put them back as they were in the source (mirror writes with the current time)
     expect((await store.write(model, [a!, b!], 'mirror')).written).toBe(2)
     expect(await store.integrity!.checkRows(model, [a!, b!])).toEqual([])
+  })
+
+  it('a copy moving a unique value removes the old entry as of its own time, so a later owner of that value keeps it', async () => {
+    const store = storeOf(cql)
+    const model = modelOf(cql, 'profile')
+    const now = Date.now()
+    const a = {
+      id: randomUUID(),
+      userId: 'swap-x',
+      name: 'a',
+      email: null,
+      imageUrl: null,
+      createdAt: new Date(now - 5000),
+      updatedAt: new Date(now - 3000),
+    }
+    const c = { ...a, id: randomUUID(), name: 'c', updatedAt: new Date(now - 1000) }
+    expect((await store.write(model, [a], 'copy')).written).toBe(1)
+    // a's newer version took another value; then c (later still) took a's old one
+    const a2 = { ...a, userId: 'swap-y', updatedAt: new Date(now - 2000) }
+    expect((await store.write(model, [a2], 'copy')).written).toBe(1)
+    expect((await store.write(model, [c], 'copy')).skipped).toEqual([])
+    expect(await store.integrity!.checkRows(model, [a2, c])).toEqual([])
+    expect(await store.integrity!.checkEntries(model)).toEqual([])
+    await store.deleteByKeys(model, [a2, c])
   })
 
   it('a unique value owned by another row is reported, not overwritten', async () => {
