@@ -22,6 +22,8 @@ const PAGE = 1000
 /** options of every read, made once (the driver does not change them) */
 const READ = { prepare: true, isIdempotent: true, fetchSize: PAGE } as const
 const SERIAL_READ = { ...READ, consistency: types.consistencies.localSerial } as const
+const WRITE = { prepare: true, isIdempotent: true } as const
+const WRITE_ONCE = { prepare: true, isIdempotent: false } as const
 const BATCH_BYTES_LIMIT = 40_000
 
 function approximateBytes(statements: readonly CqlStatement[]): number {
@@ -105,9 +107,26 @@ export class CqlExecutor {
     return limit === undefined ? rows : rows.slice(0, limit)
   }
 
+  /**
+   * One page of a statement's rows: at most `fetchSize`, from the driver's paging state (hex text, valid
+   * across connections and processes); `pageState` is undefined after the last page.
+   */
+  async page(
+    query: string,
+    params: readonly unknown[],
+    fetchSize: number,
+    pageState: string | undefined,
+  ): Promise<{ rows: Record<string, unknown>[]; pageState: string | undefined }> {
+    if (!this.ready) await this.connect()
+    const rs = await this.guard(() =>
+      this.client.execute(query, params as unknown[], { prepare: true, isIdempotent: true, fetchSize, pageState }),
+    )
+    return { rows: rs.rows as unknown as Record<string, unknown>[], pageState: rs.pageState ?? undefined }
+  }
+
   async write(query: string, params: readonly unknown[], idempotent = true): Promise<void> {
     if (!this.ready) await this.connect()
-    await this.guard(() => this.client.execute(query, params as unknown[], { prepare: true, isIdempotent: idempotent }))
+    await this.guard(() => this.client.execute(query, params as unknown[], idempotent ? WRITE : WRITE_ONCE))
   }
 
   /** A lightweight transaction: returns whether it applied and the current row when it did not. */
