@@ -24,6 +24,7 @@ benchmarks/results/latest.{json,md,svg}.
   --scale=N,N|none        message totals of the find-many-page scale series (default 10000,100000,1000000;
                           quick 10000,100000)
   --no-planning           skip the planning micro-benchmark
+  --no-migrate            skip the migrate benchmark (tandem migrate beside a hand-written loader)
   --out=DIR               where to write latest.* (default benchmarks/results)
   --help
 `
@@ -54,6 +55,7 @@ export function parseArgs(argv: string[], log: (line: string) => void): { option
     'ops',
     'scale',
     'no-planning',
+    'no-migrate',
     'out',
   ]
   for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k} (see --help)`)
@@ -79,5 +81,6 @@ export function parseArgs(argv: string[], log: (line: string) => void): { option
   if (flags.has('scale'))
     o.scale = flags.get('scale') === 'none' ? [] : list('scale').map((v) => Math.round(num('scale', v)))
   if (flags.has('no-planning')) o.planning = false
+  if (flags.has('no-migrate')) o.migrate = false
   return { options: o, out: flags.get('out') ?? join(here, 'results') }
 }

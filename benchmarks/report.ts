@@ -95,7 +95,7 @@ export function renderMarkdown(res: BenchResult): string {
   out.push('## Results', '', ...resultTable(res.rows), '')
   if (res.targets.length) {
     out.push(
-      '## Targets (issue 5)',
+      '## Targets (issues 5, 9, 10)',
       '',
       '| target | workload | backend | c | measured | required | met |',
       '|---|---|---|---:|---:|---:|---|',
@@ -117,6 +117,24 @@ export function renderMarkdown(res: BenchResult): string {
       '',
     )
     out.push(...resultTable(res.scale, true), '')
+  }
+  if (res.migrate?.length) {
+    out.push(
+      '## Migrate: PostgreSQL → Cassandra',
+      '',
+      "tandem's `migrate()` (what `tandem migrate --from postgres --to scylla` runs, no verification) beside a hand-written " +
+        'cassandra-driver loader (benchmarks/migrate/hand-loader.ts: keyset pages, base row plus lookup entries per row, nothing ' +
+        'checked or resumable), each a child process copying the chat tables into an emptied keyspace at the same concurrency; ' +
+        "both must leave the same row count in every table. Runs alternate; peak RSS is the child process's.",
+      '',
+      '| data | implementation | run | c | rows | seconds | rows/s | peak RSS MiB |',
+      '|---|---|---:|---:|---:|---:|---:|---:|',
+      ...res.migrate.map(
+        (r) =>
+          `| ${r.label} | ${r.impl} | ${r.round} | ${r.concurrency} | ${fmtInt(r.rows)} | ${r.seconds} | ${fmtInt(r.rowsPerSec)} | ${r.peakRssMiB} |`,
+      ),
+      '',
+    )
   }
   if (res.planning.length) {
     out.push(

@@ -20,7 +20,17 @@ import { context, measureInterleaved, probeAll, skippedRow } from './harness.js'
 import { runPlanning } from './planning.js'
 import { dropKeyspace, growMessages, resetPostgresDatabase, seedBase, type SeedTargets } from './seed.js'
 import { ALL_BACKENDS, defaultOptions, WORKLOAD_NAMES } from './options.js'
-import type { BackendName, BenchResult, Impl, MachineInfo, ResultRow, RunOptions, TargetCheck } from './types.js'
+import type {
+  BackendName,
+  BenchResult,
+  Impl,
+  MachineInfo,
+  MigrateRow,
+  ResultRow,
+  RunOptions,
+  TargetCheck,
+} from './types.js'
+import { measureMigrate, prepareMigrateTarget, type MigrateBenchEnv } from './migrate/migrate-bench.js'
 import { findManyPage, WORKLOADS, type WorkloadEnv } from './workloads/index.js'
 
 const versionOf = (pkg: string): string => {
@@ -65,7 +75,7 @@ async function machineInfo(pg: PgClients | undefined, scylla: ScyllaClients | un
 }
 
 /** The issues' targets, checked on the rows measured (concurrency 1 and 32 only). */
-export function checkTargets(rows: readonly ResultRow[]): TargetCheck[] {
+export function checkTargets(rows: readonly ResultRow[], migrateRows: readonly MigrateRow[] = []): TargetCheck[] {
   const rate = (workload: string, backend: BackendName, impl: string, c: number) => {
     const r = rows.find(
       (x) => x.workload === workload && x.backend === backend && x.impl === impl && x.concurrency === c,
@@ -118,6 +128,22 @@ export function checkTargets(rows: readonly ResultRow[]): TargetCheck[] {
         required: 1_000_000,
         met: cached >= 1_000_000,
       })
+  }
+  // issue 10: migrate at ≥ 0.8× a hand-written cassandra-driver loader (best run of each, per data size)
+  for (const label of new Set(migrateRows.map((r) => r.label))) {
+    const best = (impl: string) =>
+      Math.max(0, ...migrateRows.filter((r) => r.label === label && r.impl === impl).map((r) => r.rowsPerSec))
+    const [a, b] = [best('tandem'), best('cassandra-driver loader')]
+    const measured = a && b ? Math.round((a / b) * 100) / 100 : null
+    out.push({
+      target: 'migrate ≥ 0.8× a hand-written cassandra-driver loader',
+      workload: `migrate (${label})`,
+      backend: 'scylla',
+      concurrency: migrateRows[0]!.concurrency,
+      measured,
+      required: 0.8,
+      met: measured === null ? null : measured >= 0.8,
+    })
   }
   return out
 }
@@ -295,6 +321,23 @@ export async function runBenchmarks(o: RunOptions, command = 'npm run bench'): P
       }
     }
 
+    const migrateRows: MigrateRow[] = []
+    const migrateEnv: MigrateBenchEnv | undefined =
+      o.migrate && usePg && useScylla
+        ? {
+            pgUrl: databaseUrl(env.DATABASE_URL, o.database),
+            hosts,
+            dataCenter: env.SCYLLA_DATACENTER,
+            keyspace: `${o.keyspace}_migrate`,
+            concurrency: o.migrateConcurrency,
+            log: o.log,
+          }
+        : undefined
+    if (migrateEnv) {
+      await timed('migrate-setup', () => prepareMigrateTarget(migrateEnv))
+      migrateRows.push(...(await measureMigrate(migrateEnv, 'seed', o.migrateRounds)))
+    }
+
     const scale: ResultRow[] = []
     for (const total of [...o.scale].sort((a, b) => a - b)) {
       const scaleBackends = (['postgres', 'scylla'] as const).filter((b) => o.backends.includes(b))
@@ -324,6 +367,10 @@ export async function runBenchmarks(o: RunOptions, command = 'npm run bench'): P
         )
       }
     }
+
+    // the full run's million-message migrate: once each, after the scale series grew the data
+    if (migrateEnv && data.messages >= 1_000_000)
+      migrateRows.push(...(await measureMigrate(migrateEnv, `${data.messages.toLocaleString('en-US')} messages`, 1)))
 
     const planningBackends = (['postgres', 'scylla'] as const).filter((b) => o.backends.includes(b))
     let planning: BenchResult['planning'] = []
@@ -361,7 +408,8 @@ export async function runBenchmarks(o: RunOptions, command = 'npm run bench'): P
       rows,
       scale,
       planning,
-      targets: checkTargets(rows),
+      migrate: migrateRows,
+      targets: checkTargets(rows, migrateRows),
       elapsedSeconds: Math.round((performance.now() - started) / 100) / 10,
     }
   } finally {

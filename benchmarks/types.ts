@@ -83,6 +83,12 @@ export interface RunOptions {
   /** implementations measured in the scale series */
   scaleImpls: string[]
   planning: boolean
+  /** the migrate benchmark (needs both postgres and scylla among the backends) */
+  migrate: boolean
+  /** runs of each migrate implementation on the main seed */
+  migrateRounds: number
+  /** rows in flight in both migrate implementations */
+  migrateConcurrency: number
   /** calls per planning measurement */
   planningCalls: number
   /** seed sizes */
@@ -143,6 +149,8 @@ export interface BenchResult {
   rows: ResultRow[]
   scale: ResultRow[]
   planning: PlanningRow[]
+  /** the migrate benchmark (migrate/migrate-bench.ts): one row per run */
+  migrate: MigrateRow[]
   targets: TargetCheck[]
   elapsedSeconds: number
 }
@@ -157,4 +165,17 @@ export interface TargetCheck {
   required: number
   met: boolean | null
   note?: string
+}
+
+/** One run of the migrate benchmark: PostgreSQL → Cassandra, the chat tables with their lookup entries. */
+export interface MigrateRow {
+  /** which data: 'seed' (the main seed) or the scale series' largest size */
+  label: string
+  impl: string
+  round: number
+  concurrency: number
+  rows: number
+  seconds: number
+  rowsPerSec: number
+  peakRssMiB: number
 }

@@ -110,6 +110,17 @@ describe('benchmark harness (smoke)', () => {
     }
   })
 
+  it('runs the migrate benchmark: tandem and the hand-written loader copy the same rows', () => {
+    expect(new Set(result.migrate.map((r) => r.impl))).toEqual(new Set(['tandem', 'cassandra-driver loader']))
+    for (const r of result.migrate) {
+      expect(r.rows, r.impl).toBeGreaterThan(300)
+      expect(r.rowsPerSec, r.impl).toBeGreaterThan(0)
+      expect(r.peakRssMiB, r.impl).toBeGreaterThan(0)
+    }
+    expect(result.migrate[0]!.rows).toBe(result.migrate[1]!.rows)
+    expect(result.targets.some((t) => t.workload === 'migrate (seed)')).toBe(true)
+  })
+
   it('writes the json, markdown and svg reports', () => {
     expect(result.machine.cores).toBeGreaterThan(0)
     expect(result.machine.postgres).toBeTruthy()
