@@ -250,6 +250,14 @@ describe('tandem migrate / verify / sync', () => {
     expect(await read(theirs.id)).toBeNull() // gone from the source
     for (const m of gone) expect(await cql.message.findUnique({ where: { id: m.id } })).toBeNull()
 
+    // a row of a model without update time that --deletes removed comes back when the source has it again
+    const key = { scope_key: { scope: 'new', key: 'k' } }
+    await pg.setting.delete({ where: key })
+    expect((await sync(storeOf(pg), storeOf(cql), { models: ['setting'], deletes: true })).models[0]!.deleted).toBe(1)
+    await pg.setting.create({ data: { scope: 'new', key: 'k', value: 'again' } })
+    await sync(storeOf(pg), storeOf(cql), { models: ['setting'] })
+    expect(await cql.setting.findUnique({ where: key })).toMatchObject({ value: 'again' })
+
     // the newer target row stays until the source has a newer version still
     await pg.profile.update({ where: { id: p4.id }, data: { name: 'pg-newest' } })
     await sync(storeOf(pg), storeOf(cql), { since })
