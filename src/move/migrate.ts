@@ -36,7 +36,7 @@ export interface MigrateOptions {
 export interface ModelCheck {
   readonly model: string
   readonly sourceRows: number
-  /** undefined when the target's tables do not exist */
+  /** undefined when the target's tables do not exist (or, outside checkOnly, when a resumed model was not counted) */
   readonly targetRows: number | undefined
   /** rows a run would copy now (0 when it would refuse the model) */
   readonly wouldCopy: number
@@ -205,9 +205,12 @@ async function planModel(
       resume: 'none',
       refused: false,
     }
-  const [targetRows, checkpoint] = await Promise.all([target.count(model), readCheckpoint(source, target, model)])
+  const checkpoint = await readCheckpoint(source, target, model)
   const resume = checkpoint ? (checkpoint.done ? 'done' : 'resume') : 'none'
-  const refused = !options.force && resume === 'none' && targetRows > 0
+  // a full count only where the number is shown (a ScyllaDB count scans the table): otherwise a one-row probe
+  const empty = (await target.scan(model, undefined, 1)).rows.length === 0
+  const refused = !options.force && resume === 'none' && !empty
+  const targetRows = empty ? 0 : options.checkOnly || refused || options.force ? await target.count(model) : undefined
   const wouldCopy = options.force
     ? sourceRows
     : refused || resume === 'done'

@@ -55,8 +55,8 @@ export interface SyncResult {
  * failback). Per model:
  * - with an update-time field: the rows changed after `since` (every row without `since` or with `full`),
  *   written in `copy` mode: last write wins by the update time, a newer target row is kept;
- * - without one there is no order between versions, so every row is compared: rows the target lacks are
- *   copied and rows that differ are overwritten with the source's (the source is the authority);
+ * - without one there is no order between versions, so every row is compared: rows the target lacks or
+ *   holds with other values are written as the source has them (the source is the authority);
  * - `deletes`: target rows whose keys the source no longer has are deleted (children first).
  * Unique collisions and unresolved foreign keys are reported in `skipped`, never forced.
  * @example const r = await sync(pg.store, scylla.store, { since: last.startedAt, deletes: true })
@@ -142,8 +142,10 @@ class ModelSyncer {
           else if (!sameRow(model, t, row)) differ.push(row)
         }
         unchanged += page.rows.length - missing.length - differ.length
-        if (missing.length) take(await target.write(model, missing, 'copy', write))
-        if (differ.length) take(await target.write(model, differ, 'mirror', write))
+        // `mirror` (current time) for both: on ScyllaDB a row an earlier --deletes removed leaves a tombstone
+        // newer than the oldest timestamp a `copy` of a model without update time writes with
+        const changed = [...missing, ...differ]
+        if (changed.length) take(await target.write(model, changed, 'mirror', write))
       } else if (page.rows.length) take(await target.write(model, page.rows, 'copy', write))
       options.onProgress?.({ phase: 'sync', model: model.name, done: scanned, total: undefined })
       cursor = page.next
