@@ -841,7 +841,8 @@ export async function down() {
   })
 }
 
-function shellValue(v) {
+/** A value as a POSIX shell word (quoted only when needed): the KEY=value lines `up` prints. */
+export function shellValue(v) {
   return /^[A-Za-z0-9_@%+=:,./-]*$/.test(v) ? v : `'${String(v).replace(/'/g, `'\\''`)}'`
 }
 

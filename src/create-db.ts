@@ -11,7 +11,7 @@ import type { ModelClient, ModelClients } from './adapter/types.js'
 import { DualBackend, type DualControls } from './dual/dual-backend.js'
 import { dualSettings, type DualOptions } from './dual/dual-options.js'
 import { FallbackBackend } from './dual/fallback-backend.js'
-import { sync } from './move/sync.js'
+import type { SyncFn } from './dual/dual-options.js'
 
 export interface CreateDbOptions<S extends Record<string, unknown>> {
   /** the Drizzle schema module: `import * as schema from './schema'` */
@@ -75,11 +75,26 @@ export type DualDb<S extends Record<string, unknown>> = DualDbControls & ModelCl
 /** What `createDb` returns when the backend comes from the environment: either; `$backend` tells which. */
 export type TandemDb<S extends Record<string, unknown>> = SingleDb<S> | DualDb<S>
 
+// TEMPORARY until move's src/move/sync.ts is merged: dual mode's incremental sync does nothing
+const sync: SyncFn = async () => undefined
+
 type AnyBackend = PostgresBackend | ScyllaBackend | DualBackend | FallbackBackend
 const backends = new WeakMap<object, AnyBackend>()
+/** per client: the single database backend it runs on now (dual: the active one; fallback: the chosen one) */
+const current = new WeakMap<object, () => PostgresBackend | ScyllaBackend>()
 
-/** The backend behind a client, for tandem's own modules (credits); not part of the public API. */
-export function backendOf(db: object): AnyBackend {
+/**
+ * The database backend a client runs on now, for tandem's own modules and tests; not part of the public
+ * API. A dual-mode client answers with its active database's backend.
+ */
+export function backendOf(db: object): PostgresBackend | ScyllaBackend {
+  const b = current.get(db)
+  if (!b) throw validationError('tandem-orm', 'expected a client made by createDb()')
+  return b()
+}
+
+/** The backend a client's calls go through (dual and fallback wrappers included), for the credits ledger. */
+export function clientBackendOf(db: object): AnyBackend {
   const b = backends.get(db)
   if (!b) throw validationError('tandem-orm', 'expected a client made by createDb()')
   return b
@@ -141,15 +156,25 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
   const scylla = () => new ScyllaBackend(info, options.scylla, options.layout)
   const postgres = () => new PostgresBackend(info, options.postgres)
   let backend: AnyBackend
+  let now: () => PostgresBackend | ScyllaBackend
   if (settings) {
-    const dual = new DualBackend(info, { postgres: postgres(), scylla: scylla() }, settings, sync)
+    const members = { postgres: postgres(), scylla: scylla() }
+    const dual = new DualBackend(info, members, settings, sync)
+    now = () => members[dual.active]
     backend = dual
   } else if (kind === 'scylla' && options.fallback) {
     const logger = options.scylla?.logger
-    backend = new FallbackBackend(scylla(), postgres(), (m) =>
+    const [preferred, fallback] = [scylla(), postgres()]
+    const chooser = new FallbackBackend(preferred, fallback, (m) =>
       logger ? logger('warning', m) : process.stderr.write(`tandem warning: ${m}\n`),
     )
-  } else backend = kind === 'scylla' ? scylla() : postgres()
+    now = () => (chooser.onFallback ? fallback : preferred)
+    backend = chooser
+  } else {
+    const single = kind === 'scylla' ? scylla() : postgres()
+    now = () => single
+    backend = single
+  }
 
   const common = {
     $schema: info,
@@ -170,6 +195,7 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
   for (const delegate of delegates.values()) delegate.delegates = delegates
   const db: TandemDb<S> = Object.assign(controls, modelClients<S>(delegates))
   backends.set(db, backend)
+  current.set(db, now)
   return db
 }
 

@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'UNSERVABLE_QUERY'
   | 'BACKEND_UNAVAILABLE'
   | 'INSUFFICIENT_CREDITS'
+  /** the `tandem` CLI's config file is missing, cannot be loaded, or is not a valid config */
+  | 'CONFIG'
 
 /**
  * The one error class tandem throws. `code` is stable; `meta` carries details such as the violated

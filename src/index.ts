@@ -3,6 +3,8 @@ export type { CreateDbOptions, DbControls, DualDb, DualDbControls, Health, Singl
 export type { DualOptions } from './dual/dual-options.js'
 export type { DualControls, MismatchEvent, SwitchEvent } from './dual/dual-backend.js'
 export type { DualStatus, InstanceRecord } from './dual/dual-control.js'
+export { defineConfig } from './config.js'
+export type { TandemConfig } from './config.js'
 export { TandemError } from './errors.js'
 export type { ErrorCode } from './errors.js'
 export type { Statement } from './adapter/backend.js'

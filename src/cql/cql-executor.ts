@@ -105,6 +105,23 @@ export class CqlExecutor {
     return limit === undefined ? rows : rows.slice(0, limit)
   }
 
+  /**
+   * One page of a statement's rows: at most `fetchSize`, from the driver's paging state (hex text, valid
+   * across connections and processes); `pageState` is undefined after the last page.
+   */
+  async page(
+    query: string,
+    params: readonly unknown[],
+    fetchSize: number,
+    pageState: string | undefined,
+  ): Promise<{ rows: Record<string, unknown>[]; pageState: string | undefined }> {
+    if (!this.ready) await this.connect()
+    const rs = await this.guard(() =>
+      this.client.execute(query, params as unknown[], { prepare: true, isIdempotent: true, fetchSize, pageState }),
+    )
+    return { rows: rs.rows as unknown as Record<string, unknown>[], pageState: rs.pageState ?? undefined }
+  }
+
   async write(query: string, params: readonly unknown[], idempotent = true): Promise<void> {
     if (!this.ready) await this.connect()
     await this.guard(() => this.client.execute(query, params as unknown[], { prepare: true, isIdempotent: idempotent }))

@@ -12,6 +12,8 @@ import { scyllaDdl } from './scylla-ddl.js'
 import { mapLimit, ScyllaSession } from './scylla-session.js'
 import { ScyllaUndoLog } from './scylla-undo.js'
 import { sameValue, WriteProtocol } from './write-protocol.js'
+import { ScyllaStore } from './scylla-store.js'
+import type { RowStore } from '../move/row-store.js'
 
 export interface ScyllaOptions {
   /** host[:port] list; default SCYLLA_HOSTS (or SCYLLA_HOST), comma separated */
@@ -56,6 +58,8 @@ export class ScyllaBackend implements Backend {
   readonly plans = new PlanCache<object>(2000)
   /** what the parts of this backend (and the credits ledger) share */
   readonly session: ScyllaSession
+  /** row-level access for migrate, verify, sync and dual mode (src/move/row-store.ts) */
+  readonly store: RowStore
   private readonly reads: ReadPath
   private readonly writes: WriteProtocol
   private readonly actions: ReferentialActions
@@ -76,6 +80,7 @@ export class ScyllaBackend implements Backend {
       this.tables,
       (m, e) => this.warn(m, e),
     )
+    this.store = new ScyllaStore(schema, this.session)
     this.reads = new ReadPath(this.session, this.plans)
     this.writes = new WriteProtocol(this.session, this.reads, this.plans)
     this.actions = new ReferentialActions(this.session, this.reads, this.writes)

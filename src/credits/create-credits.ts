@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { backendOf } from '../create-db.js'
+import { clientBackendOf } from '../create-db.js'
 import type { Ledger, LedgerModels, LedgerResult } from './ledger.js'
 import type { Backend } from '../adapter/backend.js'
 import { PostgresBackend } from '../postgres/postgres-backend.js'
@@ -72,7 +72,7 @@ const HISTORY_SELECT = {
  * @example const credits = createCredits(db, { ttlMs: 60_000 }); await credits.deduct(userId, 5, { idempotencyKey })
  */
 export function createCredits(db: object, options: CreditsOptions = {}): Credits {
-  const backend = backendOf(db)
+  const backend = clientBackendOf(db)
   const client = db as Record<string, ModelDelegate | undefined> & {
     $schema: { models: Map<string, import('../schema/model.js').Model> }
   }

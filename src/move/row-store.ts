@@ -17,18 +17,65 @@ export interface RowStore {
   scan(model: Model, cursor: string | undefined, limit: number): Promise<ScanPage>
   /** The rows with these primary keys; keys with no row are left out. */
   readByKeys(model: Model, keys: readonly Row[]): Promise<Row[]>
+  /**
+   * The rows whose update-time field (`updateTimeField`) is later than `since`, paged like `scan` (a page may
+   * hold fewer than `limit` rows, even none, before the end: on ScyllaDB the filter runs in the client).
+   */
+  scanSince(model: Model, since: Date, cursor: string | undefined, limit: number): Promise<ScanPage>
+  /** Up to `n` rows picked at random (spread over the key range), for sampled verification. */
+  sample(model: Model, n: number): Promise<Row[]>
   /** Writes rows as given (ids, timestamps and all), with every lookup entry on ScyllaDB; see WriteMode. */
-  write(model: Model, rows: readonly Row[], mode: WriteMode): Promise<WriteResult>
+  write(model: Model, rows: readonly Row[], mode: WriteMode, options?: WriteOptions): Promise<WriteResult>
   /** Deletes rows (and their lookup entries) by primary key; no referential actions. Returns how many existed. */
   deleteByKeys(model: Model, keys: readonly Row[]): Promise<number>
+  /**
+   * Removes every row of the model at once (TRUNCATE on ScyllaDB: no tombstones, so rows copied afterwards
+   * with their old update times as write timestamps are not hidden; DELETE on PostgreSQL, whose foreign keys
+   * cascade as declared).
+   */
+  truncate(model: Model): Promise<void>
   /** Every row counted (a full scan on ScyllaDB, paged so it never times out). */
   count(model: Model): Promise<number>
+  /** The tables the model needs that do not exist in this database (empty when its schema is pushed). */
+  missingTables(model: Model): Promise<string[]>
   /** tandem's own small records in this database (migration checkpoints, dual mode's control record). */
   getMeta(key: string): Promise<string | undefined>
   setMeta(key: string, value: string): Promise<void>
   deleteMeta(key: string): Promise<void>
   /** Meta keys starting with `prefix`, with their values. */
   listMeta(prefix: string): Promise<Map<string, string>>
+  /** ScyllaDB only: checks that the lookup tables agree with the rows (used by verify). */
+  readonly integrity?: LookupIntegrity
+}
+
+export interface WriteOptions {
+  /** rows written at once (ScyllaDB: rows in flight; PostgreSQL: statements in flight); default 16 */
+  readonly concurrency?: number
+}
+
+/** A disagreement between a model's rows and its lookup tables (ScyllaDB). */
+export interface LookupIssue {
+  readonly model: string
+  /** the lookup table */
+  readonly table: string
+  /** the row's primary key (a row problem) or the lookup entry's fields (an entry problem) */
+  readonly key: Row
+  readonly problem: 'missing-entry' | 'wrong-entry' | 'orphan-entry'
+  readonly detail: string
+}
+
+/**
+ * How verify checks ScyllaDB's lookup tables without knowing them: every unique value of a row resolves
+ * through its lookup to that row, every index entry of a row exists, and no lookup entry lacks its row.
+ */
+export interface LookupIntegrity {
+  /** Problems with the entries these rows (full rows of this store) should have. */
+  checkRows(model: Model, rows: readonly Row[]): Promise<LookupIssue[]>
+  /**
+   * Lookup entries whose row is gone or no longer holds the entry's values, scanning every lookup table
+   * of the model (or its first `limit` entries each, in token order from a random point when sampling).
+   */
+  checkEntries(model: Model, limit?: number): Promise<LookupIssue[]>
 }
 
 export interface ScanPage {

@@ -8,6 +8,8 @@ import { compileSql, type CompiledSql } from './sql-compiler.js'
 import { compileInclude } from './sql-include.js'
 import { openPool, SqlExecutor, type PostgresOptions } from './sql-executor.js'
 import { rowDecoder, type Parsers } from './postgres-values.js'
+import { PostgresStore } from './postgres-store.js'
+import type { RowStore } from '../move/row-store.js'
 
 export type { PostgresOptions } from './sql-executor.js'
 
@@ -34,6 +36,8 @@ export class PostgresBackend implements Backend {
   readonly includes = 'compiled' as const
   /** the statements this backend runs and how their errors are coded: the session credits use */
   readonly sql: SqlExecutor
+  /** row-level access for migrate, verify, sync and dual mode (src/move/row-store.ts) */
+  readonly store: RowStore
 
   /** `tx`: run on one transaction's connection, sharing the parent's plans (see `transaction`) */
   constructor(
@@ -43,6 +47,7 @@ export class PostgresBackend implements Backend {
     private readonly plans: PlanCache<Plan> = tx?.plans ?? new PlanCache<Plan>(2000),
   ) {
     this.sql = new SqlExecutor(tx?.client ?? openPool(options), schema)
+    this.store = new PostgresStore(schema, this.sql)
     this.parsers = tx?.parsers ?? (this.sql.client as unknown as { options: { parsers: Parsers } }).options.parsers
   }
 

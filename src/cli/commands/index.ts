@@ -1,0 +1,15 @@
+// Every `tandem` command, in the order `tandem --help` lists them. A new command is one file in this folder
+// exporting a RegisterCommand, and one line here.
+import type { RegisterCommand } from '../cli-context.js'
+import { registerCheck } from './check.js'
+import { registerCredits } from './credits.js'
+import { registerDb } from './db.js'
+import { registerPush } from './push.js'
+
+export const commands: readonly RegisterCommand[] = [
+  registerDb,
+  registerPush,
+  registerCheck,
+  registerCredits,
+  // migrate, verify, sync (src/move) and failover, failback, status (src/dual) go here
+]
