@@ -704,6 +704,7 @@ export class DualBackend implements Backend {
       mismatches: this.mismatches,
       shadowCompared: this.shadowCompared,
       shadowSkipped: this.shadowSkipped,
+      shadowPending: this.shadowInFlight,
       fullSyncPending: { postgres: [...this.mirror.fullSync.postgres], scylla: [...this.mirror.fullSync.scylla] },
       mode: this.control.mode,
       controlVersion: this.control.version,

@@ -46,6 +46,8 @@ export interface DualStatus {
   readonly shadowCompared: number
   /** shadow reads left uncompared: mirror work still moving their rows after the re-check, or too many at once */
   readonly shadowSkipped: number
+  /** shadow comparisons running now */
+  readonly shadowPending: number
   /** models marked for a full sync, per target database */
   readonly fullSyncPending: Readonly<Record<Side, readonly string[]>>
   readonly mode: 'auto' | 'manual'

@@ -208,20 +208,22 @@ export class Mirror {
       this.again = true
       return this.pumping
     }
-    this.pumping = (async () => {
-      try {
-        for (;;) {
-          this.again = false
-          const batches = this.take()
-          if (batches.length === 0 && !this.again) break
-          await Promise.all(batches.map((b) => this.copy(b)))
-        }
-      } finally {
-        this.pumping = undefined
-        this.armRetry()
-      }
-    })()
-    return this.pumping
+    const run = this.pumpLoop()
+    this.pumping = run
+    void run.finally(() => {
+      if (this.pumping === run) this.pumping = undefined
+      this.armRetry()
+    })
+    return run
+  }
+
+  private async pumpLoop(): Promise<void> {
+    for (;;) {
+      this.again = false
+      const batches = this.take()
+      if (batches.length === 0 && !this.again) return
+      await Promise.all(batches.map((b) => this.copy(b)))
+    }
   }
 
   /**
