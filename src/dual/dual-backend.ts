@@ -67,6 +67,31 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** rows written while a clock skew between the databases' clients could misorder them are synced too */
 const SKEW_MS = 5_000
 
+interface Abandon {
+  readonly promise: Promise<never>
+  readonly reject: (e: Error) => void
+}
+
+function abandonment(): Abandon {
+  let reject: (e: Error) => void = () => {}
+  const promise = new Promise<never>((_, r) => (reject = r))
+  promise.catch(() => {})
+  return { promise, reject }
+}
+
+/** The primary keys a write names itself: an insert's rows (ids made by the client), a where by primary key. */
+function keysOf(model: Model, operation: Operation): Row[] {
+  const complete = (r: Row) => model.primaryKey.every((f) => r[f] !== undefined && r[f] !== null)
+  if (operation.op === 'insert') return operation.rows.filter(complete)
+  if (operation.op !== 'update' && operation.op !== 'delete') return []
+  const key: Row = {}
+  const where = operation.query.where
+  const terms = where?.kind === 'and' ? where.items : where ? [where] : []
+  for (const t of terms)
+    if (t.kind === 'cmp' && t.op === 'eq' && model.primaryKey.includes(t.field)) key[t.field] = t.value
+  return complete(key) ? [key] : []
+}
+
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   return Promise.race([
@@ -107,8 +132,21 @@ export class DualBackend implements Backend {
   /** set while a failback copies the last keys: writes wait for it */
   private gate: Promise<void> | undefined
   private openGate: (() => void) | undefined
-  private writing = 0
+  /** writes running now, per database (a failback waits for the secondary's before its last copy) */
+  private readonly writing: Record<Side, number> = { postgres: 0, scylla: 0 }
   private idleWaiters: (() => void)[] = []
+  /**
+   * Per database, a promise rejected when it stops being the active one: calls still waiting on it (a dead
+   * primary may hold them for its whole connect timeout) end then, reads by running again on the new one.
+   */
+  private readonly abandon: Record<Side, Abandon> = { postgres: abandonment(), scylla: abandonment() }
+  /**
+   * Keys of writes whose outcome was unknown (the database did not answer). The driver may still run such a
+   * write when the database comes back, after the mirror copied the key: they are copied again once their
+   * database is active and has answered for `settleMs`.
+   */
+  private unsettled: { model: Model; keys: Row[]; side: Side; at: number; deleted: boolean }[] = []
+  private readonly healthySince: Record<Side, number> = { postgres: 0, scylla: 0 }
   private failedOverAt: number | undefined
   private mismatches = 0
   private shadowCompared = 0
@@ -177,17 +215,40 @@ export class DualBackend implements Backend {
   async run(model: Model, operation: Operation): Promise<Row[] | number> {
     if (!this.timer && !this.closed) await this.start()
     if (operation.op === 'findMany' || operation.op === 'count') {
-      const side = this.active
-      const result = await this.members[side].run(model, operation)
+      let side = this.active
+      let result: Row[] | number
+      try {
+        result = await Promise.race([this.members[side].run(model, operation), this.abandon[side].promise])
+      } catch (e) {
+        if (this.active === side) throw e
+        // the database failed over while this read waited for it: read from the new active one
+        side = this.active
+        result = await this.members[side].run(model, operation)
+      }
       const rate = this.settings.shadowReads
       if (rate > 0 && (rate >= 1 || Math.random() < rate)) this.shadow(model, operation, result, side)
       return result
     }
     if (this.gate) await this.gate
-    this.writing++
+    const side = this.active
+    this.writing[side]++
     try {
-      const side = this.active
-      const result = await this.members[side].run(model, operation)
+      let result: Row[] | number
+      try {
+        result = await Promise.race([this.members[side].run(model, operation), this.abandon[side].promise])
+      } catch (e) {
+        // a write whose outcome is unknown (the connection broke, the database failed over) may have applied:
+        // its keys, where the call names them, are queued anyway. A request error (P2025, P2002, …) changed
+        // nothing, and its keys must not be queued: that would copy the other way what this side lacks.
+        if (e instanceof TandemError && e.code === 'BACKEND_UNAVAILABLE') {
+          const keys = keysOf(model, operation)
+          if (keys.length) {
+            this.mirror.add(model, keys, side)
+            this.unsettled.push({ model, keys, side, at: now(), deleted: operation.op === 'delete' })
+          }
+        }
+        throw e
+      }
       if (typeof result !== 'number') {
         if (operation.op === 'update' && model.primaryKey.some((f) => f in operation.set))
           // the old keys are not in the returned rows: the whole model is compared instead
@@ -196,8 +257,25 @@ export class DualBackend implements Backend {
       }
       return result
     } finally {
-      if (--this.writing === 0 && this.idleWaiters.length) for (const w of this.idleWaiters.splice(0)) w()
+      this.wrote(side)
     }
+  }
+
+  private wrote(side: Side): void {
+    if (--this.writing[side] === 0 && this.idleWaiters.length) for (const w of this.idleWaiters.splice(0)) w()
+  }
+
+  /** Ends the calls still waiting on `side`, which just stopped being the active database. */
+  private leave(side: Side): void {
+    const old = this.abandon[side]
+    this.abandon[side] = abandonment()
+    old.reject(
+      new TandemError(
+        'BACKEND_UNAVAILABLE',
+        `dual: ${side} stopped being the active database while this call waited for it (its outcome is unknown; ` +
+          'its rows are compared again by the mirror)',
+      ),
+    )
   }
 
   /**
@@ -225,8 +303,8 @@ export class DualBackend implements Backend {
   async transaction<T>(fn: (tx: Backend) => Promise<T>): Promise<T> {
     if (!this.timer && !this.closed) await this.start()
     if (this.gate) await this.gate
-    this.writing++
     const side = this.active
+    this.writing[side]++
     const written: [Model, Row[]][] = []
     const outer = this
     try {
@@ -253,7 +331,7 @@ export class DualBackend implements Backend {
       })
     } finally {
       for (const [model, rows] of written) await this.mirrorRows(model, rows, side)
-      if (--this.writing === 0 && this.idleWaiters.length) for (const w of this.idleWaiters.splice(0)) w()
+      this.wrote(side)
     }
   }
 
@@ -389,7 +467,7 @@ export class DualBackend implements Backend {
 
   private explained(model: Model, diff: Difference, since: number): boolean {
     // a count (no keys to tell): any mirror work on the model, or a write still running, explains it
-    if (diff.keys.length === 0) return this.mirror.busy(model.name) || this.writing > 0
+    if (diff.keys.length === 0) return this.mirror.busy(model.name) || this.writing.postgres + this.writing.scylla > 0
     if (diff.keys.some((k) => this.mirror.moving(model.name, k, since))) return true
     for (const p of this.cascadeParents.get(model.name) ?? [])
       for (const row of diff.rows) {
@@ -440,6 +518,7 @@ export class DualBackend implements Backend {
         )
           await this.failback('auto')
       }
+      this.settleUnknown()
       void this.mirror.pump()
       this.background()
       await this.publish()
@@ -455,6 +534,7 @@ export class DualBackend implements Backend {
       await withTimeout(this.members[side].ping(), this.settings.healthTimeoutMs, `${side} ping`)
       h.latencyMs = now() - started
       if (h.healthy === false) this.log('info', `dual: ${side} answers again`)
+      if (h.healthy !== true) this.healthySince[side] = now()
       h.healthy = true
       h.passes++
       h.fails = 0
@@ -480,17 +560,36 @@ export class DualBackend implements Backend {
     this.control = control
   }
 
-  /** Switches to the secondary: copies being written into it finish first (they could overwrite newer rows). */
+  /**
+   * Switches to the secondary. Copies being written into it finish first (they could overwrite newer rows).
+   * When the primary still answers (a manual failover), writes are held and the ones running on the primary
+   * finish first, so none is cut off; a dead primary's calls are ended (BACKEND_UNAVAILABLE) at the switch.
+   */
   private async failoverLocal(at?: string): Promise<void> {
     if (this.active === this.secondary) return
     this.switching = true
+    const held = this.usable(this.primary)
+    if (held) this.gate = new Promise<void>((r) => (this.openGate = r))
     try {
+      if (held) await this.idle(this.primary, this.settings.healthTimeoutMs * 2)
       await this.mirror.settle(this.settings.healthTimeoutMs * 2)
       this.active = this.secondary
+      this.leave(this.primary)
       this.failedOverAt = at ? Date.parse(at) : Date.now()
     } finally {
+      if (held) {
+        this.openGate?.()
+        this.gate = undefined
+      }
       this.switching = false
     }
+  }
+
+  /** Resolves when no write runs on `side` (or after `timeoutMs`). */
+  private async idle(side: Side, timeoutMs = Infinity): Promise<void> {
+    const deadline = now() + timeoutMs
+    while (this.writing[side] > 0 && now() < deadline)
+      await Promise.race([new Promise<void>((r) => this.idleWaiters.push(r)), sleep(Math.min(100, timeoutMs))])
   }
 
   /**
@@ -505,7 +604,7 @@ export class DualBackend implements Backend {
     this.switching = true
     try {
       const budget = Math.max(30_000, this.settings.healthIntervalMs * 10)
-      if (!(await this.mirror.drain(this.primary, budget))) return false
+      if (!(await this.mirror.drain(this.primary, budget, this.settings.batchSize))) return false
       if (lead) {
         const since = new Date((this.failedOverAt ?? Date.now()) - SKEW_MS)
         await this.syncSince(this.secondary, this.primary, since)
@@ -513,9 +612,11 @@ export class DualBackend implements Backend {
       }
       this.gate = new Promise<void>((r) => (this.openGate = r))
       try {
-        if (this.writing > 0) await new Promise<void>((r) => this.idleWaiters.push(r))
+        // writes still running on the secondary finish first (their keys are then in the queue)
+        await this.idle(this.secondary)
         if (!(await this.mirror.drain(this.primary, budget))) return false
         this.active = this.primary
+        this.leave(this.secondary)
         this.failedOverAt = undefined
         return true
       } finally {
@@ -571,6 +672,41 @@ export class DualBackend implements Backend {
     if (from === this.active) return
     const e: SwitchEvent = { from, to: this.active, reason }
     this.events.emit(this.active === this.primary ? 'failback' : 'failover', e)
+  }
+
+  /** Copies again the keys of writes whose outcome was unknown, once their database is active and settled. */
+  private settleUnknown(): void {
+    if (this.unsettled.length === 0) return
+    const t = now()
+    const wait = this.settings.settleMs
+    const settled = (u: (typeof this.unsettled)[number]) =>
+      u.side === this.active &&
+      this.health[u.side].healthy === true &&
+      t - this.healthySince[u.side] >= wait &&
+      t - u.at >= wait
+    for (const u of this.unsettled) {
+      if (!settled(u)) continue
+      this.mirror.add(u.model, u.keys, u.side)
+      // the rows such a delete cascaded to are not known by key: their models are compared whole
+      if (u.deleted)
+        for (const child of this.cascadeChildren(u.model.name))
+          this.mirror.markFull(
+            child,
+            otherSide(u.side),
+            `a delete of ${u.model.name} with an unknown outcome may have cascaded`,
+          )
+    }
+    this.unsettled = this.unsettled.filter((u) => !settled(u))
+  }
+
+  /** The models whose rows a delete of `model` may change (cascade, set null), transitively. */
+  private cascadeChildren(model: string, out = new Set<string>()): Set<string> {
+    for (const [child, parents] of this.cascadeParents)
+      if (!out.has(child) && parents.some((p) => p.model.name === model)) {
+        out.add(child)
+        this.cascadeChildren(child, out)
+      }
+    return out
   }
 
   // ---- syncs -----------------------------------------------------------------------------------
@@ -706,6 +842,8 @@ export class DualBackend implements Backend {
       shadowSkipped: this.shadowSkipped,
       shadowPending: this.shadowInFlight,
       fullSyncPending: { postgres: [...this.mirror.fullSync.postgres], scylla: [...this.mirror.fullSync.scylla] },
+      syncing: this.syncing !== undefined || this.switching,
+      unsettled: this.unsettled.reduce((n, u) => n + u.keys.length, 0),
       mode: this.control.mode,
       controlVersion: this.control.version,
       failedOverAt: this.failedOverAt === undefined ? undefined : new Date(this.failedOverAt).toISOString(),

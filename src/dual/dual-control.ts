@@ -50,6 +50,10 @@ export interface DualStatus {
   readonly shadowPending: number
   /** models marked for a full sync, per target database */
   readonly fullSyncPending: Readonly<Record<Side, readonly string[]>>
+  /** keys of writes with an unknown outcome, copied again once their database has settled (see settleMs) */
+  readonly unsettled: number
+  /** a full copy or an incremental sync is running */
+  readonly syncing: boolean
   readonly mode: 'auto' | 'manual'
   readonly controlVersion: number
   readonly failedOverAt: string | undefined

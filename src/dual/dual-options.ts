@@ -42,6 +42,12 @@ export interface DualOptions {
   shadowConcurrency?: number
   /** how long a disagreeing shadow read waits for pending mirror work before its re-check; default 2000 ms */
   shadowRecheckMs?: number
+  /**
+   * A write that got no answer (BACKEND_UNAVAILABLE) may still be run by the driver when its database comes
+   * back: its keys are copied again once that database is active and has answered for this long. Default
+   * 30 000 ms (more than the drivers' connect and read timeouts).
+   */
+  settleMs?: number
   /** this instance's name in `tandem status`; default <hostname>:<pid>:<random> */
   instanceId?: string
   /** receives mirror failures and switches (a library never writes to stdout); default: stderr, rate-limited */
@@ -64,6 +70,7 @@ export interface DualSettings {
   readonly batchSize: number
   readonly shadowConcurrency: number
   readonly shadowRecheckMs: number
+  readonly settleMs: number
   readonly instanceId: string | undefined
   readonly logger: ((level: 'info' | 'warn' | 'error', message: string) => void) | undefined
 }
@@ -83,6 +90,7 @@ const KNOWN = [
   'batchSize',
   'shadowConcurrency',
   'shadowRecheckMs',
+  'settleMs',
   'instanceId',
   'logger',
 ]
@@ -140,6 +148,7 @@ export function dualSettings(options: DualOptions = {}): DualSettings {
     batchSize: int(options.batchSize, 'batchSize', 200, 1),
     shadowConcurrency: int(options.shadowConcurrency, 'shadowConcurrency', 32, 1),
     shadowRecheckMs: int(options.shadowRecheckMs, 'shadowRecheckMs', 2000, 0),
+    settleMs: int(options.settleMs, 'settleMs', 30_000, 0),
     instanceId: options.instanceId,
     logger: options.logger,
   }

@@ -222,21 +222,47 @@ export class Mirror {
       this.again = false
       const batches = this.take()
       if (batches.length === 0 && !this.again) return
-      await Promise.all(batches.map((b) => this.copy(b)))
+      // parents before children (a child row finds its parent on PostgreSQL), same level at once
+      const levels = new Map<number, Batch[]>()
+      for (const b of batches) {
+        const l = this.level(b.model)
+        const list = levels.get(l)
+        if (list) list.push(b)
+        else levels.set(l, [b])
+      }
+      for (const l of [...levels.keys()].sort((a, b) => a - b))
+        await Promise.all(levels.get(l)!.map((b) => this.copy(b)))
     }
   }
 
+  private readonly levels = new Map<string, number>()
+
+  /** 0 for a model that references no other, else one more than its deepest parent (cycles cut). */
+  private level(model: Model, seen: Set<string> = new Set()): number {
+    const known = this.levels.get(model.name)
+    if (known !== undefined) return known
+    seen.add(model.name)
+    let l = 0
+    for (const fk of model.foreignKeys) {
+      const parent = this.host.members.postgres.store.schema.models.get(fk.targetModel)
+      if (parent && !seen.has(parent.name)) l = Math.max(l, this.level(parent, seen) + 1)
+    }
+    this.levels.set(model.name, l)
+    return l
+  }
+
   /**
-   * Resolves when no key bound for `to` is waiting or in flight (or `timeoutMs` passed: false).
-   * Keys held back by an unhealthy database keep it waiting until the timeout.
+   * Resolves when at most `left` keys bound for `to` are waiting or in flight (or `timeoutMs` passed:
+   * false). Keys held back by an unhealthy database keep it waiting until the timeout. While writes go on,
+   * new keys keep coming: a failback first drains to a few (`left` > 0), then holds writes and drains to 0.
    */
-  async drain(to: Side, timeoutMs: number): Promise<boolean> {
+  async drain(to: Side, timeoutMs: number, left = 0): Promise<boolean> {
     const deadline = now() + timeoutMs
     for (;;) {
       // backoff is skipped: a drain wants the keys now
       for (const m of this.pending.values()) for (const e of m.values()) if (e.to === to) e.notBefore = 0
       await this.pump()
-      if (this.waiting(to) === 0) return true
+      if (this.waiting(to) <= left) return true
       if (now() > deadline) return false
       await new Promise((r) => setTimeout(r, 20))
     }
@@ -311,6 +337,9 @@ export class Mirror {
         model,
         entries.map((e) => e.key),
       )
+      // the read may have waited long (a database coming back): if `to` became the active database meanwhile,
+      // the application writes there now and this copy could overwrite a newer row. Back to the queue.
+      if (to === this.host.active()) throw new Error(`${to} became the active database during the copy`)
       const present = new Set(rows.map((r) => keyText(model, r)))
       if (rows.length) {
         const result = await target.store.write(model, rows, 'mirror')

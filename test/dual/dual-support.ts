@@ -60,8 +60,9 @@ export class OwnPostgres {
       port,
       unix_socket_directories: `'${path.join(dir, 'run')}'`,
       max_connections: 100,
+      // fsync off is safe against kill -9 (the OS keeps what was written); synchronous_commit stays on, or a
+      // kill -9 would lose transactions already acknowledged
       fsync: 'off',
-      synchronous_commit: 'off',
       full_page_writes: 'off',
       timezone: `'UTC'`,
     }
@@ -129,7 +130,8 @@ export async function openDual(postgresUrl: string, keyspace: string, dual: Dual
   const db = createDb({
     schema: models,
     backend: 'dual',
-    postgres: { url: postgresUrl },
+    // a dead PostgreSQL holds a call for the connect timeout: short, so the fault tests move fast
+    postgres: { url: postgresUrl, connectTimeoutMs: 1500 },
     scylla: { keyspace },
     layout: layout as never,
     dual: { logger: () => {}, ...dual },
@@ -228,13 +230,23 @@ export interface Acked {
   /** server id → its profile id */
   readonly servers: Map<string, string>
   readonly deletedProfiles: Set<string>
+  /** rows whose write failed: it may or may not have applied, so they are left out of the checks */
+  readonly uncertain: Set<string>
   /** writes that failed (not acknowledged: nothing is expected of them) */
   failed: number
   done: number
 }
 
 export function newAcked(): Acked {
-  return { profiles: new Map(), samples: new Map(), servers: new Map(), deletedProfiles: new Set(), failed: 0, done: 0 }
+  return {
+    profiles: new Map(),
+    samples: new Map(),
+    servers: new Map(),
+    deletedProfiles: new Set(),
+    uncertain: new Set(),
+    failed: 0,
+    done: 0,
+  }
 }
 
 /**
@@ -252,6 +264,9 @@ export async function writeLoad(
     const mine: { profiles: string[]; samples: string[] } = { profiles: [], samples: [] }
     for (let i = 0; !stop(); i++) {
       const step = i % 8
+      // the row this step changes, if any: when the write fails it may still have applied, so the row is
+      // left out of the checks (and alone from then on)
+      let touching: { id: string; list: string[] } | undefined
       try {
         if (step === 0 || mine.profiles.length === 0) {
           const p = await db.profile.create({ data: { userId: `${tag}-${w}-${i}`, name: `p${i}` } })
@@ -263,10 +278,12 @@ export async function writeLoad(
           mine.samples.push(s.id)
         } else if (step === 2 || step === 5) {
           const id = mine.samples[i % mine.samples.length]!
+          touching = { id, list: mine.samples }
           const s = await db.sample.update({ where: { id }, data: { count: { increment: 1 } } })
           acked.samples.set(id, s.count)
         } else if (step === 3 || step === 6) {
           const id = mine.profiles[i % mine.profiles.length]!
+          touching = { id, list: mine.profiles }
           const p = await db.profile.update({ where: { id }, data: { name: `n${w}-${i}` } })
           acked.profiles.set(id, p.name)
         } else if (step === 4) {
@@ -276,6 +293,7 @@ export async function writeLoad(
         } else if (step === 7 && mine.profiles.length > 3) {
           // deletes the oldest profile of this worker: its servers go with it (cascade on both databases)
           const id = mine.profiles.shift()!
+          touching = { id, list: [] }
           await db.profile.delete({ where: { id } })
           acked.profiles.delete(id)
           acked.deletedProfiles.add(id)
@@ -288,6 +306,15 @@ export async function writeLoad(
         }
       } catch {
         acked.failed++
+        if (touching) {
+          const { id, list } = touching
+          acked.uncertain.add(id)
+          acked.profiles.delete(id)
+          acked.samples.delete(id)
+          for (const [sid, pid] of acked.servers) if (pid === id) acked.servers.delete(sid)
+          const at = list.indexOf(id)
+          if (at >= 0) list.splice(at, 1)
+        }
         await new Promise((r) => setTimeout(r, 20))
       }
     }
