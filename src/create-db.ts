@@ -6,12 +6,13 @@ import { ScyllaBackend, type ScyllaOptions } from './cql/scylla-backend.js'
 import type { Backend } from './adapter/backend.js'
 import { TandemError, validationError } from './errors.js'
 import { ModelDelegate } from './adapter/model-delegate.js'
+import { recordingBackend, ShapeRecorder } from './adapter/shape-recorder.js'
 import { PostgresBackend, type PostgresOptions } from './postgres/postgres-backend.js'
 import type { ModelClient, ModelClients } from './adapter/types.js'
 import { DualBackend, type DualControls } from './dual/dual-backend.js'
 import { dualSettings, type DualOptions } from './dual/dual-options.js'
 import { FallbackBackend } from './dual/fallback-backend.js'
-import type { SyncFn } from './dual/dual-options.js'
+import { sync } from './move/sync.js'
 
 export interface CreateDbOptions<S extends Record<string, unknown>> {
   /** the Drizzle schema module: `import * as schema from './schema'` */
@@ -31,6 +32,11 @@ export interface CreateDbOptions<S extends Record<string, unknown>> {
    * call (never switching back; credit balances refuse to change on it). See README, "Dual mode".
    */
   fallback?: 'postgres'
+  /**
+   * Appends each distinct call shape (no values) to this file as one JSON line, for `tandem check`;
+   * default TANDEM_RECORD_SHAPES; `false` turns it off whatever the environment says
+   */
+  recordShapes?: string | false
 }
 
 /** What `$health()` resolves to (one per database in dual mode). */
@@ -74,9 +80,6 @@ export type SingleDb<S extends Record<string, unknown>> = DbControls & ModelClie
 export type DualDb<S extends Record<string, unknown>> = DualDbControls & ModelClients<S>
 /** What `createDb` returns when the backend comes from the environment: either; `$backend` tells which. */
 export type TandemDb<S extends Record<string, unknown>> = SingleDb<S> | DualDb<S>
-
-// TEMPORARY until move's src/move/sync.ts is merged: dual mode's incremental sync does nothing
-const sync: SyncFn = async () => undefined
 
 type AnyBackend = PostgresBackend | ScyllaBackend | DualBackend | FallbackBackend
 const backends = new WeakMap<object, AnyBackend>()
@@ -135,7 +138,7 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
 export function createDb<S extends Record<string, unknown>>(options: CreateDbOptions<S>): TandemDb<S> {
   if (!options || typeof options !== 'object' || !options.schema)
     throw validationError('createDb', 'pass { schema } (the Drizzle schema module)')
-  const known = ['schema', 'backend', 'postgres', 'scylla', 'layout', 'dual', 'fallback']
+  const known = ['schema', 'backend', 'postgres', 'scylla', 'layout', 'dual', 'fallback', 'recordShapes']
   for (const key of Object.keys(options))
     if (!known.includes(key))
       throw validationError('createDb', `unknown option \`${key}\`; options are ${known.join(', ')}`)
@@ -186,11 +189,16 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
     backend instanceof DualBackend
       ? { ...common, $backend: 'dual', $health: () => (backend as DualBackend).healthAll(), $dual: backend.controls }
       : { ...common, $backend: kind === 'scylla' ? 'scylla' : 'postgres', $health: () => healthOf(backend) }
+  const recordTo = options.recordShapes === false ? undefined : options.recordShapes || process.env.TANDEM_RECORD_SHAPES
+  if (recordTo !== undefined && typeof recordTo !== 'string')
+    throw validationError('createDb', '`recordShapes` must be a file path (or false)')
+  // recording wraps the backend the delegates call; off, they call it directly (no cost)
+  const runs = recordTo ? recordingBackend(backend, new ShapeRecorder(recordTo)) : backend
   const delegates = new Map<string, ModelDelegate>()
   for (const model of info.models.values()) {
     if (model.name in controls)
       throw new TandemError('VALIDATION', `createDb: model name \`${model.name}\` clashes with a client method`)
-    delegates.set(model.name, new ModelDelegate(model, backend))
+    delegates.set(model.name, new ModelDelegate(model, runs))
   }
   for (const delegate of delegates.values()) delegate.delegates = delegates
   const db: TandemDb<S> = Object.assign(controls, modelClients<S>(delegates))

@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'INSUFFICIENT_CREDITS'
   /** the `tandem` CLI's config file is missing, cannot be loaded, or is not a valid config */
   | 'CONFIG'
+  /** `migrate` found rows in a target model it has no checkpoint for (pass force to replace them) */
+  | 'TARGET_NOT_EMPTY'
 
 /**
  * The one error class tandem throws. `code` is stable; `meta` carries details such as the violated

@@ -43,11 +43,14 @@ export function findConfig(explicit: string | undefined, cwd: string = process.c
  */
 export async function loadConfig(explicit: string | undefined, cwd: string = process.cwd()): Promise<LoadedConfig> {
   const file = findConfig(explicit, cwd)
-  // one loader per config file: relative specifiers resolve from it; no on-disk cache in the user's project
-  const jiti = createJiti(pathToFileURL(file).href, { fsCache: false, moduleCache: true })
+  // one loader per config file: relative specifiers resolve from it; jiti keeps its transpiled files in its
+  // cache directory (the OS temp dir), so a second run does not transpile the schema again
+  const jiti = createJiti(pathToFileURL(file).href, { moduleCache: true })
   let exported: unknown
   try {
-    exported = await jiti.import(file, { default: true })
+    // jiti's interop answers `.default` with the module itself when there is none: ask for the own property
+    const mod = (await jiti.import(file)) as object | undefined
+    exported = mod && Object.getOwnPropertyDescriptor(mod, 'default')?.value
   } catch (e) {
     throw configError(`could not load ${file}: ${e instanceof Error ? e.message : String(e)}`, e)
   }

@@ -14,7 +14,8 @@ export type CliDb = TandemDb<Record<string, unknown>>
  */
 export function dbFor(loaded: LoadedConfig, backend?: BackendName): CliDb {
   const { config } = loaded
-  return createDb({ ...config, ...(backend ? { backend } : {}) })
+  // the CLI's own calls are not the application's call shapes: never recorded
+  return createDb({ ...config, ...(backend ? { backend } : {}), recordShapes: false })
 }
 
 /**

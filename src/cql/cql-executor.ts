@@ -22,6 +22,8 @@ const PAGE = 1000
 /** options of every read, made once (the driver does not change them) */
 const READ = { prepare: true, isIdempotent: true, fetchSize: PAGE } as const
 const SERIAL_READ = { ...READ, consistency: types.consistencies.localSerial } as const
+const WRITE = { prepare: true, isIdempotent: true } as const
+const WRITE_ONCE = { prepare: true, isIdempotent: false } as const
 const BATCH_BYTES_LIMIT = 40_000
 
 function approximateBytes(statements: readonly CqlStatement[]): number {
@@ -124,7 +126,7 @@ export class CqlExecutor {
 
   async write(query: string, params: readonly unknown[], idempotent = true): Promise<void> {
     if (!this.ready) await this.connect()
-    await this.guard(() => this.client.execute(query, params as unknown[], { prepare: true, isIdempotent: idempotent }))
+    await this.guard(() => this.client.execute(query, params as unknown[], idempotent ? WRITE : WRITE_ONCE))
   }
 
   /** A lightweight transaction: returns whether it applied and the current row when it did not. */

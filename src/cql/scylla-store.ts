@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Model, Row, SchemaInfo } from '../schema/model.js'
+import type { Field, Model, Row, SchemaInfo } from '../schema/model.js'
 import { cqlName, type CqlTable, type ModelTables } from '../schema/scylla-layout.js'
 import type {
   LookupIntegrity,
@@ -16,7 +16,7 @@ import { sameRow } from '../move/row-compare.js'
 import { toJsonRow } from '../move/json-rows.js'
 import { qualified } from './cql-statements.js'
 import { mapLimit, type ScyllaSession } from './scylla-session.js'
-import { rowDecoder, rowFromCql } from './scylla-values.js'
+import { rowDecoder, rowFromCql, toCql } from './scylla-values.js'
 import { hasKey, sameValue } from './write-protocol.js'
 
 /**
@@ -28,7 +28,7 @@ const OLDEST_WRITE = 1n
 const META_TABLE = 'tandem_meta'
 const COUNT_PAGE = 5000
 /** rows checked at once by the integrity check and key reads */
-const READ_CONCURRENCY = 32
+const READ_CONCURRENCY = 64
 
 const col = (model: Model, f: string) => cqlName(model.fields.get(f)!.column)
 const cols = (model: Model, fields: readonly string[]) => fields.map((f) => col(model, f)).join(', ')
@@ -47,6 +47,27 @@ interface TableText {
   readonly fromToken: string
   /** the key columns only (count) */
   readonly keys: string
+  /** DELETE … USING TIMESTAMP ? by the full key (copy: a stale entry removed as of the new version's time) */
+  readonly deleteAt: string
+}
+
+interface TimestampedInsert {
+  readonly table: CqlTable
+  readonly text: string
+  readonly fields: readonly Field[]
+}
+
+interface FreshPlan {
+  readonly base: TimestampedInsert
+  readonly lookups: readonly TimestampedInsert[]
+}
+
+/** The bound values of a timestamped insert: the fields' CQL values, then the timestamp. */
+function paramsOf(fields: readonly Field[], row: Row, ts: bigint): unknown[] {
+  const out = new Array<unknown>(fields.length + 1)
+  for (let i = 0; i < fields.length; i++) out[i] = toCql(fields[i]!, row[fields[i]!.name])
+  out[fields.length] = ts
+  return out
 }
 
 /**
@@ -61,7 +82,10 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
   readonly kind = 'scylla' as const
   readonly integrity: LookupIntegrity = this
   private readonly texts = new Map<CqlTable, TableText>()
+  private readonly fresh = new Map<ModelTables, FreshPlan>()
   private metaReady: Promise<void> | undefined
+  /** the meta table is known to exist (reads never create it: a check-only run changes nothing) */
+  private metaKnown = false
 
   constructor(
     readonly schema: SchemaInfo,
@@ -80,6 +104,7 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
         scan: `SELECT ${all} FROM ${name}`,
         fromToken: `SELECT ${all} FROM ${name} WHERE ${tokenOf(model, table)} >= ? LIMIT ?`,
         keys: `SELECT ${cols(model, key)} FROM ${name}`,
+        deleteAt: `DELETE FROM ${name} USING TIMESTAMP ? WHERE ${key.map((f) => `${col(model, f)} = ?`).join(' AND ')}`,
       }
       this.texts.set(table, x)
     }
@@ -136,12 +161,10 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
     if (t.baseKeyIsPrimary) return this.s.readByBaseKeys(t, keys)
     const u = t.uniques.find((x) => x.primary)!
     const entries = await mapLimit(keys, 64, (k) => this.readEntry(t, u, k))
-    const rows = await this.s.readByBaseKeys(
+    // the base key contains the primary key (a layout must), so the row an entry points at is that key's row
+    return this.s.readByBaseKeys(
       t,
       entries.filter((e): e is Row => e !== undefined),
-    )
-    return rows.filter(
-      (r) => hasKey(u, r) && entries.some((e) => e && u.keyFields.every((f) => sameValue(model, f, e[f], r[f]))),
     )
   }
 
@@ -172,10 +195,44 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
     const t = this.tables(model)
     const ut = updateTimeField(model)
     const skipped: SkippedRow[] = []
+    if (mode === 'copy' && options.fresh) {
+      const plan = this.freshPlan(t)
+      await mapLimit(rows, options.concurrency ?? 16, (row) => this.writeFresh(plan, ut, row))
+      return { written: rows.length, skipped }
+    }
     const done = await mapLimit(rows, options.concurrency ?? 16, (row) => this.writeOne(t, ut, row, mode, skipped))
     let written = 0
     for (const d of done) if (d) written++
     return { written, skipped }
+  }
+
+  /** The timestamped inserts of a model's tables, base first, with their fields (made once per model). */
+  private freshPlan(t: ModelTables): FreshPlan {
+    let plan = this.fresh.get(t)
+    if (!plan) {
+      const of = (table: CqlTable) => ({
+        table,
+        text: this.text(t, table).insertAt,
+        fields: table.fields.map((f) => t.model.fields.get(f)!),
+      })
+      plan = { base: of(t.base), lookups: [...t.uniques, ...t.indexes].map(of) }
+      this.fresh.set(t, plan)
+    }
+    return plan
+  }
+
+  /**
+   * A copy into a model that was empty when the copy began (WriteOptions.fresh): no reads, the base row
+   * and then its lookup entries, all with the row's update time as the write timestamp.
+   */
+  private async writeFresh(plan: FreshPlan, ut: string | undefined, row: Row): Promise<void> {
+    const ts = this.timestampOf(ut, row)
+    const exec = this.s.exec
+    await exec.write(plan.base.text, paramsOf(plan.base.fields, row, ts))
+    const writes: Promise<void>[] = []
+    for (const l of plan.lookups) if (hasKey(l.table, row)) writes.push(exec.write(l.text, paramsOf(l.fields, row, ts)))
+    if (writes.length === 1) await writes[0]
+    else if (writes.length) await Promise.all(writes)
   }
 
   /**
@@ -238,7 +295,7 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
       return this.s.exec.write(this.text(t, table).insertAt, params)
     }
     for (const old of stale)
-      if (!this.pointsAt(t, old, row)) await this.s.exec.write(...this.deleteParams(t, t.base, old))
+      if (!this.pointsAt(t, old, row)) await this.s.exec.write(...this.deleteParams(t, t.base, old, ts))
     await put(t.base)
     const writes: Promise<unknown>[] = []
     for (const u of uniques) {
@@ -264,15 +321,20 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
           !this.pointsAt(t, old, row) ||
           !hasKey(table, row) ||
           table.keyFields.some((f) => !sameValue(model, f, old[f], row[f]))
-        if (moved) writes.push(this.s.exec.write(...this.deleteParams(t, table, old)))
+        if (moved) writes.push(this.s.exec.write(...this.deleteParams(t, table, old, ts)))
       }
     await Promise.all(writes)
     return true
   }
 
-  private deleteParams(t: ModelTables, table: CqlTable, row: Row): [string, unknown[]] {
+  /**
+   * A delete by key: with the current time, or (copy) as of `ts`, the new version's update time, so that an
+   * entry a later version writes with its own, later time is not hidden by this delete's tombstone.
+   */
+  private deleteParams(t: ModelTables, table: CqlTable, row: Row, ts?: bigint): [string, unknown[]] {
     const st = this.s.statements(table)
-    return [st.delete, this.s.bind(t.model, st.key, row)]
+    const key = this.s.bind(t.model, st.key, row)
+    return ts === undefined ? [st.delete, key] : [this.text(t, table).deleteAt, [ts, ...key]]
   }
 
   /** The copy's write timestamp: the row's update time in microseconds, or the oldest one (see OLDEST_WRITE). */
@@ -331,28 +393,29 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
   async checkRows(model: Model, rows: readonly Row[]): Promise<LookupIssue[]> {
     const t = this.tables(model)
     const issues: LookupIssue[] = []
-    await mapLimit(rows, READ_CONCURRENCY, async (row) => {
-      for (const table of [...t.uniques, ...t.indexes]) {
-        if (!hasKey(table, row)) continue
-        const entry = await this.readEntry(t, table, row)
-        const key = keyOf(model, row)
-        if (!entry)
-          issues.push({
-            model: model.name,
-            table: table.name,
-            key,
-            problem: 'missing-entry',
-            detail: `no ${table.kind} entry for the row`,
-          })
-        else if (!this.pointsAt(t, entry, row))
-          issues.push({
-            model: model.name,
-            table: table.name,
-            key,
-            problem: 'wrong-entry',
-            detail: `the entry points at another row (${JSON.stringify(toJsonRow(model, entry))})`,
-          })
-      }
+    const lookups = [...t.uniques, ...t.indexes]
+    if (lookups.length === 0) return issues
+    // one (row, lookup) pair per read, so a row's entries are read at once
+    const pairs: [Row, CqlTable][] = []
+    for (const row of rows) for (const table of lookups) if (hasKey(table, row)) pairs.push([row, table])
+    await mapLimit(pairs, READ_CONCURRENCY, async ([row, table]) => {
+      const entry = await this.readEntry(t, table, row)
+      if (!entry)
+        issues.push({
+          model: model.name,
+          table: table.name,
+          key: keyOf(model, row),
+          problem: 'missing-entry',
+          detail: `no ${table.kind} entry for the row`,
+        })
+      else if (!this.pointsAt(t, entry, row))
+        issues.push({
+          model: model.name,
+          table: table.name,
+          key: keyOf(model, row),
+          problem: 'wrong-entry',
+          detail: `the entry points at another row (${JSON.stringify(toJsonRow(model, entry))})`,
+        })
     })
     return issues
   }
@@ -406,11 +469,23 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
         this.metaReady = undefined
         throw e
       })
-    return this.metaReady
+    return this.metaReady.then(() => {
+      this.metaKnown = true
+    })
+  }
+
+  private async metaExists(): Promise<boolean> {
+    if (this.metaKnown) return true
+    const rows = await this.s.exec.select(
+      'SELECT table_name FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?',
+      [this.s.keyspace, META_TABLE],
+    )
+    this.metaKnown = rows.length > 0
+    return this.metaKnown
   }
 
   async getMeta(key: string): Promise<string | undefined> {
-    await this.ensureMeta()
+    if (!(await this.metaExists())) return undefined
     const [r] = await this.s.exec.select(`SELECT value FROM ${this.metaTable} WHERE key = ?`, [key])
     return r ? ((r.value as string | null) ?? undefined) : undefined
   }
@@ -421,13 +496,13 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
   }
 
   async deleteMeta(key: string): Promise<void> {
-    await this.ensureMeta()
+    if (!(await this.metaExists())) return
     await this.s.exec.write(`DELETE FROM ${this.metaTable} WHERE key = ?`, [key])
   }
 
   /** The whole (small) meta table read and filtered here: CQL has no prefix match on a partition key. */
   async listMeta(prefix: string): Promise<Map<string, string>> {
-    await this.ensureMeta()
+    if (!(await this.metaExists())) return new Map()
     const rows = await this.s.exec.select(`SELECT key, value FROM ${this.metaTable}`, [])
     const out = new Map<string, string>()
     for (const r of rows) if ((r.key as string).startsWith(prefix)) out.set(r.key as string, r.value as string)

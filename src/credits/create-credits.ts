@@ -23,13 +23,13 @@ export interface CreditsOptions {
   now?: () => number
 }
 
-export type CreditType = 'grant' | 'deduction' | 'refund' | 'bonus'
+export type CreditType = 'grant' | 'deduction' | 'refund' | 'bonus' | 'import'
 
 export interface ChangeOptions {
   reason?: string
   idempotencyKey?: string
   /** ledger row type; grants default to 'grant' ('refund' and 'bonus' also add) */
-  type?: Exclude<CreditType, 'deduction'>
+  type?: Exclude<CreditType, 'deduction' | 'import'>
 }
 
 export interface CreditTransaction {
@@ -53,7 +53,35 @@ export interface Credits {
   ): Promise<{ balance: number; transactionId: string }>
   history(userId: string, options?: { take?: number; cursor?: string }): Promise<CreditTransaction[]>
   stats(): { hits: number; misses: number; size: number }
+  /**
+   * Opening balances from another system: one `import` ledger row per user (amount = balanceAfter =
+   * balance). Idempotent by user: a user already imported, or with a balance or ledger history of its own,
+   * is skipped and reported, never credited twice. Every row is checked before anything is written.
+   * @example await credits.import([{ userId: 'u1', balance: 500 }]) // { imported: 1, skipped: [] }
+   */
+  import(rows: readonly ImportRow[], options?: ImportOptions): Promise<ImportResult>
 }
+
+export interface ImportRow {
+  userId: string
+  /** the opening balance: a safe integer ≥ 0 (0 is skipped: there is nothing to record) */
+  balance: number
+  /** the ledger row's reason; default 'opening balance import' */
+  reason?: string
+}
+
+export interface ImportOptions {
+  /** users imported at once; default 16 */
+  concurrency?: number
+}
+
+export interface ImportResult {
+  imported: number
+  skipped: { userId: string; reason: string }[]
+}
+
+/** The idempotency key of a user's import: the same user is never imported twice, by any process. */
+export const importKey = (userId: string) => `import:${userId}`
 
 const HISTORY_SELECT = {
   id: true,
@@ -221,7 +249,93 @@ export function createCredits(db: object, options: CreditsOptions = {}): Credits
     stats() {
       return { hits: cache.hits, misses: cache.misses, size: cache.size }
     },
+    async import(rows, opts = {}) {
+      const checked = checkImport(rows, opts)
+      // by input row, so the report reads in the file's order whatever order the users finish in
+      const skippedAt = new Map<number, ImportResult['skipped'][number]>()
+      let imported = 0
+      const one = async (row: ImportRow, i: number) => {
+        if (row.balance === 0)
+          return skippedAt.set(i, { userId: row.userId, reason: 'zero balance: nothing to import' })
+        const prior = await priorHistory(row.userId)
+        if (prior) return skippedAt.set(i, { userId: row.userId, reason: prior })
+        // the key makes a concurrent or repeated import of this user a replay, never a second credit
+        const { ledger, after } = await ledgerNow('credits.import')
+        const result = await ledger.apply({
+          userId: row.userId,
+          delta: row.balance,
+          type: 'import',
+          reason: row.reason ?? 'opening balance import',
+          idempotencyKey: importKey(row.userId),
+          transactionId: randomUUID(),
+          now: new Date(),
+        })
+        await after?.(result, row.userId)
+        cache.wrote(row.userId, { balance: result.balance, version: result.version })
+        if (result.replayed) skippedAt.set(i, { userId: row.userId, reason: 'already imported' })
+        else imported++
+      }
+      let next = 0
+      const worker = async () => {
+        while (next < checked.rows.length) {
+          const i = next++
+          await one(checked.rows[i]!, i)
+        }
+      }
+      await Promise.all(Array.from({ length: Math.min(checked.concurrency, checked.rows.length) }, worker))
+      const skipped = [...skippedAt].sort(([a], [b]) => a - b).map(([, s]) => s)
+      return { imported, skipped }
+    },
   }
+
+  /** Why a user must not be imported (already imported, or a history of its own), or undefined. */
+  async function priorHistory(userId: string): Promise<string | undefined> {
+    const account = (await accounts!.findUnique({ where: { userId }, select: { balance: true } })) as {
+      balance: number
+    } | null
+    const own = account ? undefined : await transactions!.findFirst({ where: { userId }, select: { id: true } })
+    if (!account && !own) return undefined
+    // ScyllaDB: the newest ledger row may still be only in the account's last entry
+    await (await ledgerNow('credits.import')).ledger.sync?.(userId)
+    const done = await transactions!.findUnique({ where: { idempotencyKey: importKey(userId) }, select: { id: true } })
+    if (done) return 'already imported'
+    return account
+      ? `has a balance of its own (${account.balance}): not overwritten`
+      : 'has ledger history of its own: not overwritten'
+  }
+}
+
+/** Every import row checked before anything is written: VALIDATION names the first bad row. */
+function checkImport(rows: unknown, opts: ImportOptions): { rows: ImportRow[]; concurrency: number } {
+  const ctx = 'credits.import'
+  if (!Array.isArray(rows)) throw validationError(ctx, 'pass an array of { userId, balance, reason? }')
+  if (typeof opts !== 'object' || opts === null) throw validationError(ctx, 'options must be an object')
+  for (const key of Object.keys(opts))
+    if (key !== 'concurrency') throw validationError(ctx, `unknown option \`${key}\`; options are concurrency`)
+  const concurrency = opts.concurrency ?? 16
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 256)
+    throw validationError(ctx, '`concurrency` must be an integer from 1 to 256')
+  const seen = new Set<string>()
+  rows.forEach((row: unknown, i) => {
+    const at = `${ctx}: row ${i + 1}`
+    if (typeof row !== 'object' || row === null || Array.isArray(row))
+      throw validationError(at, 'must be an object { userId, balance, reason? }')
+    const r = row as Record<string, unknown>
+    for (const key of Object.keys(r))
+      if (!['userId', 'balance', 'reason'].includes(key))
+        throw validationError(at, `unknown field \`${key}\`; fields are userId, balance, reason`)
+    if (typeof r.userId !== 'string' || r.userId.length === 0 || r.userId.length > 190)
+      throw validationError(at, '`userId` must be a non-empty string of at most 190 characters')
+    if (typeof r.balance !== 'number' || !Number.isSafeInteger(r.balance) || r.balance < 0)
+      throw validationError(
+        at,
+        `\`balance\` must be a safe integer ≥ 0, got ${typeof r.balance === 'number' ? r.balance : typeof r.balance}`,
+      )
+    if (r.reason !== undefined && typeof r.reason !== 'string') throw validationError(at, '`reason` must be a string')
+    if (seen.has(r.userId)) throw validationError(at, `user ${JSON.stringify(r.userId)} appears twice`)
+    seen.add(r.userId)
+  })
+  return { rows: rows as ImportRow[], concurrency }
 }
 
 /** One ledger per database backend, made on first use. */

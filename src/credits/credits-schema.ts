@@ -1,8 +1,17 @@
 import { bigint, index, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
 import { withLayout } from '../schema/scylla-layout.js'
 
-/** Kinds of ledger rows. Grants, refunds and bonuses add; deductions subtract. */
-export const creditTransactionType = pgEnum('credit_transaction_type', ['grant', 'deduction', 'refund', 'bonus'])
+/**
+ * Kinds of ledger rows. Grants, refunds and bonuses add; deductions subtract; `import` is an opening
+ * balance brought from another system (`credits.import`), one per user.
+ */
+export const creditTransactionType = pgEnum('credit_transaction_type', [
+  'grant',
+  'deduction',
+  'refund',
+  'bonus',
+  'import',
+])
 
 /** One row per user: the balance, its totals, and a version that orders every change. */
 export const userCredits = pgTable('user_credits', {

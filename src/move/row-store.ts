@@ -51,6 +51,15 @@ export interface RowStore {
 export interface WriteOptions {
   /** rows written at once (ScyllaDB: rows in flight; PostgreSQL: statements in flight); default 16 */
   readonly concurrency?: number
+  /**
+   * `copy` only: the target model was empty when this copy began (migrate into an empty or emptied
+   * model). ScyllaDB then writes without reading first and relies on the write timestamps alone (the
+   * source row's update time, or the oldest one): a row or lookup entry the application writes or deletes
+   * meanwhile carries the current time and wins. A row written twice (a page resumed after a kill) gets
+   * the same cells at the same timestamp, so nothing doubles. PostgreSQL ignores it (its INSERT … ON
+   * CONFLICT compares anyway).
+   */
+  readonly fresh?: boolean
 }
 
 /** A disagreement between a model's rows and its lookup tables (ScyllaDB). */

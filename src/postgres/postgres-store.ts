@@ -45,6 +45,8 @@ export class PostgresStore implements RowStore {
   readonly kind = 'postgres' as const
   private readonly models = new Map<Model, ModelSql>()
   private metaReady: Promise<void> | undefined
+  /** the meta table is known to exist (reads never create it: a check-only run changes nothing) */
+  private metaKnown = false
 
   constructor(
     readonly schema: SchemaInfo,
@@ -272,11 +274,20 @@ export class PostgresStore implements RowStore {
         this.metaReady = undefined
         throw e
       })
-    return this.metaReady
+    return this.metaReady.then(() => {
+      this.metaKnown = true
+    })
+  }
+
+  private async metaExists(): Promise<boolean> {
+    if (this.metaKnown) return true
+    const [r] = await this.query(undefined, 'SELECT to_regclass($1)::text AS t', [q(META_TABLE)])
+    this.metaKnown = Boolean(r?.t)
+    return this.metaKnown
   }
 
   async getMeta(key: string): Promise<string | undefined> {
-    await this.ensureMeta()
+    if (!(await this.metaExists())) return undefined
     const [r] = await this.query(undefined, `SELECT value FROM ${q(META_TABLE)} WHERE key = $1`, [key])
     return r ? (r.value as string) : undefined
   }
@@ -291,12 +302,12 @@ export class PostgresStore implements RowStore {
   }
 
   async deleteMeta(key: string): Promise<void> {
-    await this.ensureMeta()
+    if (!(await this.metaExists())) return
     await this.query(undefined, `DELETE FROM ${q(META_TABLE)} WHERE key = $1`, [key])
   }
 
   async listMeta(prefix: string): Promise<Map<string, string>> {
-    await this.ensureMeta()
+    if (!(await this.metaExists())) return new Map()
     const rows = await this.query(
       undefined,
       `SELECT key, value FROM ${q(META_TABLE)} WHERE left(key, length($1)) = $1 ORDER BY key`,

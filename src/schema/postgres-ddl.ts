@@ -23,7 +23,8 @@ function defaultClause(field: Field, dialect: PgDialect): string {
 }
 
 /**
- * PostgreSQL DDL for the whole schema, idempotent (IF NOT EXISTS, or guarded DO blocks): enums, tables
+ * PostgreSQL DDL for the whole schema, idempotent (IF NOT EXISTS, or guarded DO blocks): enums (and the
+ * values an existing type lacks), tables
  * with primary and unique keys, indexes, then foreign keys once every table exists.
  * @example for (const stmt of postgresDdl(info)) await sql.unsafe(stmt)
  */
@@ -34,6 +35,12 @@ export function postgresDdl(schema: SchemaInfo): string[] {
     `DO $$ BEGIN ${stmt}; EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL; END $$`
   for (const e of schema.enums)
     out.push(guarded(`CREATE TYPE ${q(e.name)} AS ENUM (${e.values.map(literal).join(', ')})`))
+  // a type created by an older schema gets the values added since (push adds, never drops)
+  for (const e of schema.enums)
+    out.push(
+      `DO $$ DECLARE v text; BEGIN FOREACH v IN ARRAY ARRAY[${e.values.map(literal).join(', ')}]::text[] LOOP ` +
+        `EXECUTE format(${literal(`ALTER TYPE ${q(e.name)} ADD VALUE IF NOT EXISTS %L`)}, v); END LOOP; END $$`,
+    )
   for (const model of schema.models.values()) out.push(createTable(model, dialect))
   for (const model of schema.models.values()) {
     for (const ix of model.indexes)

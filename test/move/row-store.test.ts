@@ -1,6 +1,7 @@
 // The two RowStores on real databases: scans page through every row in key order (resumable by cursor),
 // `copy` never replaces a newer row and reports unique collisions, `mirror` makes the row exactly the given
 // one (old lookup entries removed), and ScyllaDB's integrity check sees what a write behind tandem's back left.
+import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Row } from '../../src/schema/model.js'
 import { keyText, type RowStore } from '../../src/move/row-store.js'
@@ -14,9 +15,9 @@ let pg: TestDb
 let cql: TestDb
 let counts: SeedCounts
 
-async function scanAll(store: RowStore, model: string, db: TestDb, limit: number): Promise<Row[]> {
+async function scanAll(store: RowStore, model: string, db: TestDb, limit: number, from?: string): Promise<Row[]> {
   const out: Row[] = []
-  let cursor: string | undefined
+  let cursor = from
   do {
     const page = await store.scan(modelOf(db, model), cursor, limit)
     expect(page.rows.length).toBeLessThanOrEqual(limit)
@@ -63,6 +64,22 @@ describe('RowStore', () => {
     }
   })
 
+  it('a scan cursor is valid in another process (a new connection continues where the first left off)', async () => {
+    for (const db of [pg, cql]) {
+      const model = modelOf(db, 'message')
+      const first = await storeOf(db).scan(model, undefined, 40)
+      const other = await openNamed(db.$backend, NAME)
+      try {
+        const rest = await scanAll(storeOf(other), 'message', other, 1000, first.next)
+        const keys = new Set([...first.rows, ...rest].map((r) => keyText(model, r)))
+        expect(keys.size).toBe(first.rows.length + rest.length)
+        expect(keys.size).toBe(counts.message)
+      } finally {
+        await other.$disconnect()
+      }
+    }
+  })
+
   it('copy is idempotent: a second copy of the same rows changes nothing and doubles nothing', async () => {
     const model = modelOf(pg, 'message')
     const rows = await scanAll(storeOf(pg), 'message', pg, 50)
@@ -94,6 +111,46 @@ describe('RowStore', () => {
       await store.write(model, [row!], 'mirror')
       expect((await store.readByKeys(model, [row!]))[0]!.name).toBe(row!.name)
     }
+  })
+
+  it('a fresh copy (no reads) still loses to what the application wrote or deleted meanwhile (write timestamps)', async () => {
+    const store = storeOf(cql)
+    const model = modelOf(cql, 'profile')
+    const [a, b] = (await storeOf(pg).scan(model, undefined, 20)).rows.slice(10, 12)
+    await cql.profile.update({ where: { id: a!.id as string }, data: { name: 'app-newer' } })
+    await cql.profile.delete({ where: { id: b!.id as string } })
+    const r = await store.write(model, [a!, b!], 'copy', { fresh: true })
+    expect(r.skipped).toEqual([])
+    expect((await store.readByKeys(model, [a!]))[0]!.name).toBe('app-newer')
+    expect(await store.readByKeys(model, [b!])).toEqual([])
+    expect(await store.integrity!.checkEntries(model)).toEqual([])
+    // put them back as they were in the source (mirror writes with the current time)
+    expect((await store.write(model, [a!, b!], 'mirror')).written).toBe(2)
+    expect(await store.integrity!.checkRows(model, [a!, b!])).toEqual([])
+  })
+
+  it('a copy moving a unique value removes the old entry as of its own time, so a later owner of that value keeps it', async () => {
+    const store = storeOf(cql)
+    const model = modelOf(cql, 'profile')
+    const now = Date.now()
+    const a = {
+      id: randomUUID(),
+      userId: 'swap-x',
+      name: 'a',
+      email: null,
+      imageUrl: null,
+      createdAt: new Date(now - 5000),
+      updatedAt: new Date(now - 3000),
+    }
+    const c = { ...a, id: randomUUID(), name: 'c', updatedAt: new Date(now - 1000) }
+    expect((await store.write(model, [a], 'copy')).written).toBe(1)
+    // a's newer version took another value; then c (later still) took a's old one
+    const a2 = { ...a, userId: 'swap-y', updatedAt: new Date(now - 2000) }
+    expect((await store.write(model, [a2], 'copy')).written).toBe(1)
+    expect((await store.write(model, [c], 'copy')).skipped).toEqual([])
+    expect(await store.integrity!.checkRows(model, [a2, c])).toEqual([])
+    expect(await store.integrity!.checkEntries(model)).toEqual([])
+    await store.deleteByKeys(model, [a2, c])
   })
 
   it('a unique value owned by another row is reported, not overwritten', async () => {

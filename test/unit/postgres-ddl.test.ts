@@ -35,9 +35,16 @@ describe('postgresDdl: the conformance schema', () => {
     ])
   })
 
+  it('adds the values an existing enum type lacks (push never drops)', () => {
+    expect(ddl.slice(2, 4).sort()).toEqual([
+      `DO $$ DECLARE v text; BEGIN FOREACH v IN ARRAY ARRAY['ADMIN', 'MODERATOR', 'GUEST']::text[] LOOP EXECUTE format('ALTER TYPE "member_role" ADD VALUE IF NOT EXISTS %L', v); END LOOP; END $$`,
+      `DO $$ DECLARE v text; BEGIN FOREACH v IN ARRAY ARRAY['TEXT', 'AUDIO', 'VIDEO']::text[] LOOP EXECUTE format('ALTER TYPE "channel_type" ADD VALUE IF NOT EXISTS %L', v); END LOOP; END $$`,
+    ])
+  })
+
   it('orders statements: enums, tables, indexes, then foreign keys', () => {
     const kind = (s: string) =>
-      s.includes('CREATE TYPE')
+      s.includes('CREATE TYPE') || s.includes('ALTER TYPE')
         ? 0
         : s.startsWith('CREATE TABLE')
           ? 1

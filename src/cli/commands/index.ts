@@ -5,11 +5,17 @@ import { registerCheck } from './check.js'
 import { registerCredits } from './credits.js'
 import { registerDb } from './db.js'
 import { registerPush } from './push.js'
+import { registerMigrate } from './migrate.js'
+import { registerVerify } from './verify.js'
+import { registerSync } from './sync.js'
 
 export const commands: readonly RegisterCommand[] = [
   registerDb,
   registerPush,
   registerCheck,
+  registerMigrate,
+  registerVerify,
+  registerSync,
   registerCredits,
-  // migrate, verify, sync (src/move) and failover, failback, status (src/dual) go here
+  // failover, failback, status (src/dual) go here
 ]
