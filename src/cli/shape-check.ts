@@ -47,6 +47,17 @@ export function readsOf(
   return [{ model, operation: own }, ...includeReads(schema, model, include)]
 }
 
+/**
+ * The loader's filter on the related key (ModelDelegate's whereKeys): an `in` for a one-field key, an OR of
+ * equalities for a composite one; one parent's equality when the relation is read per parent (take/skip).
+ */
+function keysFilter(references: readonly string[], perParent: boolean): Filter | undefined {
+  const tuple = andFilters(...references.map((field): Filter => ({ kind: 'cmp', field, op: 'eq', value: SLOT })))
+  if (perParent) return tuple
+  if (references.length === 1) return { kind: 'cmp', field: references[0]!, op: 'in', value: [SLOT] }
+  return { kind: 'or', items: [tuple!] }
+}
+
 function includeReads(schema: SchemaInfo, model: Model, include: Include): { model: Model; operation: Operation }[] {
   const out: { model: Model; operation: Operation }[] = []
   for (const node of include.relations) {
@@ -55,20 +66,8 @@ function includeReads(schema: SchemaInfo, model: Model, include: Include): { mod
     if (!relation || !target) continue
     const q = node.query
     const windowed = relation.kind === 'many' && q !== undefined && (q.take !== undefined || q.skip !== undefined)
-    const byKey: Filter | undefined = windowed
-      ? andFilters(...relation.references.map((field): Filter => ({ kind: 'cmp', field, op: 'eq', value: SLOT })))
-      : relation.references.length === 1
-        ? { kind: 'cmp', field: relation.references[0]!, op: 'in', value: [SLOT] }
-        : {
-            kind: 'or',
-            items: [
-              andFilters(
-                ...relation.references.map((field): Filter => ({ kind: 'cmp', field, op: 'eq', value: SLOT })),
-              )!,
-            ],
-          }
     const query: ReadQuery = {
-      where: andFilters(q?.where, byKey),
+      where: andFilters(q?.where, keysFilter(relation.references, windowed)),
       orderBy: q?.orderBy ?? [],
       take: windowed ? q.take : undefined,
       skip: windowed ? q.skip : undefined,
@@ -80,12 +79,7 @@ function includeReads(schema: SchemaInfo, model: Model, include: Include): { mod
     const relation = model.relations.get(count.relation)
     const target = relation && schema.models.get(relation.target)
     if (!relation || !target) continue
-    const where = andFilters(count.where, {
-      kind: 'or',
-      items: [
-        andFilters(...relation.references.map((field): Filter => ({ kind: 'cmp', field, op: 'eq', value: SLOT })))!,
-      ],
-    })
+    const where = andFilters(count.where, keysFilter(relation.references, false))
     out.push({
       model: target,
       operation: { op: 'findMany', query: { where, orderBy: [], take: undefined, skip: undefined, unique: false } },

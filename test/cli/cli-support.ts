@@ -1,6 +1,7 @@
 // Runs the `tandem` CLI as a child process (the TypeScript entry through tsx, so no build is needed) and
 // lays out throwaway projects (a tandem.config.ts and a TypeScript schema) in a temp directory.
 import { spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -72,14 +73,29 @@ export async function cliSql<T>(fn: (sql: postgres.Sql) => Promise<T>): Promise<
   }
 }
 
+/** Links a package into the temp projects' shared node_modules (kept between runs; another run may race us). */
+function link(modules: string, name: string, target: string): void {
+  try {
+    symlinkSync(target, join(modules, name), 'dir')
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'EEXIST') throw e
+  }
+}
+
 /**
- * A throwaway project: `files` (path → text) written under a fresh temp directory whose node_modules links
- * to this repository's, so `drizzle-orm` resolves as in an application. `tandem-orm` itself is imported in
- * these files by the absolute path of src/index.ts (`TANDEM` below).
+ * A throwaway project: `files` (path → text) written under a fresh directory inside one parent whose
+ * node_modules links this repository's drizzle-orm and the package itself as `tandem-orm`, so both resolve
+ * as in an application that installed them. The projects have no node_modules of their own, so jiti keeps
+ * its transpile cache in the OS temp dir, shared by every project (a second load takes ~2 s instead of ~6).
  */
 export function tempProject(files: Record<string, string>): { dir: string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-cli-'))
-  symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(dir, 'node_modules'), 'dir')
+  // one parent per checkout: its links point at this checkout
+  const parent = join(tmpdir(), `tandem-cli-tests-${createHash('sha1').update(ROOT).digest('hex').slice(0, 8)}`)
+  const modules = join(parent, 'node_modules')
+  mkdirSync(modules, { recursive: true })
+  link(modules, 'drizzle-orm', realpathSync(join(ROOT, 'node_modules/drizzle-orm')))
+  link(modules, 'tandem-orm', ROOT)
+  const dir = mkdtempSync(join(parent, 'app-'))
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }))
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true })

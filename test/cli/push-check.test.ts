@@ -102,6 +102,29 @@ describe('tandem push and tandem check', () => {
     expect(r.stdout).toContain(`CREATE TABLE IF NOT EXISTS "${CLI_DB}"."cli_post__by_status"`)
   })
 
+  it('recordShapes records on ScyllaDB too: each distinct shape once per process', async () => {
+    const file = join(app.dir, 'scylla-shapes.jsonl')
+    const schema = (await import(join(app.dir, 'src/db/schema.ts'))) as Record<string, unknown>
+    const db = createDb({ schema, backend: 'scylla', scylla: { keyspace: CLI_DB }, recordShapes: file })
+    const users = (db as unknown as { cliUser: RowClient }).cliUser
+    try {
+      for (let i = 0; i < 3; i++) {
+        const u = await users.create({ data: { email: `${Date.now()}-${i}@rec` } })
+        await users.findUnique({ where: { email: u.email } })
+      }
+      // a call refused by validation never reaches the backend: nothing to record
+      await expect(users.findUnique({ where: { id: 'not-a-uuid', email: 'x' } })).rejects.toThrow()
+    } finally {
+      await db.$disconnect()
+    }
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { method: string; key: string })
+    expect(lines.map((l) => l.method)).toEqual(['create', 'findUnique'])
+    expect(readFileSync(file, 'utf8')).not.toContain('@rec')
+  })
+
   describe('check', () => {
     let shapes: string
     let run: { status: number | null; stderr: string }
