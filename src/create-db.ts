@@ -145,8 +145,9 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
   const kind = options.backend ?? backendFromEnv()
   if (kind !== 'postgres' && kind !== 'scylla' && kind !== 'dual')
     throw validationError('createDb', '`backend` must be "postgres", "scylla" or "dual"')
-  if (options.dual !== undefined && kind !== 'dual')
-    throw validationError('createDb', '`dual` options need backend "dual" (or USE_SCYLLA=dual)')
+  // `dual` options are checked whatever the backend (one config serves the dual-mode app and the CLI's
+  // single-database clients), and used only in dual mode
+  if (options.dual !== undefined && kind !== 'dual') dualSettings(options.dual)
   if (options.fallback !== undefined && (options.fallback !== 'postgres' || kind !== 'scylla'))
     throw validationError('createDb', '`fallback` takes "postgres", with backend "scylla"')
   const info = readSchema(options.schema)
