@@ -79,9 +79,8 @@ describe('tandem failover, failback, status', () => {
     // the user written on ScyllaDB during the failover is on PostgreSQL
     const single = createDb({ schema, backend: 'postgres', postgres: { url: cliUrl() } })
     try {
-      const found = await (single.cliUser as { findUnique(a: object): Promise<unknown> }).findUnique({
-        where: { id: u.id },
-      })
+      const client = (single as unknown as Record<string, { findUnique(a: object): Promise<unknown> }>).cliUser!
+      const found = await client.findUnique({ where: { id: u.id } })
       expect(found).not.toBeNull()
     } finally {
       await single.$disconnect()
