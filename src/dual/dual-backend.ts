@@ -147,6 +147,7 @@ export class DualBackend implements Backend {
    */
   private unsettled: { model: Model; keys: Row[]; side: Side; at: number; deleted: boolean }[] = []
   private readonly healthySince: Record<Side, number> = { postgres: 0, scylla: 0 }
+  private switchChain: Promise<unknown> = Promise.resolve()
   private failedOverAt: number | undefined
   private mismatches = 0
   private shadowCompared = 0
@@ -549,7 +550,19 @@ export class DualBackend implements Backend {
     }
   }
 
-  private async follow(control: ControlRecord): Promise<void> {
+  /** Switches run one at a time (the health loop and a manual call may ask at once). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.switchChain.then(fn, fn)
+    this.switchChain = run.catch(() => {})
+    return run
+  }
+
+  private follow(control: ControlRecord): Promise<void> {
+    return this.serial(() => this.followNow(control))
+  }
+
+  private async followNow(control: ControlRecord): Promise<void> {
+    if (control.version <= this.control.version) return
     const from = this.active
     if (control.active !== this.active) {
       if (control.active === this.primary) {
@@ -628,7 +641,11 @@ export class DualBackend implements Backend {
     }
   }
 
-  private async failover(reason: 'auto' | 'manual'): Promise<void> {
+  private failover(reason: 'auto' | 'manual'): Promise<void> {
+    return this.serial(() => this.failoverNow(reason))
+  }
+
+  private async failoverNow(reason: 'auto' | 'manual'): Promise<void> {
     if (this.active === this.secondary) return
     const from = this.active
     await this.failoverLocal()
@@ -648,7 +665,11 @@ export class DualBackend implements Backend {
     )
   }
 
-  private async failback(reason: 'auto' | 'manual'): Promise<boolean> {
+  private failback(reason: 'auto' | 'manual'): Promise<boolean> {
+    return this.serial(() => this.failbackNow(reason))
+  }
+
+  private async failbackNow(reason: 'auto' | 'manual'): Promise<boolean> {
     if (this.active === this.primary) return true
     const from = this.active
     if (!(await this.failbackLocal(true))) return false
