@@ -13,3 +13,20 @@ export const localEnv: Readonly<DbEnv>
 export function up(): Promise<DbEnv>
 /** Stops what up() started. Idempotent. */
 export function down(): Promise<void>
+/** Runs a command (as `user` through runuser when given); output copied to stderr unless quiet. */
+export function run(
+  cmd: string,
+  args: string[],
+  options?: { user?: string | null; env?: Record<string, string>; input?: string; quiet?: boolean; cwd?: string },
+): Promise<{ code: number; out: string }>
+/** The directory holding initdb, pg_ctl, postgres and psql, or null. */
+export function findPgBin(): string | null
+/** When root: the unprivileged OS user PostgreSQL runs as (created if missing); else null. */
+export function pgOsUser(): Promise<string | null>
+export function osIds(user: string): Promise<{ uid: number; gid: number }>
+/** Makes every ancestor of `dir` traversable (o+x) for the postgres user. */
+export function ensureTraversable(dir: string): void
+/** Whether a process runs (zombies count as gone). */
+export function pidAlive(pid: number): boolean
+/** The first integer in a pid file, or NaN. */
+export function readPid(file: string): number

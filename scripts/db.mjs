@@ -5,7 +5,8 @@
 //                              DATABASE_URL, SCYLLA_HOSTS, SCYLLA_DATACENTER; progress goes to stderr
 //   node scripts/db.mjs down   stop what `up` started
 //
-// Also importable: `import { up, down } from './scripts/db.mjs'`.
+// Also importable: `import { up, down } from './scripts/db.mjs'`, and the process helpers tests use to run a
+// PostgreSQL of their own (run, findPgBin, pgOsUser, osIds, ensureTraversable, pidAlive, readPid).
 // A DATABASE_URL (resp. SCYLLA_HOSTS / SCYLLA_HOST) already in the environment wins: nothing is started for it.
 // Everything lives under <project>/.local/ (git-ignored). Node built-ins only; cassandra-driver is imported
 // lazily for the readiness probe (with a raw protocol fallback when it is not installed).
@@ -102,7 +103,7 @@ function which(cmd) {
 }
 
 /** Runs a command; its output is copied to our stderr (never stdout). Resolves { code, out }. */
-function run(cmd, args, { user, env, input, quiet = false, cwd } = {}) {
+export function run(cmd, args, { user, env, input, quiet = false, cwd } = {}) {
   let file = cmd
   let argv = args
   if (user) {
@@ -167,7 +168,7 @@ function aptInstall(...alternatives) {
   return task
 }
 
-function pidAlive(pid) {
+export function pidAlive(pid) {
   if (!Number.isInteger(pid) || pid <= 0) return false
   try {
     process.kill(pid, 0)
@@ -182,7 +183,7 @@ function pidAlive(pid) {
   return true
 }
 
-function readPid(file) {
+export function readPid(file) {
   try {
     return Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10)
   } catch {
@@ -257,7 +258,7 @@ async function withLock(fn) {
 
 // ------------------------------------------------------------------------------------------- PostgreSQL
 
-function findPgBin() {
+export function findPgBin() {
   const cands = []
   if (process.env.PG_BIN) cands.push(process.env.PG_BIN)
   cands.push(`/usr/lib/postgresql/${PG_VERSION}/bin`)
@@ -291,7 +292,7 @@ async function ensurePgBin() {
 }
 
 /** When root, initdb/postgres must run as an unprivileged OS user; returns that user (or null when not root). */
-async function pgOsUser() {
+export async function pgOsUser() {
   if (!IS_ROOT) return null
   const r = await run('id', ['-u', PG_OS_USER], { quiet: true })
   if (r.code !== 0) {
@@ -315,14 +316,14 @@ async function pgOsUser() {
   return PG_OS_USER
 }
 
-async function osIds(user) {
+export async function osIds(user) {
   const uid = Number((await mustRun('id -u', 'id', ['-u', user], { quiet: true })).out.trim())
   const gid = Number((await mustRun('id -g', 'id', ['-g', user], { quiet: true })).out.trim())
   return { uid, gid }
 }
 
 /** Every ancestor of `dir` must be traversable (o+x) for the postgres user; fixes it when needed. */
-function ensureTraversable(dir) {
+export function ensureTraversable(dir) {
   const fixed = []
   for (let d = path.dirname(dir); ; d = path.dirname(d)) {
     const st = fs.statSync(d)

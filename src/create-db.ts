@@ -9,21 +9,42 @@ import { ModelDelegate } from './adapter/model-delegate.js'
 import { recordingBackend, ShapeRecorder } from './adapter/shape-recorder.js'
 import { PostgresBackend, type PostgresOptions } from './postgres/postgres-backend.js'
 import type { ModelClient, ModelClients } from './adapter/types.js'
+import { DualBackend, type DualControls } from './dual/dual-backend.js'
+import { dualSettings, type DualOptions } from './dual/dual-options.js'
+import { FallbackBackend } from './dual/fallback-backend.js'
+import { sync } from './move/sync.js'
 
 export interface CreateDbOptions<S extends Record<string, unknown>> {
   /** the Drizzle schema module: `import * as schema from './schema'` */
   schema: S
-  /** default from USE_SCYLLA ('true' or '1' → 'scylla', else 'postgres') */
-  backend?: 'postgres' | 'scylla'
+  /**
+   * default from USE_SCYLLA ('true' or '1' → 'scylla'; 'dual' → 'dual' with PostgreSQL primary; else 'postgres')
+   */
+  backend?: 'postgres' | 'scylla' | 'dual'
   postgres?: PostgresOptions
   scylla?: ScyllaOptions
   /** ScyllaDB layout per model: partition and clustering keys (see README, "ScyllaDB layout") */
   layout?: LayoutOptions
+  /** dual mode (`backend: 'dual'`): both databases at once; see README, "Dual mode" */
+  dual?: DualOptions
+  /**
+   * Start-up fallback: with backend 'scylla', run on PostgreSQL when ScyllaDB cannot be reached at the first
+   * call (never switching back; credit balances refuse to change on it). See README, "Dual mode".
+   */
+  fallback?: 'postgres'
   /**
    * Appends each distinct call shape (no values) to this file as one JSON line, for `tandem check`;
    * default TANDEM_RECORD_SHAPES; `false` turns it off whatever the environment says
    */
   recordShapes?: string | false
+}
+
+/** What `$health()` resolves to (one per database in dual mode). */
+export interface Health {
+  backend: 'postgres' | 'scylla'
+  ok: boolean
+  latencyMs: number
+  error?: string
 }
 
 export interface DbControls {
@@ -34,24 +55,72 @@ export interface DbControls {
   $push(): Promise<void>
   /** the DDL `$push` runs, in order, without running it */
   $ddl(): string[]
-  $health(): Promise<{ backend: 'postgres' | 'scylla'; ok: boolean; latencyMs: number; error?: string }>
+  $health(): Promise<Health>
   $disconnect(): Promise<void>
 }
 
-export type TandemDb<S extends Record<string, unknown>> = DbControls & ModelClients<S>
+/** The controls of a dual-mode client: both databases pushed, checked and closed together, and `$dual`. */
+export interface DualDbControls {
+  readonly $backend: 'dual'
+  readonly $schema: SchemaInfo
+  /** creates what both databases need; idempotent */
+  $push(): Promise<void>
+  /** the primary's DDL, then the secondary's */
+  $ddl(): string[]
+  /** one entry per database, the primary first */
+  $health(): Promise<Health[]>
+  /** closes both databases and stops the health loop */
+  $disconnect(): Promise<void>
+  readonly $dual: DualControls
+}
 
-const backends = new WeakMap<object, PostgresBackend | ScyllaBackend>()
+/** A client on one database (`backend: 'postgres' | 'scylla'`). */
+export type SingleDb<S extends Record<string, unknown>> = DbControls & ModelClients<S>
+/** A client on both databases (`backend: 'dual'`). */
+export type DualDb<S extends Record<string, unknown>> = DualDbControls & ModelClients<S>
+/** What `createDb` returns when the backend comes from the environment: either; `$backend` tells which. */
+export type TandemDb<S extends Record<string, unknown>> = SingleDb<S> | DualDb<S>
 
-/** The backend behind a client, for tandem's own modules (credits); not part of the public API. */
+type AnyBackend = PostgresBackend | ScyllaBackend | DualBackend | FallbackBackend
+const backends = new WeakMap<object, AnyBackend>()
+/** per client: the single database backend it runs on now (dual: the active one; fallback: the chosen one) */
+const current = new WeakMap<object, () => PostgresBackend | ScyllaBackend>()
+
+/**
+ * The database backend a client runs on now, for tandem's own modules and tests; not part of the public
+ * API. A dual-mode client answers with its active database's backend.
+ */
 export function backendOf(db: object): PostgresBackend | ScyllaBackend {
+  const b = current.get(db)
+  if (!b) throw validationError('tandem-orm', 'expected a client made by createDb()')
+  return b()
+}
+
+/** The backend a client's calls go through (dual and fallback wrappers included), for the credits ledger. */
+export function clientBackendOf(db: object): AnyBackend {
   const b = backends.get(db)
   if (!b) throw validationError('tandem-orm', 'expected a client made by createDb()')
   return b
 }
 
-function backendFromEnv(): 'postgres' | 'scylla' {
+function backendFromEnv(): 'postgres' | 'scylla' | 'dual' {
   const flag = (process.env.USE_SCYLLA ?? '').trim().toLowerCase()
-  return flag === 'true' || flag === '1' ? 'scylla' : 'postgres'
+  return flag === 'dual' ? 'dual' : flag === 'true' || flag === '1' ? 'scylla' : 'postgres'
+}
+
+async function healthOf(backend: { kind: 'postgres' | 'scylla'; ping(): Promise<void> }): Promise<Health> {
+  const started = performance.now()
+  try {
+    await backend.ping()
+    return { backend: backend.kind, ok: true, latencyMs: performance.now() - started }
+  } catch (e) {
+    return {
+      backend: backend.kind,
+      ok: false,
+      latencyMs: performance.now() - started,
+      error: e instanceof Error ? e.message : String(e),
+    }
+  }
 }
 
 /**
@@ -59,48 +128,68 @@ function backendFromEnv(): 'postgres' | 'scylla' {
  * or ScyllaDB as `backend` (or USE_SCYLLA) says.
  * @example const db = createDb({ schema }); await db.$push(); await db.profile.findFirst({ where: { userId } })
  */
+export function createDb<S extends Record<string, unknown>>(
+  options: CreateDbOptions<S> & { backend: 'dual' },
+): DualDb<S>
+export function createDb<S extends Record<string, unknown>>(
+  options: CreateDbOptions<S> & { backend: 'postgres' | 'scylla' },
+): SingleDb<S>
+export function createDb<S extends Record<string, unknown>>(options: CreateDbOptions<S>): TandemDb<S>
 export function createDb<S extends Record<string, unknown>>(options: CreateDbOptions<S>): TandemDb<S> {
   if (!options || typeof options !== 'object' || !options.schema)
     throw validationError('createDb', 'pass { schema } (the Drizzle schema module)')
-  const known = ['schema', 'backend', 'postgres', 'scylla', 'layout', 'recordShapes']
+  const known = ['schema', 'backend', 'postgres', 'scylla', 'layout', 'dual', 'fallback', 'recordShapes']
   for (const key of Object.keys(options))
     if (!known.includes(key))
       throw validationError('createDb', `unknown option \`${key}\`; options are ${known.join(', ')}`)
   const kind = options.backend ?? backendFromEnv()
-  if (kind !== 'postgres' && kind !== 'scylla')
-    throw validationError('createDb', '`backend` must be "postgres" or "scylla"')
+  if (kind !== 'postgres' && kind !== 'scylla' && kind !== 'dual')
+    throw validationError('createDb', '`backend` must be "postgres", "scylla" or "dual"')
+  // `dual` options are checked whatever the backend (one config serves the dual-mode app and the CLI's
+  // single-database clients), and used only in dual mode
+  if (options.dual !== undefined && kind !== 'dual') dualSettings(options.dual)
+  if (options.fallback !== undefined && (options.fallback !== 'postgres' || kind !== 'scylla'))
+    throw validationError('createDb', '`fallback` takes "postgres", with backend "scylla"')
   const info = readSchema(options.schema)
-  const backend =
-    kind === 'scylla'
-      ? new ScyllaBackend(info, options.scylla, options.layout)
-      : new PostgresBackend(info, options.postgres)
-  if (kind === 'postgres' && options.layout) {
+  if (kind !== 'scylla' && options.layout) {
     // layout only matters to ScyllaDB, but it is still checked so a typo shows on PostgreSQL too
     for (const name of Object.keys(options.layout))
       if (!info.models.has(name)) throw validationError('createDb', `layout names unknown model \`${name}\``)
   }
+  const settings = kind === 'dual' ? dualSettings(options.dual) : undefined
+  const scylla = () => new ScyllaBackend(info, options.scylla, options.layout)
+  const postgres = () => new PostgresBackend(info, options.postgres)
+  let backend: AnyBackend
+  let now: () => PostgresBackend | ScyllaBackend
+  if (settings) {
+    const members = { postgres: postgres(), scylla: scylla() }
+    const dual = new DualBackend(info, members, settings, sync)
+    now = () => members[dual.active]
+    backend = dual
+  } else if (kind === 'scylla' && options.fallback) {
+    const logger = options.scylla?.logger
+    const [preferred, fallback] = [scylla(), postgres()]
+    const chooser = new FallbackBackend(preferred, fallback, (m) =>
+      logger ? logger('warning', m) : process.stderr.write(`tandem warning: ${m}\n`),
+    )
+    now = () => (chooser.onFallback ? fallback : preferred)
+    backend = chooser
+  } else {
+    const single = kind === 'scylla' ? scylla() : postgres()
+    now = () => single
+    backend = single
+  }
 
-  const controls: DbControls = {
-    $backend: kind,
+  const common = {
     $schema: info,
     $push: () => backend.push(),
     $ddl: () => backend.ddl(),
     $disconnect: () => backend.close(),
-    $health: async () => {
-      const started = performance.now()
-      try {
-        await backend.ping()
-        return { backend: kind, ok: true, latencyMs: performance.now() - started }
-      } catch (e) {
-        return {
-          backend: kind,
-          ok: false,
-          latencyMs: performance.now() - started,
-          error: e instanceof Error ? e.message : String(e),
-        }
-      }
-    },
   }
+  const controls: DbControls | DualDbControls =
+    backend instanceof DualBackend
+      ? { ...common, $backend: 'dual', $health: () => (backend as DualBackend).healthAll(), $dual: backend.controls }
+      : { ...common, $backend: kind === 'scylla' ? 'scylla' : 'postgres', $health: () => healthOf(backend) }
   const recordTo = options.recordShapes === false ? undefined : options.recordShapes || process.env.TANDEM_RECORD_SHAPES
   if (recordTo !== undefined && typeof recordTo !== 'string')
     throw validationError('createDb', '`recordShapes` must be a file path (or false)')
@@ -115,6 +204,7 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
   for (const delegate of delegates.values()) delegate.delegates = delegates
   const db: TandemDb<S> = Object.assign(controls, modelClients<S>(delegates))
   backends.set(db, backend)
+  current.set(db, now)
   return db
 }
 

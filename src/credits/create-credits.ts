@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import { backendOf } from '../create-db.js'
-import type { Ledger, LedgerResult } from './ledger.js'
+import { clientBackendOf } from '../create-db.js'
+import type { Ledger, LedgerModels, LedgerResult } from './ledger.js'
+import type { Backend } from '../adapter/backend.js'
+import { PostgresBackend } from '../postgres/postgres-backend.js'
+import { ScyllaBackend } from '../cql/scylla-backend.js'
+import { DualBackend } from '../dual/dual-backend.js'
+import { FallbackBackend } from '../dual/fallback-backend.js'
 import { PostgresLedger } from './postgres-ledger.js'
 import { ScyllaLedger } from './scylla-ledger.js'
 import { TandemError, validationError } from '../errors.js'
@@ -95,7 +100,7 @@ const HISTORY_SELECT = {
  * @example const credits = createCredits(db, { ttlMs: 60_000 }); await credits.deduct(userId, 5, { idempotencyKey })
  */
 export function createCredits(db: object, options: CreditsOptions = {}): Credits {
-  const backend = backendOf(db)
+  const backend = clientBackendOf(db)
   const client = db as Record<string, ModelDelegate | undefined> & {
     $schema: { models: Map<string, import('../schema/model.js').Model> }
   }
@@ -115,10 +120,38 @@ export function createCredits(db: object, options: CreditsOptions = {}): Credits
   }
   const prices = options.prices ?? {}
   for (const [op, price] of Object.entries(prices)) checkAmount(price, `createCredits: prices.${op}`)
-  const ledger: Ledger =
-    backend.kind === 'postgres'
-      ? new PostgresLedger(backend.sql, { account, entries })
-      : new ScyllaLedger(backend.session, { account, entries })
+  const models: LedgerModels = { account, entries }
+  const ledgerOn = ledgers(models)
+  /**
+   * The ledger of the database the client runs on now. Dual mode: the active one, and the changed account
+   * and ledger rows are mirrored by key afterwards. Start-up fallback: balances never change on the
+   * fallback (a deduction there could spend credits the real ledger no longer has): BACKEND_UNAVAILABLE.
+   */
+  const ledgerNow = async (
+    ctx: string,
+  ): Promise<{ ledger: Ledger; after?: (r: LedgerResult, userId: string) => Promise<void> }> => {
+    if (backend instanceof DualBackend) {
+      const { side, backend: member } = backend.activeMember()
+      return {
+        ledger: ledgerOn(member),
+        after: async (r, userId) => {
+          await backend.mirrorRows(account, [{ userId }], side)
+          await backend.mirrorRows(entries, [{ id: r.transactionId }], side)
+        },
+      }
+    }
+    if (backend instanceof FallbackBackend) {
+      const chosen = await backend.choose()
+      if (backend.onFallback)
+        throw new TandemError(
+          'BACKEND_UNAVAILABLE',
+          `${ctx}: ${backend.preferred.kind} could not be reached at start-up and this client runs on its ` +
+            `${backend.fallback.kind} fallback, where credit balances never change; retry once ${backend.preferred.kind} is back (restart the client)`,
+        )
+      return { ledger: ledgerOn(chosen) }
+    }
+    return { ledger: ledgerOn(backend) }
+  }
   let cache: BalanceCache
   try {
     cache = new BalanceCache({
@@ -147,6 +180,7 @@ export function createCredits(db: object, options: CreditsOptions = {}): Credits
   ) => {
     checkUser(userId, ctx)
     const o = checkOptions(opts, ctx)
+    const { ledger, after } = await ledgerNow(ctx)
     const result: LedgerResult = await ledger.apply({
       userId,
       delta,
@@ -156,6 +190,7 @@ export function createCredits(db: object, options: CreditsOptions = {}): Credits
       transactionId: randomUUID(),
       now: new Date(),
     })
+    await after?.(result, userId)
     cache.wrote(userId, { balance: result.balance, version: result.version })
     return { balance: result.balance, transactionId: result.transactionId }
   }
@@ -201,7 +236,7 @@ export function createCredits(db: object, options: CreditsOptions = {}): Credits
         throw validationError('credits.history', '`take` must be an integer from 1 to 1000')
       if (opts.cursor !== undefined && typeof opts.cursor !== 'string')
         throw validationError('credits.history', '`cursor` must be a transaction id')
-      await ledger.sync?.(userId)
+      await (await ledgerNow('credits.history')).ledger.sync?.(userId)
       const rows = (await transactions.findMany({
         where: { userId },
         orderBy: [{ seq: 'desc' }],
@@ -225,6 +260,7 @@ export function createCredits(db: object, options: CreditsOptions = {}): Credits
         const prior = await priorHistory(row.userId)
         if (prior) return skippedAt.set(i, { userId: row.userId, reason: prior })
         // the key makes a concurrent or repeated import of this user a replay, never a second credit
+        const { ledger, after } = await ledgerNow('credits.import')
         const result = await ledger.apply({
           userId: row.userId,
           delta: row.balance,
@@ -234,6 +270,7 @@ export function createCredits(db: object, options: CreditsOptions = {}): Credits
           transactionId: randomUUID(),
           now: new Date(),
         })
+        await after?.(result, row.userId)
         cache.wrote(row.userId, { balance: result.balance, version: result.version })
         if (result.replayed) skippedAt.set(i, { userId: row.userId, reason: 'already imported' })
         else imported++
@@ -259,7 +296,7 @@ export function createCredits(db: object, options: CreditsOptions = {}): Credits
     const own = account ? undefined : await transactions!.findFirst({ where: { userId }, select: { id: true } })
     if (!account && !own) return undefined
     // ScyllaDB: the newest ledger row may still be only in the account's last entry
-    await ledger.sync?.(userId)
+    await (await ledgerNow('credits.import')).ledger.sync?.(userId)
     const done = await transactions!.findUnique({ where: { idempotencyKey: importKey(userId) }, select: { id: true } })
     if (done) return 'already imported'
     return account
@@ -299,6 +336,21 @@ function checkImport(rows: unknown, opts: ImportOptions): { rows: ImportRow[]; c
     seen.add(r.userId)
   })
   return { rows: rows as ImportRow[], concurrency }
+}
+
+/** One ledger per database backend, made on first use. */
+function ledgers(models: LedgerModels): (backend: Backend) => Ledger {
+  const made = new Map<Backend, Ledger>()
+  return (backend) => {
+    let ledger = made.get(backend)
+    if (!ledger) {
+      if (backend instanceof PostgresBackend) ledger = new PostgresLedger(backend.sql, models)
+      else if (backend instanceof ScyllaBackend) ledger = new ScyllaLedger(backend.session, models)
+      else throw new TandemError('VALIDATION', `credits: no ledger for a ${backend.kind} backend of this kind`)
+      made.set(backend, ledger)
+    }
+    return ledger
+  }
 }
 
 function checkUser(userId: unknown, ctx: string): asserts userId is string {

@@ -1,7 +1,7 @@
 // Opens the conformance client for one backend against the real local servers (started by global setup):
 // PostgreSQL database `tandem_test` (C.UTF-8: code-point order like CQL) and Cassandra keyspace `tandem_test`,
 // both created fresh once per test run (see global-setup.ts) and pushed once per file.
-import { createDb, type TandemDb } from '../../src/index.js'
+import { createDb, type SingleDb } from '../../src/index.js'
 import * as schema from './schema.js'
 
 export const BACKENDS = ['postgres', 'scylla'] as const
@@ -9,7 +9,7 @@ export type BackendKind = (typeof BACKENDS)[number]
 
 const { layout, ...models } = schema
 export type TestSchema = typeof models
-export type TestDb = TandemDb<TestSchema>
+export type TestDb = SingleDb<TestSchema>
 
 export function testUrl(): string {
   const url = new URL(process.env.DATABASE_URL!)

@@ -3,7 +3,15 @@
 // `select` / `omit` narrow it. Argument checking is in where.test-d.ts and data.test-d.ts.
 import type { InferInsertModel, InferSelectModel } from 'drizzle-orm'
 import { describe, expectTypeOf, test } from 'vitest'
-import { createDb, type ModelClient, type Statement, type TandemDb } from '../../src/index.js'
+import {
+  createDb,
+  type DualDb,
+  type Health,
+  type ModelClient,
+  type SingleDb,
+  type Statement,
+  type TandemDb,
+} from '../../src/index.js'
 import type { ModelDelegate } from '../../src/adapter/model-delegate.js'
 import * as schema from '../support/schema.js'
 
@@ -29,16 +37,31 @@ describe('the client', () => {
     expectTypeOf(db).not.toHaveProperty('memberRole')
     expectTypeOf(db).not.toHaveProperty('profileRelations')
     expectTypeOf(db).not.toHaveProperty('layout')
-    expectTypeOf(db.$backend).toEqualTypeOf<'postgres' | 'scylla'>()
+    // the backend comes from USE_SCYLLA, which may say 'dual': `$backend` tells which client it is
+    expectTypeOf(db.$backend).toEqualTypeOf<'postgres' | 'scylla' | 'dual'>()
     expectTypeOf(db.$push).returns.toEqualTypeOf<Promise<void>>()
     expectTypeOf(db.$ddl).returns.toEqualTypeOf<string[]>()
-    expectTypeOf(db.$health).returns.resolves.toEqualTypeOf<{
+    expectTypeOf(db.$disconnect).returns.toEqualTypeOf<Promise<void>>()
+    if (db.$backend !== 'dual') expectTypeOf(db).toEqualTypeOf<SingleDb<typeof schema>>()
+  })
+
+  test('a named backend gives its client type: one health entry, or one per database and $dual', () => {
+    const single = createDb({ schema, backend: 'postgres' })
+    expectTypeOf(single).toEqualTypeOf<SingleDb<typeof schema>>()
+    expectTypeOf(single.$backend).toEqualTypeOf<'postgres' | 'scylla'>()
+    expectTypeOf(single.$health).returns.resolves.toEqualTypeOf<Health>()
+    expectTypeOf<Health>().toEqualTypeOf<{
       backend: 'postgres' | 'scylla'
       ok: boolean
       latencyMs: number
       error?: string
     }>()
-    expectTypeOf(db.$disconnect).returns.toEqualTypeOf<Promise<void>>()
+    const dual = createDb({ schema, backend: 'dual', dual: { mirror: 'async', shadowReads: 0.05 } })
+    expectTypeOf(dual).toEqualTypeOf<DualDb<typeof schema>>()
+    expectTypeOf(dual.$backend).toEqualTypeOf<'dual'>()
+    expectTypeOf(dual.$health).returns.resolves.toEqualTypeOf<Health[]>()
+    expectTypeOf(dual.$dual.status().active).toEqualTypeOf<'postgres' | 'scylla'>()
+    expectTypeOf(dual.profile).toEqualTypeOf<ModelClient<typeof schema.profile>>()
   })
 
   test('ModelDelegate<T> is a ModelClient<T>', () => {

@@ -8,6 +8,7 @@ import { registerPush } from './push.js'
 import { registerMigrate } from './migrate.js'
 import { registerVerify } from './verify.js'
 import { registerSync } from './sync.js'
+import { registerDual } from './dual.js'
 
 export const commands: readonly RegisterCommand[] = [
   registerDb,
@@ -17,5 +18,5 @@ export const commands: readonly RegisterCommand[] = [
   registerVerify,
   registerSync,
   registerCredits,
-  // failover, failback, status (src/dual) go here
+  registerDual,
 ]
