@@ -50,6 +50,11 @@ export interface PgClients {
   credits: Credits
   /** the same ledger with the cache off: every balance() reads PostgreSQL */
   creditsUncached: Credits
+  /**
+   * tandem in dual mode, PostgreSQL primary and the benchmark keyspace as the secondary, async mirror, no shadow
+   * reads: what dual mode adds to single-backend tandem (absent when ScyllaDB is not benchmarked)
+   */
+  dual: BenchDb | undefined
   sql: postgres.Sql
   drizzle: PostgresJsDatabase<typeof chatSchema>
   drizzleSql: postgres.Sql
@@ -83,8 +88,31 @@ export async function loadPrisma(
   return mod.PrismaClient
 }
 
-export async function openPostgres(url: string, poolSize: number, log: (line: string) => void): Promise<PgClients> {
+/** Where dual mode's secondary lives (the benchmark keyspace). */
+export interface ScyllaTarget {
+  hosts: string[]
+  dataCenter: string
+  keyspace: string
+}
+
+export async function openPostgres(
+  url: string,
+  poolSize: number,
+  log: (line: string) => void,
+  secondary?: ScyllaTarget,
+): Promise<PgClients> {
   const tandem = createDb({ schema: benchSchema, backend: 'postgres', postgres: { url, max: poolSize } })
+  // nothing connects until a dual round uses it
+  const dual = secondary
+    ? createDb({
+        schema: benchSchema,
+        backend: 'dual',
+        postgres: { url, max: poolSize },
+        scylla: { contactPoints: secondary.hosts, localDataCenter: secondary.dataCenter, keyspace: secondary.keyspace },
+        layout: layout as never,
+        dual: { primary: 'postgres', mirror: 'async', shadowReads: 0, syncIntervalMs: 0 },
+      })
+    : undefined
   const sql = postgres(url, postgresJsOptions(poolSize))
   const drizzleSql = postgres(url, postgresJsOptions(poolSize))
   const PrismaClient = await loadPrisma(log)
@@ -93,6 +121,7 @@ export async function openPostgres(url: string, poolSize: number, log: (line: st
   return {
     url,
     tandem,
+    dual,
     credits: createCredits(tandem, { ttlMs: 60_000, max: 100_000 }),
     creditsUncached: createCredits(tandem, { ttlMs: 0 }),
     sql,
@@ -149,6 +178,7 @@ export async function closePostgres(c: PgClients | undefined): Promise<void> {
   if (!c) return
   await Promise.allSettled([
     c.tandem.$disconnect(),
+    c.dual?.$disconnect(),
     c.sql.end({ timeout: 5 }),
     c.drizzleSql.end({ timeout: 5 }),
     c.prisma.$disconnect(),

@@ -20,7 +20,7 @@ export const create: Workload = {
       return { userId: `new-${env.runTag}-${impl}-${n}`, name: `New person ${n}`, email: `new${n}@example.com` }
     }
     if (backend === 'postgres') {
-      const { tandem, sql: pg, drizzle, prisma } = needPg(env)
+      const { tandem, dual, sql: pg, drizzle, prisma } = needPg(env)
       const prepared = drizzle
         .insert(profile)
         .values({ userId: sql.placeholder('userId'), name: sql.placeholder('name'), email: sql.placeholder('email') })
@@ -45,6 +45,9 @@ export const create: Workload = {
           op: async (c) => (await drizzle.insert(profile).values(data('d', c)).returning())[0],
         },
         { impl: 'prisma', backend, op: (c) => prisma.profile.create({ data: data('prisma', c) }) },
+        ...(dual
+          ? [{ impl: 'tandem-dual', backend, op: (c: OpContext) => dual.profile.create({ data: data('dual', c) }) }]
+          : []),
       ]
     }
     const { tandem, cql, keyspace, peers } = needScylla(env)

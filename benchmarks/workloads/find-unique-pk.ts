@@ -2,7 +2,7 @@
 import { eq, sql } from 'drizzle-orm'
 import ExpressCassandra from 'express-cassandra'
 import { profile } from '../schema.js'
-import type { BackendName, Impl } from '../types.js'
+import type { BackendName, Impl, OpContext } from '../types.js'
 import {
   IDEMPOTENT,
   ks,
@@ -23,7 +23,7 @@ export const findUniquePk: Workload = {
   impls(backend: BackendName, env: WorkloadEnv): Impl[] {
     const ids = env.data.profileIds
     if (backend === 'postgres') {
-      const { tandem, sql: pg, drizzle, prisma } = needPg(env)
+      const { tandem, dual, sql: pg, drizzle, prisma } = needPg(env)
       const prepared = drizzle
         .select()
         .from(profile)
@@ -56,6 +56,15 @@ export const findUniquePk: Workload = {
             )[0] ?? null,
         },
         { impl: 'prisma', backend, op: (c) => prisma.profile.findUnique({ where: { id: pick(ids, c) } }) },
+        ...(dual
+          ? [
+              {
+                impl: 'tandem-dual',
+                backend,
+                op: (c: OpContext) => dual.profile.findUnique({ where: { id: pick(ids, c) } }),
+              },
+            ]
+          : []),
       ]
     }
     const { tandem, cql, keyspace, peers } = needScylla(env)
