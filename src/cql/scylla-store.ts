@@ -53,7 +53,10 @@ interface TableText {
 
 interface TimestampedInsert {
   readonly table: CqlTable
+  /** INSERT … USING TIMESTAMP ? (copy) */
   readonly text: string
+  /** the same INSERT with the driver's own (current, monotonic) timestamp (mirror) */
+  readonly plain: string
   readonly fields: readonly Field[]
 }
 
@@ -62,11 +65,11 @@ interface FreshPlan {
   readonly lookups: readonly TimestampedInsert[]
 }
 
-/** The bound values of a timestamped insert: the fields' CQL values, then the timestamp. */
-function paramsOf(fields: readonly Field[], row: Row, ts: bigint): unknown[] {
-  const out = new Array<unknown>(fields.length + 1)
+/** The bound values of an insert: the fields' CQL values, then the timestamp when there is one. */
+function paramsOf(fields: readonly Field[], row: Row, ts: bigint | undefined): unknown[] {
+  const out = new Array<unknown>(fields.length + (ts === undefined ? 0 : 1))
   for (let i = 0; i < fields.length; i++) out[i] = toCql(fields[i]!, row[fields[i]!.name])
-  out[fields.length] = ts
+  if (ts !== undefined) out[fields.length] = ts
   return out
 }
 
@@ -195,9 +198,9 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
     const t = this.tables(model)
     const ut = updateTimeField(model)
     const skipped: SkippedRow[] = []
-    if (mode === 'copy' && options.fresh) {
+    if (options.fresh) {
       const plan = this.freshPlan(t)
-      await mapLimit(rows, options.concurrency ?? 16, (row) => this.writeFresh(plan, ut, row))
+      await mapLimit(rows, options.concurrency ?? 16, (row) => this.writeFresh(plan, mode, ut, row))
       return { written: rows.length, skipped }
     }
     const done = await mapLimit(rows, options.concurrency ?? 16, (row) => this.writeOne(t, ut, row, mode, skipped))
@@ -213,6 +216,7 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
       const of = (table: CqlTable) => ({
         table,
         text: this.text(t, table).insertAt,
+        plain: this.s.statements(table).insert,
         fields: table.fields.map((f) => t.model.fields.get(f)!),
       })
       plan = { base: of(t.base), lookups: [...t.uniques, ...t.indexes].map(of) }
@@ -222,15 +226,18 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
   }
 
   /**
-   * A copy into a model that was empty when the copy began (WriteOptions.fresh): no reads, the base row
-   * and then its lookup entries, all with the row's update time as the write timestamp.
+   * A row the target cannot hold yet (WriteOptions.fresh): no reads, the base row and then its lookup
+   * entries; a copy writes them with the row's update time as the write timestamp, a mirror with the
+   * driver's current one.
    */
-  private async writeFresh(plan: FreshPlan, ut: string | undefined, row: Row): Promise<void> {
-    const ts = this.timestampOf(ut, row)
+  private async writeFresh(plan: FreshPlan, mode: WriteMode, ut: string | undefined, row: Row): Promise<void> {
+    const ts = mode === 'copy' ? this.timestampOf(ut, row) : undefined
+    const text = (x: TimestampedInsert) => (ts === undefined ? x.plain : x.text)
     const exec = this.s.exec
-    await exec.write(plan.base.text, paramsOf(plan.base.fields, row, ts))
+    await exec.write(text(plan.base), paramsOf(plan.base.fields, row, ts))
     const writes: Promise<void>[] = []
-    for (const l of plan.lookups) if (hasKey(l.table, row)) writes.push(exec.write(l.text, paramsOf(l.fields, row, ts)))
+    for (const l of plan.lookups)
+      if (hasKey(l.table, row)) writes.push(exec.write(text(l), paramsOf(l.fields, row, ts)))
     if (writes.length === 1) await writes[0]
     else if (writes.length) await Promise.all(writes)
   }

@@ -56,8 +56,10 @@ export interface WriteOptions {
    * model). ScyllaDB then writes without reading first and relies on the write timestamps alone (the
    * source row's update time, or the oldest one): a row or lookup entry the application writes or deletes
    * meanwhile carries the current time and wins. A row written twice (a page resumed after a kill) gets
-   * the same cells at the same timestamp, so nothing doubles. PostgreSQL ignores it (its INSERT … ON
-   * CONFLICT compares anyway).
+   * the same cells at the same timestamp, so nothing doubles. `mirror`: the rows were just created on
+   * the active database (dual mode's copy of a create), so the target has no version of them to replace
+   * and no lookup entries to move: ScyllaDB writes without reading first. PostgreSQL ignores it (its
+   * INSERT … ON CONFLICT compares anyway).
    */
   readonly fresh?: boolean
 }
