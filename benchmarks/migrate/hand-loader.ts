@@ -4,21 +4,12 @@
 // has for that table, with raw cassandra-driver (prepared, LOCAL_QUORUM), `--concurrency` rows in flight. It
 // neither checks nor resumes anything. Run as a child process by migrate-bench.ts; prints one JSON line:
 // { rows, seconds, peakRssMiB }.
-import { parseArgs } from 'node:util'
 import cassandra from 'cassandra-driver'
 import postgres from 'postgres'
 import { cqlClientOptions } from '../clients.js'
+import { childArgs, report } from './child-args.js'
 
-const { values: args } = parseArgs({
-  options: {
-    pg: { type: 'string' },
-    hosts: { type: 'string' },
-    dc: { type: 'string', default: 'datacenter1' },
-    keyspace: { type: 'string' },
-    concurrency: { type: 'string', default: '16' },
-    page: { type: 'string', default: '1000' },
-  },
-})
+const args = childArgs()
 
 type Pg = Record<string, unknown>
 interface Copy {
@@ -28,7 +19,7 @@ interface Copy {
   writes: (r: Pg) => [string, unknown[]][]
 }
 
-const ks = args.keyspace!
+const ks = args.keyspace
 const q = (table: string, cols: string[]) =>
   `INSERT INTO "${ks}"."${table}" (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`
 const PROFILE = q('profile', ['id', 'user_id', 'name', 'email', 'created_at', 'updated_at'])
@@ -70,10 +61,10 @@ const COPIES: Copy[] = [
 ]
 
 async function main(): Promise<void> {
-  const concurrency = Number(args.concurrency)
-  const page = Number(args.page)
-  const sql = postgres(args.pg!, { max: 2, onnotice: () => {} })
-  const cql = new cassandra.Client(cqlClientOptions(args.hosts!.split(','), args.dc!))
+  const concurrency = args.concurrency
+  const page = args.page
+  const sql = postgres(args.pg, { max: 2, onnotice: () => {} })
+  const cql = new cassandra.Client(cqlClientOptions(args.hosts, args.dc))
   await cql.connect()
   const started = performance.now()
   let rows = 0
@@ -101,7 +92,7 @@ async function main(): Promise<void> {
   }
   const seconds = (performance.now() - started) / 1000
   await Promise.all([sql.end({ timeout: 5 }), cql.shutdown()])
-  process.stdout.write(`${JSON.stringify({ rows, seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`)
+  report(rows, seconds, process.resourceUsage().maxRSS / 1024)
 }
 
 main().catch((e: unknown) => {
