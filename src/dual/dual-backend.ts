@@ -586,6 +586,8 @@ export class DualBackend implements Backend {
     try {
       if (held) await this.idle(this.primary, this.settings.healthTimeoutMs * 2)
       await this.mirror.settle(this.settings.healthTimeoutMs * 2)
+      // a background copy into the secondary stops at its next page once the secondary is active (copyModel)
+      if (this.syncing) await Promise.race([this.syncing, sleep(this.settings.healthTimeoutMs * 2)])
       this.active = this.secondary
       this.leave(this.primary)
       this.failedOverAt = at ? Date.parse(at) : Date.now()
@@ -625,8 +627,10 @@ export class DualBackend implements Backend {
       }
       this.gate = new Promise<void>((r) => (this.openGate = r))
       try {
-        // writes still running on the secondary finish first (their keys are then in the queue)
+        // writes still running on the secondary finish first (their keys are then in the queue), and a
+        // background copy into the primary ends before it takes writes
         await this.idle(this.secondary)
+        while (this.syncing) await this.syncing
         if (!(await this.mirror.drain(this.primary, budget))) return false
         this.active = this.primary
         this.leave(this.secondary)
@@ -811,8 +815,13 @@ export class DualBackend implements Backend {
     try {
       let cursor: string | undefined
       const retry: Row[] = []
+      // the application writes to the active database: a copy into it would overwrite newer rows
+      const stillStandby = () => {
+        if (to === this.active) throw new Error(`${to} became the active database during a full copy of ${model.name}`)
+      }
       do {
         const page = await source.scan(model, cursor, 500)
+        stillStandby()
         const rows = page.rows.filter((r) => !held(r))
         if (rows.length) {
           const result = await target.write(model, rows, 'mirror')
@@ -828,6 +837,7 @@ export class DualBackend implements Backend {
         const page = await target.scan(model, cursor, 500)
         const keys = page.rows.map((r) => keyOf(model, r))
         const present = new Set((await source.readByKeys(model, keys)).map((r) => keyText(model, r)))
+        stillStandby()
         for (const key of keys)
           if (!present.has(keyText(model, key)) && !held(key))
             await this.members[to].run(model, { op: 'delete', query: byKey(model, key) })
