@@ -124,14 +124,18 @@ export class Mirror {
     const busy = this.inflight.get(model.name)
     if (busy) await Promise.all(texts.flatMap((t) => (busy.has(t) ? [busy.get(t)!.catch(() => {})] : [])))
     const entries: Entry[] = []
+    // a copy of one of these keys that started since (the background pass took it) read after this write
+    const started: Promise<void>[] = []
     for (const t of texts) {
+      const running = this.inflight.get(model.name)?.get(t)
+      if (running) started.push(running)
       const e = m?.get(t)
-      if (!e || this.inflight.get(model.name)?.has(t) || !this.eligible(e, now(), false)) continue
+      if (!e || running || !this.eligible(e, now(), false)) continue
       m!.delete(t)
       this.size--
       entries.push(e)
     }
-    if (entries.length) await this.copy({ model, to: otherSide(from), entries })
+    await Promise.all([...started, ...(entries.length ? [this.copy({ model, to: otherSide(from), entries })] : [])])
   }
 
   /** Whether `key` of `model` has mirror work pending or in flight, or finished a copy after `since`. */
