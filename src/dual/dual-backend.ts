@@ -383,7 +383,9 @@ export class DualBackend implements Backend {
     if (this.mirror.depth > 0) await withTimeout(this.mirror.pump(), 2000, 'mirror').catch(() => {})
     await this.syncing?.catch(() => {})
     this.mirror.close()
-    await withTimeout(removeInstance(this.stores(), this.id), 2000, 'instance record').catch(() => {})
+    // a client that never ran a call published nothing (and opened no connection to remove it with)
+    if (this.lastPublish > 0)
+      await withTimeout(removeInstance(this.stores(), this.id), 2000, 'instance record').catch(() => {})
     await Promise.allSettled([this.members.postgres.close(), this.members.scylla.close()])
   }
 
