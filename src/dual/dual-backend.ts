@@ -623,8 +623,10 @@ export class DualBackend implements Backend {
       const budget = Math.max(30_000, this.settings.healthIntervalMs * 10)
       if (!(await this.mirror.drain(this.primary, budget, this.settings.batchSize))) return false
       if (lead) {
-        const since = new Date((this.failedOverAt ?? Date.now()) - SKEW_MS)
-        await this.syncSince(this.secondary, this.primary, since)
+        // from the failover on, not earlier: a row the secondary got from the primary before it (its update
+        // time is older) may be a version whose delete on the primary had not been copied yet; copying it
+        // back would bring the deleted row back
+        await this.syncSince(this.secondary, this.primary, new Date(this.failedOverAt ?? Date.now()))
         await this.fullCopies(this.primary)
       }
       this.gate = new Promise<void>((r) => (this.openGate = r))
