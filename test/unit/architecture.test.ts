@@ -91,4 +91,14 @@ describe('src layout', () => {
     )
     expect(wrong).toEqual([])
   })
+
+  it('data movement (src/move) knows no backend: it works on RowStores', () => {
+    const wrong = [...graph]
+      .filter(([f]) => f.startsWith('move/'))
+      .flatMap(([f, ts]) =>
+        ts.filter((t) => /^(postgres|cql)\//.test(t) || t === 'create-db.ts').map((t) => `${f} → ${t}`),
+      )
+    expect(graph.has('move/migrate.ts')).toBe(true)
+    expect(wrong).toEqual([])
+  })
 })
