@@ -343,7 +343,7 @@ export class Mirror {
       )
       // the read may have waited long (a database coming back): if `to` became the active database meanwhile,
       // the application writes there now and this copy could overwrite a newer row. Back to the queue.
-      if (to === this.host.active()) throw new Error(`${to} became the active database during the copy`)
+      if (to === this.host.active()) return this.hold(entries)
       const present = new Set(rows.map((r) => keyText(model, r)))
       if (rows.length) {
         const result = await target.store.write(model, rows, 'mirror')
@@ -370,6 +370,16 @@ export class Mirror {
       `dual: mirroring ${failed.size} ${model.name} row(s) to ${to} failed (will retry), e.g. ${first[0]}: ${first[1]}`,
     )
     for (const e of entries) if (failed.has(e.text)) this.retry(e)
+  }
+
+  /** Copies whose target became the active database: queued again as they were (held until a switch back). */
+  private hold(entries: readonly Entry[]): void {
+    const m = this.pending.get(entries[0]!.model.name)!
+    for (const e of entries)
+      if (!m.has(e.text)) {
+        m.set(e.text, e)
+        this.size++
+      }
   }
 
   private retry(e: Entry): void {
