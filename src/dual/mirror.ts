@@ -200,10 +200,13 @@ export class Mirror {
   schedule(): void {
     if (this.scheduled || this.closed) return
     this.scheduled = true
-    setImmediate(() => {
+    const go = () => {
       this.scheduled = false
       void this.pump()
-    })
+    }
+    // waiting a little gathers the writes of that time into one batch per model (one read of the source)
+    if (this.settings.flushDelayMs > 0) setTimeout(go, this.settings.flushDelayMs).unref()
+    else setImmediate(go)
   }
 
   /** Copies every eligible key, batch after batch, until none is left; resolves then. */
