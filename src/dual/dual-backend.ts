@@ -383,7 +383,9 @@ export class DualBackend implements Backend {
     if (this.mirror.depth > 0) await withTimeout(this.mirror.pump(), 2000, 'mirror').catch(() => {})
     await this.syncing?.catch(() => {})
     this.mirror.close()
-    await withTimeout(removeInstance(this.stores(), this.id), 2000, 'instance record').catch(() => {})
+    // a client that never ran a call published nothing (and opened no connection to remove it with)
+    if (this.lastPublish > 0)
+      await withTimeout(removeInstance(this.stores(), this.id), 2000, 'instance record').catch(() => {})
     await Promise.allSettled([this.members.postgres.close(), this.members.scylla.close()])
   }
 
@@ -586,6 +588,8 @@ export class DualBackend implements Backend {
     try {
       if (held) await this.idle(this.primary, this.settings.healthTimeoutMs * 2)
       await this.mirror.settle(this.settings.healthTimeoutMs * 2)
+      // a background copy into the secondary stops at its next page once the secondary is active (copyModel)
+      if (this.syncing) await Promise.race([this.syncing, sleep(this.settings.healthTimeoutMs * 2)])
       this.active = this.secondary
       this.leave(this.primary)
       this.failedOverAt = at ? Date.parse(at) : Date.now()
@@ -619,14 +623,18 @@ export class DualBackend implements Backend {
       const budget = Math.max(30_000, this.settings.healthIntervalMs * 10)
       if (!(await this.mirror.drain(this.primary, budget, this.settings.batchSize))) return false
       if (lead) {
-        const since = new Date((this.failedOverAt ?? Date.now()) - SKEW_MS)
-        await this.syncSince(this.secondary, this.primary, since)
+        // from the failover on, not earlier: a row the secondary got from the primary before it (its update
+        // time is older) may be a version whose delete on the primary had not been copied yet; copying it
+        // back would bring the deleted row back
+        await this.syncSince(this.secondary, this.primary, new Date(this.failedOverAt ?? Date.now()))
         await this.fullCopies(this.primary)
       }
       this.gate = new Promise<void>((r) => (this.openGate = r))
       try {
-        // writes still running on the secondary finish first (their keys are then in the queue)
+        // writes still running on the secondary finish first (their keys are then in the queue), and a
+        // background copy into the primary ends before it takes writes
         await this.idle(this.secondary)
+        while (this.syncing) await this.syncing
         if (!(await this.mirror.drain(this.primary, budget))) return false
         this.active = this.primary
         this.leave(this.secondary)
@@ -811,8 +819,13 @@ export class DualBackend implements Backend {
     try {
       let cursor: string | undefined
       const retry: Row[] = []
+      // the application writes to the active database: a copy into it would overwrite newer rows
+      const stillStandby = () => {
+        if (to === this.active) throw new Error(`${to} became the active database during a full copy of ${model.name}`)
+      }
       do {
         const page = await source.scan(model, cursor, 500)
+        stillStandby()
         const rows = page.rows.filter((r) => !held(r))
         if (rows.length) {
           const result = await target.write(model, rows, 'mirror')
@@ -828,6 +841,7 @@ export class DualBackend implements Backend {
         const page = await target.scan(model, cursor, 500)
         const keys = page.rows.map((r) => keyOf(model, r))
         const present = new Set((await source.readByKeys(model, keys)).map((r) => keyText(model, r)))
+        stillStandby()
         for (const key of keys)
           if (!present.has(keyText(model, key)) && !held(key))
             await this.members[to].run(model, { op: 'delete', query: byKey(model, key) })

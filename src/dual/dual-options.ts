@@ -38,6 +38,8 @@ export interface DualOptions {
   maxAttempts?: number
   /** most keys copied in one batch; default 200 */
   batchSize?: number
+  /** how long queued keys wait to be copied together (async mirror); 0 copies on the next turn. Default 10 ms */
+  flushDelayMs?: number
   /** shadow comparisons allowed in flight at once (more are skipped, never queued); default 32 */
   shadowConcurrency?: number
   /** how long a disagreeing shadow read waits for pending mirror work before its re-check; default 2000 ms */
@@ -68,6 +70,7 @@ export interface DualSettings {
   readonly queueLimit: number
   readonly maxAttempts: number
   readonly batchSize: number
+  readonly flushDelayMs: number
   readonly shadowConcurrency: number
   readonly shadowRecheckMs: number
   readonly settleMs: number
@@ -88,6 +91,7 @@ const KNOWN = [
   'queueLimit',
   'maxAttempts',
   'batchSize',
+  'flushDelayMs',
   'shadowConcurrency',
   'shadowRecheckMs',
   'settleMs',
@@ -146,6 +150,7 @@ export function dualSettings(options: DualOptions = {}): DualSettings {
     queueLimit: int(options.queueLimit, 'queueLimit', 10_000, 1),
     maxAttempts: int(options.maxAttempts, 'maxAttempts', 8, 1),
     batchSize: int(options.batchSize, 'batchSize', 200, 1),
+    flushDelayMs: int(options.flushDelayMs, 'flushDelayMs', 10, 0),
     shadowConcurrency: int(options.shadowConcurrency, 'shadowConcurrency', 32, 1),
     shadowRecheckMs: int(options.shadowRecheckMs, 'shadowRecheckMs', 2000, 0),
     settleMs: int(options.settleMs, 'settleMs', 30_000, 0),

@@ -124,14 +124,18 @@ export class Mirror {
     const busy = this.inflight.get(model.name)
     if (busy) await Promise.all(texts.flatMap((t) => (busy.has(t) ? [busy.get(t)!.catch(() => {})] : [])))
     const entries: Entry[] = []
+    // a copy of one of these keys that started since (the background pass took it) read after this write
+    const started: Promise<void>[] = []
     for (const t of texts) {
+      const running = this.inflight.get(model.name)?.get(t)
+      if (running) started.push(running)
       const e = m?.get(t)
-      if (!e || this.inflight.get(model.name)?.has(t) || !this.eligible(e, now(), false)) continue
+      if (!e || running || !this.eligible(e, now(), false)) continue
       m!.delete(t)
       this.size--
       entries.push(e)
     }
-    if (entries.length) await this.copy({ model, to: otherSide(from), entries })
+    await Promise.all([...started, ...(entries.length ? [this.copy({ model, to: otherSide(from), entries })] : [])])
   }
 
   /** Whether `key` of `model` has mirror work pending or in flight, or finished a copy after `since`. */
@@ -196,10 +200,13 @@ export class Mirror {
   schedule(): void {
     if (this.scheduled || this.closed) return
     this.scheduled = true
-    setImmediate(() => {
+    const go = () => {
       this.scheduled = false
       void this.pump()
-    })
+    }
+    // waiting a little gathers the writes of that time into one batch per model (one read of the source)
+    if (this.settings.flushDelayMs > 0) setTimeout(go, this.settings.flushDelayMs).unref()
+    else setImmediate(go)
   }
 
   /** Copies every eligible key, batch after batch, until none is left; resolves then. */
@@ -339,7 +346,7 @@ export class Mirror {
       )
       // the read may have waited long (a database coming back): if `to` became the active database meanwhile,
       // the application writes there now and this copy could overwrite a newer row. Back to the queue.
-      if (to === this.host.active()) throw new Error(`${to} became the active database during the copy`)
+      if (to === this.host.active()) return this.hold(entries)
       const present = new Set(rows.map((r) => keyText(model, r)))
       if (rows.length) {
         const result = await target.store.write(model, rows, 'mirror')
@@ -366,6 +373,16 @@ export class Mirror {
       `dual: mirroring ${failed.size} ${model.name} row(s) to ${to} failed (will retry), e.g. ${first[0]}: ${first[1]}`,
     )
     for (const e of entries) if (failed.has(e.text)) this.retry(e)
+  }
+
+  /** Copies whose target became the active database: queued again as they were (held until a switch back). */
+  private hold(entries: readonly Entry[]): void {
+    const m = this.pending.get(entries[0]!.model.name)!
+    for (const e of entries)
+      if (!m.has(e.text)) {
+        m.set(e.text, e)
+        this.size++
+      }
   }
 
   private retry(e: Entry): void {

@@ -151,7 +151,8 @@ export const registerDual: RegisterCommand = (program: Command) => {
           process.stdout.write(`failback: nothing to do, ${describeControl(current, primary)}\n`)
           return
         }
-        const since = new Date(Date.parse(current.failedOverAt ?? current.at) - 5_000)
+        // from the failover on (not earlier: see DualBackend.failbackLocal)
+        const since = new Date(current.failedOverAt ?? current.at)
         const models = [...source.schema.models.values()].filter((m) => updateTimeField(m)).map((m) => m.name)
         if (models.length) {
           const r = await sync(source, target, { since, models })
