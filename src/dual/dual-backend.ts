@@ -254,7 +254,7 @@ export class DualBackend implements Backend {
         if (operation.op === 'update' && model.primaryKey.some((f) => f in operation.set))
           // the old keys are not in the returned rows: the whole model is compared instead
           this.mirror.markFull(model.name, otherSide(side), 'an update changed primary keys')
-        await this.mirrorRows(model, result, side)
+        await this.mirrorRows(model, result, side, operation.op === 'insert')
       }
       return result
     } finally {
@@ -281,15 +281,18 @@ export class DualBackend implements Backend {
 
   /**
    * Queues (async) or copies now (sync) the keys of rows written on `side`. Never throws. Also what the
-   * credits ledger calls after a balance change it made on the active database.
+   * credits ledger calls after a balance change it made on the active database. `created`: the rows are
+   * what a create stored, copied as they are unless their key is written again first (no reads).
    */
-  mirrorRows(model: Model, rows: readonly Row[], side: Side): Promise<void> | undefined {
+  mirrorRows(model: Model, rows: readonly Row[], side: Side, created = false): Promise<void> | undefined {
     if (rows.length === 0) return undefined
     if (this.settings.mirror === 'async') {
-      this.mirror.add(model, rows, side)
+      this.mirror.add(model, rows, side, created)
       return undefined
     }
-    return this.mirror.copyNow(model, rows, side).catch((e: unknown) => this.log('error', `dual: sync mirror: ${e}`))
+    return this.mirror
+      .copyNow(model, rows, side, created)
+      .catch((e: unknown) => this.log('error', `dual: sync mirror: ${e}`))
   }
 
   /** The active database's backend, for a caller that runs its own statements (the credits ledger). */

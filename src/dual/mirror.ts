@@ -28,6 +28,11 @@ interface Entry {
   attempts: number
   /** performance.now() before which it is not retried */
   notBefore: number
+  /**
+   * The row a create stored, while no other write of the key followed: copied as it is, with no read of
+   * the source and, on ScyllaDB, no read of the target either (a fresh write: it cannot have a version yet)
+   */
+  created: Row | undefined
 }
 
 interface Batch {
@@ -86,7 +91,7 @@ export class Mirror {
   }
 
   /** Queues the keys of rows written on `from`, to be copied to the other database. The caller's only cost. */
-  add(model: Model, rows: readonly Row[], from: Side): void {
+  add(model: Model, rows: readonly Row[], from: Side, created = false): void {
     if (rows.length === 0) return
     const to = otherSide(from)
     let m = this.pending.get(model.name)
@@ -100,9 +105,18 @@ export class Mirror {
         e.to = to
         e.attempts = 0
         e.notBefore = 0
+        e.created = undefined
       } else if (this.size >= this.settings.queueLimit) this.markFull(model.name, to, 'the mirror queue is full')
       else {
-        m.set(text, { model, key: keyOf(model, row), text, to, attempts: 0, notBefore: 0 })
+        m.set(text, {
+          model,
+          key: keyOf(model, row),
+          text,
+          to,
+          attempts: 0,
+          notBefore: 0,
+          created: created ? row : undefined,
+        })
         this.size++
       }
       touched?.add(keyOf(model, row))
@@ -115,9 +129,9 @@ export class Mirror {
    * 'sync' mirror: copies these rows' keys now and resolves when done. Never throws: a failed copy is
    * counted, logged and left queued for the background retries.
    */
-  async copyNow(model: Model, rows: readonly Row[], from: Side): Promise<void> {
+  async copyNow(model: Model, rows: readonly Row[], from: Side, created = false): Promise<void> {
     if (rows.length === 0) return
-    this.add(model, rows, from)
+    this.add(model, rows, from, created)
     const m = this.pending.get(model.name)
     const texts = rows.map((r) => keyText(model, r))
     // keys being copied right now are waited for, then copied again (their copy may predate this write)
@@ -340,20 +354,32 @@ export class Mirror {
     const target = this.host.members[to]
     const failed = new Map<string, string>()
     try {
-      const rows = await source.store.readByKeys(
-        model,
-        entries.map((e) => e.key),
-      )
+      const created: Row[] = []
+      const read: Entry[] = []
+      for (const e of entries) {
+        if (e.created) created.push(e.created)
+        else read.push(e)
+      }
+      const rows = read.length
+        ? await source.store.readByKeys(
+            model,
+            read.map((e) => e.key),
+          )
+        : []
       // the read may have waited long (a database coming back): if `to` became the active database meanwhile,
       // the application writes there now and this copy could overwrite a newer row. Back to the queue.
       if (to === this.host.active()) return this.hold(entries)
       const present = new Set(rows.map((r) => keyText(model, r)))
-      if (rows.length) {
-        const result = await target.store.write(model, rows, 'mirror')
+      for (const [list, fresh] of [
+        [created, true],
+        [rows, false],
+      ] as const) {
+        if (!list.length) continue
+        const result = await target.store.write(model, list, 'mirror', { fresh })
         for (const s of result.skipped) failed.set(keyText(model, s.key), `${s.reason}: ${s.detail}`)
       }
       // one delete per key, by primary key: a unique read every backend serves, then its referential actions
-      const gone = entries.filter((e) => !present.has(e.text))
+      const gone = read.filter((e) => !present.has(e.text))
       const settled = await Promise.allSettled(
         gone.map((e) => target.run(model, { op: 'delete', query: byKey(model, e.key) })),
       )
@@ -380,6 +406,8 @@ export class Mirror {
     const m = this.pending.get(entries[0]!.model.name)!
     for (const e of entries)
       if (!m.has(e.text)) {
+        // held past a switch, its key may have been written since: read it again when copied
+        e.created = undefined
         m.set(e.text, e)
         this.size++
       }
@@ -390,6 +418,7 @@ export class Mirror {
     const m = this.pending.get(e.model.name)!
     // a newer write of the same key is already queued: it supersedes this copy
     if (m.has(e.text)) return
+    e.created = undefined
     e.attempts++
     if (e.attempts >= this.settings.maxAttempts && this.host.usable(e.to) && this.host.usable(otherSide(e.to))) {
       this.markFull(e.model.name, e.to, `a row kept failing to copy: ${e.text}`)
