@@ -143,8 +143,11 @@ export class CqlExecutor {
     return { applied, current: applied || !row ? undefined : row }
   }
 
-  /** Statements as one LOGGED batch (all or nothing across tables), or a single write when there is one. */
-  async batch(statements: readonly CqlStatement[]): Promise<void> {
+  /**
+   * Statements as one LOGGED batch (all or nothing across tables), or a single write when there is one.
+   * `logged: false`: an UNLOGGED batch, one request for independent writes (no atomicity, no batch log).
+   */
+  async batch(statements: readonly CqlStatement[], logged = true): Promise<void> {
     if (statements.length === 0) return
     if (statements.length === 1) return this.write(statements[0]!.query, statements[0]!.params)
     if (approximateBytes(statements) > BATCH_BYTES_LIMIT) {
@@ -157,7 +160,7 @@ export class CqlExecutor {
     await this.guard(() =>
       this.client.batch(
         statements.map((s) => ({ query: s.query, params: [...s.params] })),
-        { prepare: true, logged: true, isIdempotent: true },
+        { prepare: true, logged, isIdempotent: true },
       ),
     )
   }

@@ -15,6 +15,7 @@ import { keyOf, keyText, updateTimeField } from '../move/row-store.js'
 import { sameRow } from '../move/row-compare.js'
 import { toJsonRow } from '../move/json-rows.js'
 import { qualified } from './cql-statements.js'
+import type { CqlStatement } from './cql-executor.js'
 import { mapLimit, type ScyllaSession } from './scylla-session.js'
 import { rowDecoder, rowFromCql, toCql } from './scylla-values.js'
 import { hasKey, sameValue } from './write-protocol.js'
@@ -26,6 +27,8 @@ import { hasKey, sameValue } from './write-protocol.js'
  */
 const OLDEST_WRITE = 1n
 const META_TABLE = 'tandem_meta'
+/** statements per UNLOGGED batch of a fresh mirror write (well under Cassandra's batch size warning) */
+const MIRROR_BATCH = 16
 const COUNT_PAGE = 5000
 /** rows checked at once by the integrity check and key reads */
 const READ_CONCURRENCY = 64
@@ -198,6 +201,10 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
     const t = this.tables(model)
     const ut = updateTimeField(model)
     const skipped: SkippedRow[] = []
+    if (options.fresh && mode === 'mirror') {
+      await this.mirrorFresh(this.freshPlan(t), rows, options.concurrency ?? 16)
+      return { written: rows.length, skipped }
+    }
     if (options.fresh) {
       const plan = this.freshPlan(t)
       await mapLimit(rows, options.concurrency ?? 16, (row) => this.writeFresh(plan, mode, ut, row))
@@ -223,6 +230,27 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
       this.fresh.set(t, plan)
     }
     return plan
+  }
+
+  /**
+   * Rows just created on the active database (dual mode's mirror): their base rows and lookup entries in
+   * UNLOGGED batches of a few rows, one request each instead of one per statement. Not atomic, which a
+   * mirror copy does not need: a failed batch is retried whole, and the copies are idempotent.
+   */
+  private async mirrorFresh(plan: FreshPlan, rows: readonly Row[], concurrency: number): Promise<void> {
+    const chunks: CqlStatement[][] = []
+    let chunk: CqlStatement[] = []
+    for (const row of rows) {
+      chunk.push({ query: plan.base.plain, params: paramsOf(plan.base.fields, row, undefined) })
+      for (const l of plan.lookups)
+        if (hasKey(l.table, row)) chunk.push({ query: l.plain, params: paramsOf(l.fields, row, undefined) })
+      if (chunk.length >= MIRROR_BATCH) {
+        chunks.push(chunk)
+        chunk = []
+      }
+    }
+    if (chunk.length) chunks.push(chunk)
+    await mapLimit(chunks, concurrency, (c) => this.s.exec.batch(c, false))
   }
 
   /**

@@ -42,6 +42,16 @@ interface Batch {
 }
 
 const RECENT_MS = 60_000
+
+/**
+ * Whether the database may change or remove this model's rows by itself, through a foreign key's
+ * referential action (a parent's delete cascading or setting null). Such a row is in no call's returned
+ * rows, so a create's stored row may be stale by the time it is copied: its key is read again instead.
+ */
+const changedByReferences = (model: Model) =>
+  model.foreignKeys.some(
+    (fk) => fk.onDelete === 'cascade' || fk.onDelete === 'set null' || fk.onDelete === 'set default',
+  )
 const now = () => performance.now()
 
 /**
@@ -115,7 +125,7 @@ export class Mirror {
           to,
           attempts: 0,
           notBefore: 0,
-          created: created ? row : undefined,
+          created: created && !changedByReferences(model) ? row : undefined,
         })
         this.size++
       }
