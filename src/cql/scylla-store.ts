@@ -11,7 +11,7 @@ import type {
   WriteOptions,
   WriteResult,
 } from '../move/row-store.js'
-import { keyOf, keyText, updateTimeField } from '../move/row-store.js'
+import { keyOf, keyText, MetaTable, updateTimeField } from '../move/row-store.js'
 import { sameRow } from '../move/row-compare.js'
 import { toJsonRow } from '../move/json-rows.js'
 import { qualified } from './cql-statements.js'
@@ -89,14 +89,23 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
   readonly integrity: LookupIntegrity = this
   private readonly texts = new Map<CqlTable, TableText>()
   private readonly fresh = new Map<ModelTables, FreshPlan>()
-  private metaReady: Promise<void> | undefined
   /** the meta table is known to exist (reads never create it: a check-only run changes nothing) */
-  private metaKnown = false
 
   constructor(
     readonly schema: SchemaInfo,
     private readonly s: ScyllaSession,
   ) {}
+
+  private readonly meta = new MetaTable(
+    () => this.s.exec.ddl(`CREATE TABLE IF NOT EXISTS ${this.metaTable} (key text PRIMARY KEY, value text)`),
+    async () =>
+      (
+        await this.s.exec.select(
+          'SELECT table_name FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?',
+          [this.s.keyspace, META_TABLE],
+        )
+      ).length > 0,
+  )
 
   private text(t: ModelTables, table: CqlTable): TableText {
     let x = this.texts.get(table)
@@ -497,47 +506,25 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
     return `${cqlName(this.s.keyspace)}.${cqlName(META_TABLE)}`
   }
 
-  private ensureMeta(): Promise<void> {
-    this.metaReady ??= this.s.exec
-      .ddl(`CREATE TABLE IF NOT EXISTS ${this.metaTable} (key text PRIMARY KEY, value text)`)
-      .catch((e: unknown) => {
-        this.metaReady = undefined
-        throw e
-      })
-    return this.metaReady.then(() => {
-      this.metaKnown = true
-    })
-  }
-
-  private async metaExists(): Promise<boolean> {
-    if (this.metaKnown) return true
-    const rows = await this.s.exec.select(
-      'SELECT table_name FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?',
-      [this.s.keyspace, META_TABLE],
-    )
-    this.metaKnown = rows.length > 0
-    return this.metaKnown
-  }
-
   async getMeta(key: string): Promise<string | undefined> {
-    if (!(await this.metaExists())) return undefined
+    if (!(await this.meta.exists())) return undefined
     const [r] = await this.s.exec.select(`SELECT value FROM ${this.metaTable} WHERE key = ?`, [key])
     return r ? ((r.value as string | null) ?? undefined) : undefined
   }
 
   async setMeta(key: string, value: string): Promise<void> {
-    await this.ensureMeta()
+    await this.meta.ensure()
     await this.s.exec.write(`INSERT INTO ${this.metaTable} (key, value) VALUES (?, ?)`, [key, value])
   }
 
   async deleteMeta(key: string): Promise<void> {
-    if (!(await this.metaExists())) return
+    if (!(await this.meta.exists())) return
     await this.s.exec.write(`DELETE FROM ${this.metaTable} WHERE key = ?`, [key])
   }
 
   /** The whole (small) meta table read and filtered here: CQL has no prefix match on a partition key. */
   async listMeta(prefix: string): Promise<Map<string, string>> {
-    if (!(await this.metaExists())) return new Map()
+    if (!(await this.meta.exists())) return new Map()
     const rows = await this.s.exec.select(`SELECT key, value FROM ${this.metaTable}`, [])
     const out = new Map<string, string>()
     for (const r of rows) if ((r.key as string).startsWith(prefix)) out.set(r.key as string, r.value as string)

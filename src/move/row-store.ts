@@ -140,3 +140,33 @@ export function keyText(model: Model, row: Row): string {
 }
 
 const keyPart = (v: unknown) => (v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? `${v}n` : v)
+
+/**
+ * tandem's meta table in one database (`tandem_meta`), created on the first write only, so that reads
+ * (`--check-only`, `tandem status`) change nothing: `ensure` creates it once (again after a failure),
+ * `exists` asks the database until it has seen it.
+ */
+export class MetaTable {
+  private ready: Promise<void> | undefined
+  private known = false
+
+  constructor(
+    private readonly create: () => Promise<void>,
+    private readonly probe: () => Promise<boolean>,
+  ) {}
+
+  ensure(): Promise<void> {
+    this.ready ??= this.create().catch((e: unknown) => {
+      this.ready = undefined
+      throw e
+    })
+    return this.ready.then(() => {
+      this.known = true
+    })
+  }
+
+  async exists(): Promise<boolean> {
+    if (!this.known) this.known = await this.probe()
+    return this.known
+  }
+}

@@ -1,6 +1,6 @@
 import type { Field, Model, Row, SchemaInfo } from '../schema/model.js'
 import type { RowStore, ScanPage, SkippedRow, WriteMode, WriteOptions, WriteResult } from '../move/row-store.js'
-import { keyOf, keyText, updateTimeField } from '../move/row-store.js'
+import { keyOf, keyText, MetaTable, updateTimeField } from '../move/row-store.js'
 import { fromJsonRow, toJsonRow } from '../move/json-rows.js'
 import type { SqlExecutor } from './sql-executor.js'
 import { rowDecoder } from './postgres-values.js'
@@ -44,14 +44,17 @@ interface ModelSql {
 export class PostgresStore implements RowStore {
   readonly kind = 'postgres' as const
   private readonly models = new Map<Model, ModelSql>()
-  private metaReady: Promise<void> | undefined
   /** the meta table is known to exist (reads never create it: a check-only run changes nothing) */
-  private metaKnown = false
 
   constructor(
     readonly schema: SchemaInfo,
     private readonly sql: SqlExecutor,
   ) {}
+
+  private readonly meta = new MetaTable(
+    () => this.sql.raw(`CREATE TABLE IF NOT EXISTS ${q(META_TABLE)} (key text PRIMARY KEY, value text)`),
+    async () => Boolean((await this.query(undefined, 'SELECT to_regclass($1)::text AS t', [q(META_TABLE)]))[0]?.t),
+  )
 
   private of(model: Model): ModelSql {
     let m = this.models.get(model)
@@ -267,33 +270,14 @@ export class PostgresStore implements RowStore {
     return returned.length
   }
 
-  private ensureMeta(): Promise<void> {
-    this.metaReady ??= this.sql
-      .raw(`CREATE TABLE IF NOT EXISTS ${q(META_TABLE)} (key text PRIMARY KEY, value text)`)
-      .catch((e: unknown) => {
-        this.metaReady = undefined
-        throw e
-      })
-    return this.metaReady.then(() => {
-      this.metaKnown = true
-    })
-  }
-
-  private async metaExists(): Promise<boolean> {
-    if (this.metaKnown) return true
-    const [r] = await this.query(undefined, 'SELECT to_regclass($1)::text AS t', [q(META_TABLE)])
-    this.metaKnown = Boolean(r?.t)
-    return this.metaKnown
-  }
-
   async getMeta(key: string): Promise<string | undefined> {
-    if (!(await this.metaExists())) return undefined
+    if (!(await this.meta.exists())) return undefined
     const [r] = await this.query(undefined, `SELECT value FROM ${q(META_TABLE)} WHERE key = $1`, [key])
     return r ? (r.value as string) : undefined
   }
 
   async setMeta(key: string, value: string): Promise<void> {
-    await this.ensureMeta()
+    await this.meta.ensure()
     await this.query(
       undefined,
       `INSERT INTO ${q(META_TABLE)} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
@@ -302,12 +286,12 @@ export class PostgresStore implements RowStore {
   }
 
   async deleteMeta(key: string): Promise<void> {
-    if (!(await this.metaExists())) return
+    if (!(await this.meta.exists())) return
     await this.query(undefined, `DELETE FROM ${q(META_TABLE)} WHERE key = $1`, [key])
   }
 
   async listMeta(prefix: string): Promise<Map<string, string>> {
-    if (!(await this.metaExists())) return new Map()
+    if (!(await this.meta.exists())) return new Map()
     const rows = await this.query(
       undefined,
       `SELECT key, value FROM ${q(META_TABLE)} WHERE left(key, length($1)) = $1 ORDER BY key`,

@@ -121,13 +121,7 @@ export const registerDual: RegisterCommand = (program: Command) => {
         process.stdout.write(
           `failover: ${describeControl(record, primary)}; written to ${written} database(s); instances follow on their next health check\n`,
         )
-        if (opts.wait) {
-          const behind = await waitFor(all, secondary, opts.wait)
-          if (behind.length) {
-            process.stdout.write(`still on ${primary}: ${behind.map((i) => i.id).join(', ')}\n`)
-            process.exitCode = EXIT.found
-          } else process.stdout.write('every running instance switched\n')
-        }
+        if (opts.wait) await reportFollowers(all, secondary, primary, opts.wait)
       })
     })
 
@@ -170,13 +164,7 @@ export const registerDual: RegisterCommand = (program: Command) => {
         }
         const written = await writeControl(all, record)
         process.stdout.write(`failback: ${describeControl(record, primary)}; written to ${written} database(s)\n`)
-        if (opts.wait) {
-          const behind = await waitFor(all, primary, opts.wait)
-          if (behind.length) {
-            process.stdout.write(`still on ${secondary}: ${behind.map((i) => i.id).join(', ')}\n`)
-            process.exitCode = EXIT.found
-          } else process.stdout.write('every running instance switched\n')
-        }
+        if (opts.wait) await reportFollowers(all, primary, secondary, opts.wait)
       })
     })
 
@@ -264,4 +252,13 @@ export const registerDual: RegisterCommand = (program: Command) => {
         if (attention) process.exitCode = EXIT.found
       })
     })
+}
+
+/** `--wait`: waits until every running instance reports `to` active; exit 1 naming those still on `from`. */
+async function reportFollowers(all: readonly RowStore[], to: Side, from: Side, seconds: number): Promise<void> {
+  const behind = await waitFor(all, to, seconds)
+  if (behind.length) {
+    process.stdout.write(`still on ${from}: ${behind.map((i) => i.id).join(', ')}\n`)
+    process.exitCode = EXIT.found
+  } else process.stdout.write('every running instance switched\n')
 }
