@@ -9,6 +9,7 @@ import { CqlExecutor } from './cql-executor.js'
 import { ReadPath } from './read-path.js'
 import { ReferentialActions } from './referential-actions.js'
 import { scyllaDdl } from './scylla-ddl.js'
+import type { ServerIdentity, TabletsOption } from './scylla-tablets.js'
 import { mapLimit, ScyllaSession } from './scylla-session.js'
 import { ScyllaUndoLog } from './scylla-undo.js'
 import { sameValue, WriteProtocol } from './write-protocol.js'
@@ -30,6 +31,12 @@ export interface ScyllaOptions {
   readTimeoutMs?: number
   /** how many rows of a createMany/updateMany/deleteMany are written at once; default 32 */
   writeConcurrency?: number
+  /**
+   * tablets of the keyspace `$push` creates: 'auto' (default) disables them on ScyllaDB versions whose LWT does
+   * not work on tablets (before 2025.4) and adds nothing elsewhere; true/false force the clause on ScyllaDB
+   * (true is refused on Cassandra, which has no tablets; false adds nothing there)
+   */
+  tablets?: TabletsOption
   /** receives driver warnings and failures tandem recovers from; a library never writes to stdout */
   logger?: (level: string, message: string) => void
 }
@@ -73,6 +80,8 @@ export class ScyllaBackend implements Backend {
     const keyspace = options.keyspace ?? process.env.SCYLLA_KEYSPACE ?? 'tandem'
     if (!/^[A-Za-z][A-Za-z0-9_]{0,47}$/.test(keyspace))
       throw validationError('createDb', `keyspace "${keyspace}" must be letters, digits and _ (at most 48)`)
+    if (options.tablets !== undefined && options.tablets !== 'auto' && typeof options.tablets !== 'boolean')
+      throw validationError('createDb', `scylla.tablets must be 'auto', true or false (got ${String(options.tablets)})`)
     this.dataCenter = options.localDataCenter ?? process.env.SCYLLA_DATACENTER ?? 'datacenter1'
     this.session = new ScyllaSession(
       () => this.exec,
@@ -252,15 +261,41 @@ export class ScyllaBackend implements Backend {
   }
 
   ddl(): string[] {
+    return this.ddlFor(undefined).statements
+  }
+
+  private ddlFor(server: ServerIdentity | undefined): { statements: string[]; note?: string } {
     return scyllaDdl(
       this.session.keyspace,
       this.options.replication ?? { class: 'NetworkTopologyStrategy', [this.dataCenter]: 1 },
       this.tables.values(),
+      this.options.tablets ?? 'auto',
+      server,
     )
   }
 
+  /**
+   * ScyllaDB answers from `system.versions` (its own version; `system.local.release_version` is a Cassandra
+   * compatibility number there); Cassandra has no such table. system.local is read first so that an
+   * unreachable server fails here, and is never taken for Cassandra.
+   */
+  async serverIdentity(): Promise<ServerIdentity> {
+    const local = await this.exec.select('SELECT release_version FROM system.local', [])
+    const release = String(local[0]?.release_version ?? '')
+    try {
+      const rows = await this.exec.select("SELECT version FROM system.versions WHERE key = 'local'", [])
+      const version = rows[0]?.version
+      if (typeof version === 'string') return { product: 'scylla', version }
+    } catch {
+      // no system.versions: not ScyllaDB
+    }
+    return { product: 'cassandra', version: release }
+  }
+
   async push(): Promise<void> {
-    for (const stmt of this.ddl()) await this.exec.ddl(stmt)
+    const { statements, note } = this.ddlFor(await this.serverIdentity())
+    if (note) this.options.logger?.('info', `$push: ${note}`)
+    for (const stmt of statements) await this.exec.ddl(stmt)
   }
 
   async ping(): Promise<void> {
