@@ -286,8 +286,10 @@ export class ScyllaBackend implements Backend {
       const rows = await this.exec.select("SELECT version FROM system.versions WHERE key = 'local'", [])
       const version = rows[0]?.version
       if (typeof version === 'string') return { product: 'scylla', version }
-    } catch {
-      // no system.versions: not ScyllaDB
+    } catch (e) {
+      // Cassandra answers Invalid (0x2200, "table versions does not exist"); anything else (a timeout) is not an
+      // answer, and guessing Cassandra would give a ScyllaDB keyspace tablets its LWT cannot use
+      if ((e as { code?: unknown }).code !== 0x2200) throw e
     }
     return { product: 'cassandra', version: release }
   }
