@@ -27,7 +27,19 @@ export const registerPush: RegisterCommand = (program: Command) => {
         }
         return
       }
-      await withDb(loaded, opts.backend, async (db) => {
+      // what $push decided about the keyspace (ScyllaDB tablets) is printed, unless the config has its own
+      // logger or a start-up fallback (whose warning goes to stderr only when no logger is set)
+      const scylla = loaded.config.scylla ?? {}
+      const logger =
+        scylla.logger ??
+        ((_level: string, message: string) => {
+          // only $push's own notes: driver warnings stay out of the CLI's one-line error contract
+          if (message.startsWith('$push: ')) process.stdout.write(`${message.slice('$push: '.length)}\n`)
+        })
+      const withNotes = loaded.config.fallback
+        ? loaded
+        : { ...loaded, config: { ...loaded.config, scylla: { ...scylla, logger } } }
+      await withDb(withNotes, opts.backend, async (db) => {
         await db.$push()
         process.stdout.write(`pushed ${db.$backend}: ${db.$ddl().length} statements (existing objects kept)\n`)
       })
