@@ -151,3 +151,32 @@ describe('db.$scylla on PostgreSQL', () => {
     expect(await c.profile.findUnique({ where: { userId } })).toEqual(created)
   })
 })
+
+describe('db.$scylla in dual mode and with fallback', () => {
+  it('is refused (VALIDATION)', async () => {
+    // nothing is pushed or written: the refusal comes before any call reaches a database
+    const dual = createDb({
+      schema: models,
+      backend: 'dual',
+      postgres: { url: process.env.DATABASE_URL! },
+      scylla: { keyspace: 'tandem_test' },
+      layout: layout as never,
+      dual: { logger: () => {} },
+    })
+    const fallback = createDb({
+      schema: models,
+      backend: 'scylla',
+      fallback: 'postgres',
+      postgres: { url: process.env.DATABASE_URL! },
+      scylla: { keyspace: 'tandem_test' },
+      layout: layout as never,
+    })
+    try {
+      expect(() => dual.$scylla({ consistency: 'one' })).toThrow(expect.objectContaining({ code: 'VALIDATION' }))
+      expect(() => fallback.$scylla({ ttl: 5 })).toThrow(expect.objectContaining({ code: 'VALIDATION' }))
+    } finally {
+      await dual.$disconnect()
+      await fallback.$disconnect()
+    }
+  })
+})
