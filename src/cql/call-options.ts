@@ -72,3 +72,23 @@ export function resolveCallOptions(options: unknown): ResolvedCallOptions {
  * concurrent or not, see none.
  */
 export const callScope = new AsyncLocalStorage<ResolvedCallOptions>()
+
+/** TTL texts by statement text: `INSERT … [IF NOT EXISTS] USING TTL ?`, `UPDATE t USING TTL ? SET …` */
+const ttlTexts = new Map<string, { text: string; first: boolean } | null>()
+
+/**
+ * The text of a write with a bound TTL (`first`: the TTL is the first parameter, else the last), made once
+ * per statement text, so plans stay cached by shape; null for statements that write no cells (DELETE, SELECT).
+ */
+export function ttlText(query: string): { text: string; first: boolean } | null {
+  let t = ttlTexts.get(query)
+  if (t === undefined) {
+    if (query.startsWith('INSERT ')) t = { text: `${query} USING TTL ?`, first: false }
+    else if (query.startsWith('UPDATE ')) {
+      const at = query.indexOf(' SET ')
+      t = { text: `${query.slice(0, at)} USING TTL ?${query.slice(at)}`, first: true }
+    } else t = null
+    ttlTexts.set(query, t)
+  }
+  return t
+}

@@ -1,6 +1,6 @@
 import cassandra from 'cassandra-driver'
 import { TandemError } from '../errors.js'
-import { callScope } from './call-options.js'
+import { callScope, ttlText } from './call-options.js'
 
 const { errors, types } = cassandra
 
@@ -43,21 +43,6 @@ function scoped<O extends QueryOptions>(base: O, serial = false): O {
   if (call.timeoutMs !== undefined) o.readTimeout = call.timeoutMs
   if (!serial && call.consistency !== undefined) o.consistency = call.consistency
   return o
-}
-
-/** TTL texts by statement text: `INSERT … [IF NOT EXISTS] USING TTL ?`, `UPDATE t USING TTL ? SET …` */
-const ttlTexts = new Map<string, { text: string; first: boolean } | null>()
-function ttlText(query: string): { text: string; first: boolean } | null {
-  let t = ttlTexts.get(query)
-  if (t === undefined) {
-    if (query.startsWith('INSERT ')) t = { text: `${query} USING TTL ?`, first: false }
-    else if (query.startsWith('UPDATE ')) {
-      const at = query.indexOf(' SET ')
-      t = { text: `${query.slice(0, at)} USING TTL ?${query.slice(at)}`, first: true }
-    } else t = null // DELETE: nothing to expire
-    ttlTexts.set(query, t)
-  }
-  return t
 }
 
 /** A write under the call's `ttl` (inserts and updates get `USING TTL ?`, bound; other statements as they are). */

@@ -14,7 +14,7 @@ import { ScyllaUndoLog } from './scylla-undo.js'
 import { sameValue, WriteProtocol } from './write-protocol.js'
 import { ScyllaStore } from './scylla-store.js'
 import type { RowStore } from '../move/row-store.js'
-import { callScope, consistencyCode, type ResolvedCallOptions } from './call-options.js'
+import { callScope, consistencyCode, ttlText, type ResolvedCallOptions } from './call-options.js'
 
 export interface ScyllaOptions {
   /** host[:port] list; default SCYLLA_HOSTS (or SCYLLA_HOST), comma separated */
@@ -302,7 +302,12 @@ export class ScyllaBackend implements Backend {
       kind: this.kind,
       includes: this.includes,
       run: (model, operation) => within(() => this.run(model, operation)),
-      explain: (model, operation) => this.explain(model, operation),
+      // the statements as this client sends them: writes with their `USING TTL ?`
+      explain: (model, operation) =>
+        this.explain(model, operation).map((st) => {
+          const t = options.ttl === undefined ? null : ttlText(st.text)
+          return t ? { ...st, text: t.text } : st
+        }),
       ddl: () => this.ddl(),
       push: () => this.push(),
       ping: () => within(() => this.ping()),

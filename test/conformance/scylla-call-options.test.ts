@@ -92,6 +92,16 @@ describe('db.$scylla on ScyllaDB', () => {
     expect(await ttlOf(again.id, userId)).toEqual({ row: null, lookup: null })
   })
 
+  it('explain shows the USING TTL of a ttl client, and none on db', async () => {
+    const create = { data: { userId: 'x', name: 'y' } }
+    const ttled = await db.$scylla({ ttl: 60 }).profile.explain('create', create)
+    const plain = await db.profile.explain('create', create)
+    const writes = ttled.statements.filter((s) => s.text.startsWith('INSERT'))
+    expect(writes.length).toBeGreaterThan(1)
+    for (const s of writes) expect(s.text).toMatch(/ USING TTL \?$/)
+    for (const s of plain.statements) expect(s.text).not.toContain('USING TTL')
+  })
+
   it('ttl on an update applies to the cells it sets', async () => {
     const userId = uid('ttlu')
     const p = await db.profile.create({ data: { userId, name: 'kept', email: 'a@b.c' } })
