@@ -69,6 +69,8 @@ export class CqlExecutor {
   private connected: Promise<void> | undefined
 
   constructor(private readonly options: ExecutorOptions) {
+    this.serialRead =
+      options.serialConsistency === undefined ? SERIAL_READ : { ...READ, consistency: options.serialConsistency }
     this.client = new cassandra.Client({
       contactPoints: options.contactPoints,
       localDataCenter: options.localDataCenter,
@@ -90,6 +92,8 @@ export class CqlExecutor {
   }
 
   private ready = false
+  /** serial reads at the configured serial consistency (LOCAL_SERIAL unless `scylla.serialConsistency`) */
+  private readonly serialRead: QueryOptions
 
   connect(): Promise<void> {
     this.connected ??= this.client.connect().then(
@@ -113,7 +117,7 @@ export class CqlExecutor {
   ): Promise<Record<string, unknown>[]> {
     if (!this.ready) await this.connect()
     // the statement's LIMIT bounds the rows; tiny pages only add paging work on the server
-    const options = scoped(serial ? SERIAL_READ : READ, serial)
+    const options = scoped(serial ? this.serialRead : READ, serial)
     let rs: cassandra.types.ResultSet
     try {
       rs = await this.client.execute(query, params as unknown[], options)

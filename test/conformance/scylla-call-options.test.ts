@@ -135,6 +135,23 @@ describe('db.$scylla on ScyllaDB', () => {
     }
   })
 
+  it('createDb scylla.consistency / serialConsistency: set defaults that work on a one-node cluster', async () => {
+    const other = createDb({
+      schema: models,
+      backend: 'scylla',
+      scylla: { keyspace: 'tandem_test', consistency: 'ONE', serialConsistency: 'serial' },
+      layout: layout as never,
+    })
+    try {
+      const userId = uid('dflt')
+      const p = await other.profile.create({ data: { userId, name: 'd' } })
+      expect(await other.profile.update({ where: { userId }, data: { name: 'e' } })).toMatchObject({ id: p.id })
+      expect(await other.profile.findUnique({ where: { userId } })).toMatchObject({ name: 'e' })
+    } finally {
+      await other.$disconnect()
+    }
+  })
+
   it('createDb scylla.consistency: a bad name is VALIDATION at once', () => {
     expect(() =>
       createDb({ schema: models, backend: 'scylla', scylla: { consistency: 'nearly' }, layout: layout as never }),
