@@ -13,6 +13,9 @@ import { DualBackend, type DualControls } from './dual/dual-backend.js'
 import { dualSettings, type DualOptions } from './dual/dual-options.js'
 import { FallbackBackend } from './dual/fallback-backend.js'
 import { sync } from './move/sync.js'
+import { resolveCallOptions, type ScyllaCallOptions } from './cql/call-options.js'
+
+export type { ScyllaCallOptions } from './cql/call-options.js'
 
 export interface CreateDbOptions<S extends Record<string, unknown>> {
   /** the Drizzle schema module: `import * as schema from './schema'` */
@@ -74,10 +77,20 @@ export interface DualDbControls {
   readonly $dual: DualControls
 }
 
+/** `db.$scylla(options)`: the model clients again, each call run with those per-call options. */
+export interface ScyllaScope<S extends Record<string, unknown>> {
+  /**
+   * ScyllaDB: calls use `consistency`, `timeoutMs` (per request) and `ttl` (seconds, on the writes: base
+   * row and lookup entries). PostgreSQL: `ttl` is refused (VALIDATION), the rest ignored. Dual mode and
+   * `fallback`: refused (VALIDATION).
+   */
+  $scylla(options: ScyllaCallOptions): ModelClients<S>
+}
+
 /** A client on one database (`backend: 'postgres' | 'scylla'`). */
-export type SingleDb<S extends Record<string, unknown>> = DbControls & ModelClients<S>
+export type SingleDb<S extends Record<string, unknown>> = DbControls & ModelClients<S> & ScyllaScope<S>
 /** A client on both databases (`backend: 'dual'`). */
-export type DualDb<S extends Record<string, unknown>> = DualDbControls & ModelClients<S>
+export type DualDb<S extends Record<string, unknown>> = DualDbControls & ModelClients<S> & ScyllaScope<S>
 /** What `createDb` returns when the backend comes from the environment: either; `$backend` tells which. */
 export type TandemDb<S extends Record<string, unknown>> = SingleDb<S> | DualDb<S>
 
@@ -194,15 +207,28 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
   if (recordTo !== undefined && typeof recordTo !== 'string')
     throw validationError('createDb', '`recordShapes` must be a file path (or false)')
   // recording wraps the backend the delegates call; off, they call it directly (no cost)
-  const runs = recordTo ? recordingBackend(backend, new ShapeRecorder(recordTo)) : backend
-  const delegates = new Map<string, ModelDelegate>()
-  for (const model of info.models.values()) {
-    if (model.name in controls)
+  const recorder = recordTo ? new ShapeRecorder(recordTo) : undefined
+  for (const model of info.models.values())
+    if (model.name in controls || model.name === '$scylla')
       throw new TandemError('VALIDATION', `createDb: model name \`${model.name}\` clashes with a client method`)
-    delegates.set(model.name, new ModelDelegate(model, runs))
+  const delegatesOver = (over: Backend) => {
+    const runs = recorder ? recordingBackend(over, recorder) : over
+    const delegates = new Map<string, ModelDelegate>()
+    for (const model of info.models.values()) delegates.set(model.name, new ModelDelegate(model, runs))
+    for (const delegate of delegates.values()) delegate.delegates = delegates
+    return modelClients<S>(delegates)
   }
-  for (const delegate of delegates.values()) delegate.delegates = delegates
-  const db: TandemDb<S> = Object.assign(controls, modelClients<S>(delegates))
+  const $scylla = (callOptions: ScyllaCallOptions): ModelClients<S> => {
+    const resolved = resolveCallOptions(callOptions)
+    if (backend instanceof ScyllaBackend) return delegatesOver(backend.scoped(resolved))
+    if (backend instanceof PostgresBackend) {
+      if (resolved.ttl !== undefined)
+        throw validationError('$scylla', '`ttl` is ScyllaDB-only: PostgreSQL rows do not expire')
+      return db // consistency and timeoutMs mean nothing to PostgreSQL
+    }
+    throw validationError('$scylla', 'per-call ScyllaDB options are not supported in dual mode or with `fallback`')
+  }
+  const db: TandemDb<S> = Object.assign(controls, { $scylla }, delegatesOver(backend))
   backends.set(db, backend)
   current.set(db, now)
   return db

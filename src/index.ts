@@ -1,5 +1,15 @@
 export { createDb } from './create-db.js'
-export type { CreateDbOptions, DbControls, DualDb, DualDbControls, Health, SingleDb, TandemDb } from './create-db.js'
+export type {
+  CreateDbOptions,
+  DbControls,
+  DualDb,
+  DualDbControls,
+  Health,
+  ScyllaCallOptions,
+  ScyllaScope,
+  SingleDb,
+  TandemDb,
+} from './create-db.js'
 export type { DualOptions } from './dual/dual-options.js'
 export type { DualControls, MismatchEvent, SwitchEvent } from './dual/dual-backend.js'
 export type { DualStatus, InstanceRecord } from './dual/dual-control.js'

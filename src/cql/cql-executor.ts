@@ -1,5 +1,6 @@
 import cassandra from 'cassandra-driver'
 import { TandemError } from '../errors.js'
+import { callScope, ttlText } from './call-options.js'
 
 const { errors, types } = cassandra
 
@@ -13,6 +14,9 @@ export interface ExecutorOptions {
   localDataCenter: string
   connectTimeoutMs: number
   readTimeoutMs: number
+  /** the driver's codes of the keyspace-wide defaults (LOCAL_QUORUM / LOCAL_SERIAL unless configured) */
+  consistency?: number | undefined
+  serialConsistency?: number | undefined
   /** Scylla-only `USING TIMEOUT`; off by default so Cassandra works too */
   usingTimeoutMs?: number | undefined
   logger?: ((level: string, message: string) => void) | undefined
@@ -25,6 +29,29 @@ const SERIAL_READ = { ...READ, consistency: types.consistencies.localSerial } as
 const WRITE = { prepare: true, isIdempotent: true } as const
 const WRITE_ONCE = { prepare: true, isIdempotent: false } as const
 const BATCH_BYTES_LIMIT = 40_000
+
+type QueryOptions = cassandra.QueryOptions
+
+/**
+ * The driver options of one request under the call's `$scylla` options (none: the fixed objects as they
+ * are). `serial` reads keep their serial consistency.
+ */
+function scoped<O extends QueryOptions>(base: O, serial = false): O {
+  const call = callScope.getStore()
+  if (!call || (call.timeoutMs === undefined && (serial || call.consistency === undefined))) return base
+  const o: O = { ...base }
+  if (call.timeoutMs !== undefined) o.readTimeout = call.timeoutMs
+  if (!serial && call.consistency !== undefined) o.consistency = call.consistency
+  return o
+}
+
+/** A write under the call's `ttl` (inserts and updates get `USING TTL ?`, bound; other statements as they are). */
+function withTtl(query: string, params: readonly unknown[]): { query: string; params: unknown[] } {
+  const ttl = callScope.getStore()?.ttl
+  const t = ttl === undefined ? null : ttlText(query)
+  if (!t) return { query, params: params as unknown[] }
+  return { query: t.text, params: t.first ? [ttl, ...params] : [...params, ttl] }
+}
 
 function approximateBytes(statements: readonly CqlStatement[]): number {
   let n = 0
@@ -42,14 +69,16 @@ export class CqlExecutor {
   private connected: Promise<void> | undefined
 
   constructor(private readonly options: ExecutorOptions) {
+    this.serialRead =
+      options.serialConsistency === undefined ? SERIAL_READ : { ...READ, consistency: options.serialConsistency }
     this.client = new cassandra.Client({
       contactPoints: options.contactPoints,
       localDataCenter: options.localDataCenter,
       encoding: { useBigIntAsLong: true, useBigIntAsVarint: true },
       socketOptions: { connectTimeout: options.connectTimeoutMs, readTimeout: options.readTimeoutMs },
       queryOptions: {
-        consistency: types.consistencies.localQuorum,
-        serialConsistency: types.consistencies.localSerial,
+        consistency: options.consistency ?? types.consistencies.localQuorum,
+        serialConsistency: options.serialConsistency ?? types.consistencies.localSerial,
         prepare: true,
       },
       pooling: { warmup: true },
@@ -63,6 +92,8 @@ export class CqlExecutor {
   }
 
   private ready = false
+  /** serial reads at the configured serial consistency (LOCAL_SERIAL unless `scylla.serialConsistency`) */
+  private readonly serialRead: QueryOptions
 
   connect(): Promise<void> {
     this.connected ??= this.client.connect().then(
@@ -86,7 +117,7 @@ export class CqlExecutor {
   ): Promise<Record<string, unknown>[]> {
     if (!this.ready) await this.connect()
     // the statement's LIMIT bounds the rows; tiny pages only add paging work on the server
-    const options = serial ? SERIAL_READ : READ
+    const options = scoped(serial ? this.serialRead : READ, serial)
     let rs: cassandra.types.ResultSet
     try {
       rs = await this.client.execute(query, params as unknown[], options)
@@ -119,14 +150,19 @@ export class CqlExecutor {
   ): Promise<{ rows: Record<string, unknown>[]; pageState: string | undefined }> {
     if (!this.ready) await this.connect()
     const rs = await this.guard(() =>
-      this.client.execute(query, params as unknown[], { prepare: true, isIdempotent: true, fetchSize, pageState }),
+      this.client.execute(
+        query,
+        params as unknown[],
+        scoped({ prepare: true, isIdempotent: true, fetchSize, pageState }),
+      ),
     )
     return { rows: rs.rows as unknown as Record<string, unknown>[], pageState: rs.pageState ?? undefined }
   }
 
   async write(query: string, params: readonly unknown[], idempotent = true): Promise<void> {
     if (!this.ready) await this.connect()
-    await this.guard(() => this.client.execute(query, params as unknown[], idempotent ? WRITE : WRITE_ONCE))
+    const w = withTtl(query, params)
+    await this.guard(() => this.client.execute(w.query, w.params, scoped(idempotent ? WRITE : WRITE_ONCE)))
   }
 
   /** A lightweight transaction: returns whether it applied and the current row when it did not. */
@@ -135,9 +171,8 @@ export class CqlExecutor {
     params: readonly unknown[],
   ): Promise<{ applied: boolean; current: Record<string, unknown> | undefined }> {
     if (!this.ready) await this.connect()
-    const rs = await this.guard(() =>
-      this.client.execute(query, params as unknown[], { prepare: true, isIdempotent: false }),
-    )
+    const w = withTtl(query, params)
+    const rs = await this.guard(() => this.client.execute(w.query, w.params, scoped(WRITE_ONCE)))
     const row = rs.first() as unknown as Record<string, unknown> | null
     const applied = row?.['[applied]'] === true
     return { applied, current: applied || !row ? undefined : row }
@@ -159,8 +194,8 @@ export class CqlExecutor {
     await this.connect()
     await this.guard(() =>
       this.client.batch(
-        statements.map((s) => ({ query: s.query, params: [...s.params] })),
-        { prepare: true, logged, isIdempotent: true },
+        statements.map((s) => withTtl(s.query, s.params)),
+        scoped({ prepare: true, logged, isIdempotent: true }),
       ),
     )
   }

@@ -15,6 +15,7 @@ import { ScyllaUndoLog } from './scylla-undo.js'
 import { sameValue, WriteProtocol } from './write-protocol.js'
 import { ScyllaStore } from './scylla-store.js'
 import type { RowStore } from '../move/row-store.js'
+import { callScope, consistencyCode, ttlText, type ResolvedCallOptions } from './call-options.js'
 
 export interface ScyllaOptions {
   /** host[:port] list; default SCYLLA_HOSTS (or SCYLLA_HOST), comma separated */
@@ -29,6 +30,10 @@ export interface ScyllaOptions {
   connectTimeoutMs?: number
   /** per-request client timeout; default 12000 */
   readTimeoutMs?: number
+  /** keyspace-wide default consistency; default SCYLLA_CONSISTENCY or 'localQuorum' */
+  consistency?: string
+  /** consistency of lightweight transactions' Paxos phase; default 'localSerial' */
+  serialConsistency?: string
   /** how many rows of a createMany/updateMany/deleteMany are written at once; default 32 */
   writeConcurrency?: number
   /**
@@ -60,6 +65,8 @@ export class ScyllaBackend implements Backend {
   readonly includes = 'loader' as const
   private readonly tables: Map<string, ModelTables>
   private readonly dataCenter: string
+  private readonly consistency: number | undefined
+  private readonly serialConsistency: number | undefined
   private executor: CqlExecutor | undefined
   /** the plans of every read and update shape (shared by the undo log of nested writes) */
   readonly plans = new PlanCache<object>(2000)
@@ -82,6 +89,12 @@ export class ScyllaBackend implements Backend {
       throw validationError('createDb', `keyspace "${keyspace}" must be letters, digits and _ (at most 48)`)
     if (options.tablets !== undefined && options.tablets !== 'auto' && typeof options.tablets !== 'boolean')
       throw validationError('createDb', `scylla.tablets must be 'auto', true or false (got ${String(options.tablets)})`)
+    // checked now, so a bad name fails createDb rather than the first call
+    const consistency = options.consistency ?? process.env.SCYLLA_CONSISTENCY
+    this.consistency = consistency ? consistencyCode(consistency, 'createDb scylla.consistency') : undefined
+    this.serialConsistency = options.serialConsistency
+      ? consistencyCode(options.serialConsistency, 'createDb scylla.serialConsistency', true)
+      : undefined
     this.dataCenter = options.localDataCenter ?? process.env.SCYLLA_DATACENTER ?? 'datacenter1'
     this.session = new ScyllaSession(
       () => this.exec,
@@ -118,6 +131,8 @@ export class ScyllaBackend implements Backend {
         localDataCenter: this.dataCenter,
         connectTimeoutMs: this.options.connectTimeoutMs ?? 5000,
         readTimeoutMs: this.options.readTimeoutMs ?? 12000,
+        consistency: this.consistency,
+        serialConsistency: this.serialConsistency,
         logger: this.options.logger,
       })
     }
@@ -311,6 +326,30 @@ export class ScyllaBackend implements Backend {
     } catch (e) {
       await log.rollback()
       throw e
+    }
+  }
+
+  /**
+   * A view of this backend whose calls run with `db.$scylla`'s options: each call runs inside its own
+   * async scope carrying them (the executor reads them there), so calls of other clients never see them.
+   */
+  scoped(options: ResolvedCallOptions): Backend {
+    const within = <T>(fn: () => T): T => callScope.run(options, fn)
+    return {
+      kind: this.kind,
+      includes: this.includes,
+      run: (model, operation) => within(() => this.run(model, operation)),
+      // the statements as this client sends them: writes with their `USING TTL ?`
+      explain: (model, operation) =>
+        this.explain(model, operation).map((st) => {
+          const t = options.ttl === undefined ? null : ttlText(st.text)
+          return t ? { ...st, text: t.text } : st
+        }),
+      ddl: () => this.ddl(),
+      push: () => this.push(),
+      ping: () => within(() => this.ping()),
+      close: () => this.close(),
+      transaction: (fn) => within(() => this.transaction(fn)),
     }
   }
 

@@ -8,6 +8,7 @@ import {
   type DualDb,
   type Health,
   type ModelClient,
+  type ScyllaCallOptions,
   type SingleDb,
   type Statement,
   type TandemDb,
@@ -42,6 +43,10 @@ describe('the client', () => {
     expectTypeOf(db.$push).returns.toEqualTypeOf<Promise<void>>()
     expectTypeOf(db.$ddl).returns.toEqualTypeOf<string[]>()
     expectTypeOf(db.$disconnect).returns.toEqualTypeOf<Promise<void>>()
+    // $scylla: the same model clients, with per-call options
+    expectTypeOf(db.$scylla({ ttl: 60 }).profile).toEqualTypeOf<ModelClient<typeof schema.profile>>()
+    expectTypeOf(db.$scylla).parameter(0).toEqualTypeOf<ScyllaCallOptions>()
+    expectTypeOf(db.$scylla({ consistency: 'one' })).not.toHaveProperty('$push')
     if (db.$backend !== 'dual') expectTypeOf(db).toEqualTypeOf<SingleDb<typeof schema>>()
   })
 
