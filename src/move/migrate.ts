@@ -86,7 +86,7 @@ const peakRss = () => process.resourceUsage().maxRSS * 1024
  * per model in the target after each fully written page, so a killed run continues when run again with no
  * row missing or doubled. A target model that has rows and no checkpoint is refused (TARGET_NOT_EMPTY)
  * unless `force`. Ends with a verification.
- * @example const r = await migrate(pg.store, scylla.store, { concurrency: 32, onProgress: console.log })
+ * @example const r = await migrate(pg.store, scylla.store, { concurrency: 32, onProgress: (p) => bar.update(p.model, p.done) })
  */
 export async function migrate(
   source: RowStore,

@@ -62,7 +62,7 @@ export interface VerifyResult {
  * compare equal across backends, see row-compare.ts), rows missing on either side, and, on whichever side
  * is ScyllaDB, that every unique value resolves through its lookup to its row, every index entry exists
  * and no lookup entry is left without its row.
- * @example const r = await verify(pg.store, scylla.store, { mode: 'sample', sample: 200 }); if (!r.ok) console.log(r.differences)
+ * @example const r = await verify(pg.store, scylla.store, { mode: 'sample', sample: 200 }); if (!r.ok) report(r.differences)
  */
 export async function verify(a: RowStore, b: RowStore, options: VerifyOptions = {}): Promise<VerifyResult> {
   const mode = options.mode ?? 'full'

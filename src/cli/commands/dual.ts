@@ -93,80 +93,74 @@ function describeControl(c: ControlRecord | undefined, primary: Side): string {
 }
 
 export const registerDual: RegisterCommand = (program: Command) => {
-  program
-    .command('failover')
-    .description(
-      'dual mode: make the secondary the active database on every running instance (through the control record they poll); no automatic failback after it',
-    )
-    .option('--wait <seconds>', 'wait until every running instance reports the switch', (v) => Number(v))
-    .addHelpText('after', '\nExit codes: 0 switched, 1 instances still behind after --wait, 2 error.')
-    .action(async (opts: { wait?: number }, command: Command) => {
-      const loaded = await contextOf(command).config()
-      const primary = primaryOf(loaded)
-      const secondary = otherSide(primary)
-      await withBoth(loaded, async (sides) => {
-        mustReach(sides, secondary, 'failover')
-        const all = stores(sides)
-        const current = await readControl(all)
-        const at = new Date().toISOString()
-        const record: ControlRecord = {
-          version: (current?.version ?? 0) + 1,
-          active: secondary,
-          mode: 'manual',
-          at,
-          failedOverAt: current?.active === secondary ? (current.failedOverAt ?? at) : at,
-          by: 'cli',
-        }
-        const written = await writeControl(all, record)
-        process.stdout.write(
-          `failover: ${describeControl(record, primary)}; written to ${written} database(s); instances follow on their next health check\n`,
-        )
-        if (opts.wait) await reportFollowers(all, secondary, primary, opts.wait)
-      })
+  switchCommand(
+    program,
+    'failover',
+    'dual mode: make the secondary the active database on every running instance (through the control record they poll); no automatic failback after it',
+  ).action(async (opts: { wait?: number }, command: Command) => {
+    const loaded = await contextOf(command).config()
+    const primary = primaryOf(loaded)
+    const secondary = otherSide(primary)
+    await withBoth(loaded, async (sides) => {
+      mustReach(sides, secondary, 'failover')
+      const all = stores(sides)
+      const current = await readControl(all)
+      const at = new Date().toISOString()
+      const record: ControlRecord = {
+        version: (current?.version ?? 0) + 1,
+        active: secondary,
+        mode: 'manual',
+        at,
+        failedOverAt: current?.active === secondary ? (current.failedOverAt ?? at) : at,
+        by: 'cli',
+      }
+      const written = await writeControl(all, record)
+      process.stdout.write(
+        `failover: ${describeControl(record, primary)}; written to ${written} database(s); instances follow on their next health check\n`,
+      )
+      if (opts.wait) await reportFollowers(all, secondary, primary, opts.wait)
     })
+  })
 
-  program
-    .command('failback')
-    .description(
-      'dual mode: copy what changed on the secondary since the failover back to the primary (update-time models), then make the primary active on every running instance (each copies back the keys it wrote first)',
-    )
-    .option('--wait <seconds>', 'wait until every running instance reports the switch', (v) => Number(v))
-    .addHelpText('after', '\nExit codes: 0 switched, 1 instances still behind after --wait, 2 error.')
-    .action(async (opts: { wait?: number }, command: Command) => {
-      const loaded = await contextOf(command).config()
-      const primary = primaryOf(loaded)
-      const secondary = otherSide(primary)
-      await withBoth(loaded, async (sides) => {
-        const target = mustReach(sides, primary, 'failback')
-        const source = mustReach(sides, secondary, 'failback')
-        const all = stores(sides)
-        const current = await readControl(all)
-        if (!current || current.active === primary) {
-          process.stdout.write(`failback: nothing to do, ${describeControl(current, primary)}\n`)
-          return
-        }
-        // from the failover on (not earlier: see DualBackend.failbackLocal)
-        const since = new Date(current.failedOverAt ?? current.at)
-        const models = [...source.schema.models.values()].filter((m) => updateTimeField(m)).map((m) => m.name)
-        if (models.length) {
-          const r = await sync(source, target, { since, models })
-          const written = r.models.reduce((n, m) => n + m.written, 0)
-          process.stdout.write(
-            `failback: ${written} row(s) changed on ${secondary} since ${since.toISOString()} copied to ${primary}\n`,
-          )
-        }
-        const record: ControlRecord = {
-          version: current.version + 1,
-          active: primary,
-          mode: 'manual',
-          at: new Date().toISOString(),
-          by: 'cli',
-        }
-        const written = await writeControl(all, record)
-        process.stdout.write(`failback: ${describeControl(record, primary)}; written to ${written} database(s)\n`)
-        if (opts.wait) await reportFollowers(all, primary, secondary, opts.wait)
-      })
+  switchCommand(
+    program,
+    'failback',
+    'dual mode: copy what changed on the secondary since the failover back to the primary (update-time models), then make the primary active on every running instance (each copies back the keys it wrote first)',
+  ).action(async (opts: { wait?: number }, command: Command) => {
+    const loaded = await contextOf(command).config()
+    const primary = primaryOf(loaded)
+    const secondary = otherSide(primary)
+    await withBoth(loaded, async (sides) => {
+      const target = mustReach(sides, primary, 'failback')
+      const source = mustReach(sides, secondary, 'failback')
+      const all = stores(sides)
+      const current = await readControl(all)
+      if (!current || current.active === primary) {
+        process.stdout.write(`failback: nothing to do, ${describeControl(current, primary)}\n`)
+        return
+      }
+      // from the failover on (not earlier: see DualBackend.failbackLocal)
+      const since = new Date(current.failedOverAt ?? current.at)
+      const models = [...source.schema.models.values()].filter((m) => updateTimeField(m)).map((m) => m.name)
+      if (models.length) {
+        const r = await sync(source, target, { since, models })
+        const written = r.models.reduce((n, m) => n + m.written, 0)
+        process.stdout.write(
+          `failback: ${written} row(s) changed on ${secondary} since ${since.toISOString()} copied to ${primary}\n`,
+        )
+      }
+      const record: ControlRecord = {
+        version: current.version + 1,
+        active: primary,
+        mode: 'manual',
+        at: new Date().toISOString(),
+        by: 'cli',
+      }
+      const written = await writeControl(all, record)
+      process.stdout.write(`failback: ${describeControl(record, primary)}; written to ${written} database(s)\n`)
+      if (opts.wait) await reportFollowers(all, primary, secondary, opts.wait)
     })
+  })
 
   program
     .command('status')
@@ -261,4 +255,13 @@ async function reportFollowers(all: readonly RowStore[], to: Side, from: Side, s
     process.stdout.write(`still on ${from}: ${behind.map((i) => i.id).join(', ')}\n`)
     process.exitCode = EXIT.found
   } else process.stdout.write('every running instance switched\n')
+}
+
+/** `tandem failover` / `failback`: the command with its --wait option and exit codes. */
+function switchCommand(program: Command, name: string, description: string): Command {
+  return program
+    .command(name)
+    .description(description)
+    .option('--wait <seconds>', 'wait until every running instance reports the switch', (v) => Number(v))
+    .addHelpText('after', '\nExit codes: 0 switched, 1 instances still behind after --wait, 2 error.')
 }
