@@ -3,7 +3,7 @@ import type { SchemaInfo } from './schema/model.js'
 import { readSchema } from './schema/read-schema.js'
 import type { LayoutOptions } from './schema/scylla-layout.js'
 import { ScyllaBackend, type ScyllaOptions } from './cql/scylla-backend.js'
-import type { Backend } from './adapter/backend.js'
+import type { Backend, PushOptions, PushReport } from './adapter/backend.js'
 import { TandemError, validationError } from './errors.js'
 import { ModelDelegate } from './adapter/model-delegate.js'
 import { recordingBackend, ShapeRecorder } from './adapter/shape-recorder.js'
@@ -54,8 +54,13 @@ export interface DbControls {
   readonly $backend: 'postgres' | 'scylla'
   /** the schema as tandem read it */
   readonly $schema: SchemaInfo
-  /** creates what the active backend needs (tables, types, keyspace, lookup tables); idempotent */
-  $push(): Promise<void>
+  /**
+   * creates what the active backend needs (tables, types, keyspace, lookup tables); idempotent. On ScyllaDB it
+   * also adds new columns and new lookup tables to live tables and fills the lookups from the existing rows
+   * (resumable), refuses a key or type change (SCHEMA_CHANGE_REFUSED), and never drops anything
+   * @example const report = await db.$push({ onProgress: (p) => console.error(p.table, p.rows) })
+   */
+  $push(options?: PushOptions): Promise<PushReport>
   /** the DDL `$push` runs, in order, without running it */
   $ddl(): string[]
   $health(): Promise<Health>
@@ -67,7 +72,7 @@ export interface DualDbControls {
   readonly $backend: 'dual'
   readonly $schema: SchemaInfo
   /** creates what both databases need; idempotent */
-  $push(): Promise<void>
+  $push(options?: PushOptions): Promise<PushReport>
   /** the primary's DDL, then the secondary's */
   $ddl(): string[]
   /** one entry per database, the primary first */
@@ -195,7 +200,7 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
 
   const common = {
     $schema: info,
-    $push: () => backend.push(),
+    $push: (options?: PushOptions) => backend.push(options),
     $ddl: () => backend.ddl(),
     $disconnect: () => backend.close(),
   }

@@ -19,6 +19,11 @@ export type ErrorCode =
   | 'CONFIG'
   /** `migrate` found rows in a target model it has no checkpoint for (pass force to replace them) */
   | 'TARGET_NOT_EMPTY'
+  /**
+   * ScyllaDB `push`: the schema changes a live table in a way it cannot do in place (a primary, partition or
+   * clustering key, the layout, a column's type); nothing was changed. The way is a new keyspace + `tandem migrate`
+   */
+  | 'SCHEMA_CHANGE_REFUSED'
 
 /**
  * The one error class tandem throws. `code` is stable; `meta` carries details such as the violated

@@ -11,6 +11,48 @@ export interface Statement {
 }
 
 /**
+ * One thing `$push` changes, or with `dryRun` would change (`kept`: in the database but not in the schema, left as
+ * it is; `refused`: a change push cannot make in place, see SCHEMA_CHANGE_REFUSED).
+ */
+export interface SchemaChange {
+  readonly kind: 'create-keyspace' | 'create-table' | 'add-column' | 'fill-lookup' | 'statement' | 'kept' | 'refused'
+  /** the table (CQL) it concerns, if one */
+  readonly table?: string
+  /** one line for a person */
+  readonly description: string
+  /** the DDL it runs, when it is one statement */
+  readonly statement?: string
+}
+
+/** Progress of filling one new lookup table from the rows already in its base table. */
+export interface PushProgress {
+  readonly model: string
+  readonly table: string
+  /** base rows read so far (counted from the start of the fill, across resumed runs) */
+  readonly rows: number
+  readonly done: boolean
+}
+
+export interface PushOptions {
+  /** read the database and report what would change, changing nothing (the refusals are listed, not thrown) */
+  dryRun?: boolean
+  /** fill new lookup tables from existing rows (default true); false leaves them pending for the next push */
+  backfill?: boolean
+  /** base rows read per page of a fill (default 500); a resumed fill must use the same size */
+  pageSize?: number
+  onProgress?: (progress: PushProgress) => void
+}
+
+/** What `$push` did (or, with `dryRun`, would do). */
+export interface PushReport {
+  readonly changes: readonly SchemaChange[]
+  /** lookup tables filled by this push, with the base rows read */
+  readonly filled: readonly { readonly table: string; readonly rows: number }[]
+  /** lookup tables still waiting for their fill (`backfill: false`, or a fill that found duplicates) */
+  readonly pending: readonly string[]
+}
+
+/**
  * What each backend implements. `run` returns rows for findMany, insert (the stored rows), update
  * (the new rows) and delete (the removed rows), and a number for count. Refusals (UNSERVABLE_QUERY,
  * VALIDATION) happen in `plan`, before any I/O.
@@ -27,7 +69,8 @@ export interface Backend {
   explain(model: Model, operation: Operation): Statement[]
   /** DDL text for everything `push` creates, in order */
   ddl(): string[]
-  push(): Promise<void>
+  /** creates what is missing; on ScyllaDB also evolves live tables (new columns, new lookups filled) */
+  push(options?: PushOptions): Promise<PushReport>
   ping(): Promise<void>
   close(): Promise<void>
   /**

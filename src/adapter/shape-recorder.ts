@@ -97,7 +97,7 @@ export function recordingBackend(backend: Backend, recorder: ShapeRecorder): Bac
     },
     explain: (model, operation) => backend.explain(model, operation),
     ddl: () => backend.ddl(),
-    push: () => backend.push(),
+    push: (options) => backend.push(options),
     ping: () => backend.ping(),
     close: () => backend.close(),
     transaction: (fn) => backend.transaction((tx) => fn(recordingBackend(tx, recorder))),

@@ -1,14 +1,16 @@
 import type { Model, Row, SchemaInfo } from '../schema/model.js'
 import { deriveAllTables, type LayoutOptions, type ModelTables } from '../schema/scylla-layout.js'
-import type { Backend, Operation, Statement } from '../adapter/backend.js'
+import type { Backend, Operation, PushOptions, PushReport, Statement } from '../adapter/backend.js'
 import { applyUpdate } from '../adapter/evaluate.js'
 import type { ReadQuery, UpdateOps } from '../adapter/query.js'
-import { validationError } from '../errors.js'
+import { TandemError, validationError } from '../errors.js'
 import { PlanCache } from '../cache/plan-cache.js'
 import { CqlExecutor } from './cql-executor.js'
 import { ReadPath } from './read-path.js'
 import { ReferentialActions } from './referential-actions.js'
 import { scyllaDdl } from './scylla-ddl.js'
+import { planSchemaChanges, readLiveSchema } from './scylla-live-schema.js'
+import { LookupFill, type Duplicate, type FillCheckpoint } from './lookup-fill.js'
 import type { ServerIdentity, TabletsOption } from './scylla-tablets.js'
 import { mapLimit, ScyllaSession } from './scylla-session.js'
 import { ScyllaUndoLog } from './scylla-undo.js'
@@ -309,10 +311,79 @@ export class ScyllaBackend implements Backend {
     return { product: 'cassandra', version: release }
   }
 
-  async push(): Promise<void> {
+  /**
+   * Creates what is missing and evolves live tables (src/cql/scylla-live-schema.ts decides what): new tables,
+   * new columns (`ALTER TABLE … ADD`), new lookup tables over existing rows filled by LookupFill (paged,
+   * resumable from its checkpoint in `tandem_meta`). A key or type change is refused before anything runs;
+   * nothing is ever dropped.
+   */
+  async push(options: PushOptions = {}): Promise<PushReport> {
     const { statements, note } = this.ddlFor(await this.serverIdentity())
-    if (note) this.options.logger?.('info', `$push: ${note}`)
-    for (const stmt of statements) await this.exec.ddl(stmt)
+    if (note && !options.dryRun) this.options.logger?.('info', `$push: ${note}`)
+    const keyspace = this.session.keyspace
+    const live = await readLiveSchema((q, p) => this.exec.select(q, p), keyspace)
+    const plan = planSchemaChanges(keyspace, statements[0]!, this.tables.values(), live)
+    const fill = new LookupFill(this.session, this.writes, this.store)
+    const known = new Map<string, ModelTables>()
+    for (const t of this.tables.values()) for (const table of [...t.uniques, ...t.indexes]) known.set(table.name, t)
+    // fills left by an earlier push (killed, --no-backfill, or duplicates found) continue
+    const earlier = live.keyspaceExists ? await fill.pending() : new Map<string, FillCheckpoint>()
+    const resumed = [...earlier].filter(([table]) => !plan.fills.some((f) => f.table === table))
+    const changes = [
+      ...plan.changes,
+      ...resumed.map(([table, c]) => ({
+        kind: 'fill-lookup' as const,
+        table,
+        description: known.has(table)
+          ? `fill ${table} from the existing rows of ${c.model} (${c.page ? `resumes after ${c.rows} rows` : 'from the start'})`
+          : `forget the unfinished fill of ${table} (no longer in the schema; the table is kept)`,
+      })),
+    ]
+    const waiting = [...plan.fills.map((f) => f.table), ...resumed.map(([table]) => table)].filter((t) => known.has(t))
+    if (options.dryRun) return { changes, filled: [], pending: waiting }
+    if (plan.refusals.length)
+      throw new TandemError(
+        'SCHEMA_CHANGE_REFUSED',
+        `$push: keyspace ${keyspace} cannot take this schema in place (nothing was changed): ${plan.refusals.join('; ')}. ` +
+          'ScyllaDB cannot change a primary, partition or clustering key or a column type of a live table. Keep the ' +
+          'old definition, or move the data: point scylla.keyspace (SCYLLA_KEYSPACE) at a new keyspace, `tandem push` ' +
+          'there, and copy the rows into it with `tandem migrate` (from PostgreSQL, e.g. while in dual mode).',
+        { meta: { keyspace, refusals: plan.refusals } },
+      )
+    for (const change of plan.changes) {
+      if (!change.statement) continue
+      const f = plan.fills.find((x) => x.table === change.table)
+      if (change.kind === 'create-table' && f) await fill.mark(f.model, f.table)
+      await this.exec.ddl(change.statement).catch((e: unknown) => {
+        // two pushes at once: the column the other one added is what this one wanted
+        if (change.kind === 'add-column' && /already exist/i.test((e as Error).message)) return
+        throw e
+      })
+    }
+    const filled: { table: string; rows: number }[] = []
+    const duplicates: Duplicate[] = []
+    let duplicateCount = 0
+    if (options.backfill !== false) {
+      const todo = await fill.pending()
+      for (const [name, checkpoint] of todo) {
+        const t = known.get(name)
+        const table = t && [...t.uniques, ...t.indexes].find((x) => x.name === name)
+        if (!t || !table) {
+          await fill.forget(name)
+          continue
+        }
+        const result = await fill.fill(t, table, checkpoint, options.pageSize ?? 500, options.onProgress)
+        filled.push({ table: name, rows: result.rows })
+        duplicates.push(...result.duplicates)
+        duplicateCount += result.duplicateCount
+      }
+    }
+    if (duplicateCount > 0) throw duplicateValues(duplicates, duplicateCount)
+    return {
+      changes,
+      filled,
+      pending: options.backfill === false ? waiting : [],
+    }
   }
 
   async ping(): Promise<void> {
@@ -346,7 +417,7 @@ export class ScyllaBackend implements Backend {
           return t ? { ...st, text: t.text } : st
         }),
       ddl: () => this.ddl(),
-      push: () => this.push(),
+      push: (o) => this.push(o),
       ping: () => within(() => this.ping()),
       close: () => this.close(),
       transaction: (fn) => within(() => this.transaction(fn)),
@@ -357,4 +428,27 @@ export class ScyllaBackend implements Backend {
     await this.executor?.close()
     this.executor = undefined
   }
+}
+
+/**
+ * P2002 for values of a new unique key that existing rows share: every value with the rows holding it (the
+ * entry's holder first). Nothing is dropped; the fill starts over at the next push.
+ */
+function duplicateValues(duplicates: readonly Duplicate[], count: number): TandemError {
+  const shown = duplicates
+    .slice(0, 10)
+    .map((d) => `${d.table} ${JSON.stringify(d.value)} held by ${d.keys.map((k) => JSON.stringify(k)).join(' and ')}`)
+  return new TandemError(
+    'P2002',
+    `$push: ${count} value(s) of a new unique key are held by more than one existing row: ${shown.join('; ')}` +
+      `${count > shown.length ? `; … (${count - shown.length} more in meta.duplicates)` : ''}. Nothing was dropped: the ` +
+      'first row keeps the value. Change or remove the others, then run push again (the fill starts over).',
+    {
+      meta: {
+        modelName: duplicates[0]?.model,
+        target: duplicates[0] ? Object.keys(duplicates[0].value) : [],
+        duplicates,
+      },
+    },
+  )
 }

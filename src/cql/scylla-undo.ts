@@ -1,4 +1,4 @@
-import type { Backend, Operation, Statement } from '../adapter/backend.js'
+import type { Backend, Operation, PushOptions, PushReport, Statement } from '../adapter/backend.js'
 import { andFilters, type Filter, type ReadQuery, type UpdateOps } from '../adapter/query.js'
 import type { Model, Row } from '../schema/model.js'
 
@@ -79,8 +79,8 @@ export class ScyllaUndoLog implements Backend {
   ddl(): string[] {
     return this.inner.ddl()
   }
-  push(): Promise<void> {
-    return this.inner.push()
+  push(options?: PushOptions): Promise<PushReport> {
+    return this.inner.push(options)
   }
   ping(): Promise<void> {
     return this.inner.ping()

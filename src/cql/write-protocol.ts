@@ -98,10 +98,23 @@ export class WriteProtocol {
    * row is gone or no longer holds it (left by an interrupted write), the entry is taken over by CAS.
    */
   private async claim(t: ModelTables, u: CqlTable, row: Row): Promise<boolean> {
+    return (await this.claimValue(t, u, row)).claimed
+  }
+
+  /**
+   * `claim`, telling why a value was not claimed: `holder` is the row whose base key the entry holds and
+   * `holderRow` that base row as read (undefined: gone). A push fill uses it to tell a duplicate (the holder
+   * holds the value), the row itself (already filled) and a young orphan (retry later) apart.
+   */
+  async claimValue(
+    t: ModelTables,
+    u: CqlTable,
+    row: Row,
+  ): Promise<{ claimed: boolean; holder?: Row; holderRow?: Row }> {
     const model = t.model
     const s = this.s.insert(t, u, row, true)
     const r = await this.s.exec.lwt(s.query, s.params)
-    if (r.applied) return true
+    if (r.applied) return { claimed: true }
     const holder = r.current
       ? rowFromCql(
           model,
@@ -109,22 +122,23 @@ export class WriteProtocol {
           u.fields.map((f) => model.fields.get(f)!),
         )
       : undefined
-    if (!holder) return false
+    if (!holder) return { claimed: false }
     const [base] = await this.s.readByBaseKeys(t, [holder])
-    if (base && u.keyFields.every((f) => sameValue(model, f, base[f], row[f]))) return false
+    if (base && u.keyFields.every((f) => sameValue(model, f, base[f], row[f])))
+      return { claimed: false, holder, holderRow: base }
     const statements = this.s.statements(u)
-    if (!statements.writetime || !statements.takeover) return false
+    if (!statements.writetime || !statements.takeover) return { claimed: false, holder, holderRow: base }
     // a young entry may belong to a create still in flight (claimed, base row not yet written)
     const age = await this.s.exec.select(statements.writetime, this.s.bind(model, statements.key, row))
     const writtenMs = Number(age[0]?.w ?? 0n) / 1000
-    if (Date.now() - writtenMs < ORPHAN_GRACE_MS) return false
+    if (Date.now() - writtenMs < ORPHAN_GRACE_MS) return { claimed: false, holder, holderRow: base }
     const owner = statements.ownedBy
     const taken = await this.s.exec.lwt(statements.takeover, [
       ...this.s.bind(model, owner, row),
       ...this.s.bind(model, statements.key, row),
       ...this.s.bind(model, owner, holder),
     ])
-    return taken.applied
+    return taken.applied ? { claimed: true } : { claimed: false, holder, holderRow: base }
   }
 
   /** Removes unique entries this row holds, only while they still point at it. */

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
 import { randomUUID } from 'node:crypto'
 import type { Model, Row, SchemaInfo } from '../schema/model.js'
-import type { Backend, Operation, Statement } from '../adapter/backend.js'
+import type { Backend, Operation, PushOptions, PushReport, Statement } from '../adapter/backend.js'
 import { shapeOf } from '../adapter/query.js'
 import { TandemError } from '../errors.js'
 import { keyOf, keyText, updateTimeField, type RowStore } from '../move/row-store.js'
@@ -326,7 +326,7 @@ export class DualBackend implements Backend {
           },
           explain: (model, operation) => tx.explain(model, operation),
           ddl: () => tx.ddl(),
-          push: () => tx.push(),
+          push: (options) => tx.push(options),
           ping: () => tx.ping(),
           close: () => tx.close(),
           transaction: (inner) => tx.transaction(inner),
@@ -348,9 +348,15 @@ export class DualBackend implements Backend {
     return [...this.members[this.primary].ddl(), ...this.members[this.secondary].ddl()]
   }
 
-  async push(): Promise<void> {
-    await Promise.all([this.members.postgres.push(), this.members.scylla.push()])
-    if (!this.timer && !this.closed) await this.start()
+  /** Both databases (the options go to each); the reports joined, PostgreSQL's first. */
+  async push(options?: PushOptions): Promise<PushReport> {
+    const [pg, scylla] = await Promise.all([this.members.postgres.push(options), this.members.scylla.push(options)])
+    if (!this.timer && !this.closed && !options?.dryRun) await this.start()
+    return {
+      changes: [...pg.changes, ...scylla.changes],
+      filled: [...pg.filled, ...scylla.filled],
+      pending: [...pg.pending, ...scylla.pending],
+    }
   }
 
   async ping(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Model, Row } from '../schema/model.js'
-import type { Backend, Operation, Statement } from '../adapter/backend.js'
+import type { Backend, Operation, PushOptions, PushReport, Statement } from '../adapter/backend.js'
 import { TandemError } from '../errors.js'
 
 /**
@@ -64,8 +64,8 @@ export class FallbackBackend implements Backend {
     return (this.chosen ?? this.preferred).ddl()
   }
 
-  async push(): Promise<void> {
-    await (await this.choose()).push()
+  async push(options?: PushOptions): Promise<PushReport> {
+    return (await this.choose()).push(options)
   }
 
   async ping(): Promise<void> {

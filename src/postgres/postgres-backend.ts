@@ -1,7 +1,7 @@
 import type postgres from 'postgres'
 import type { Model, Row, SchemaInfo } from '../schema/model.js'
 import { postgresDdl } from '../schema/postgres-ddl.js'
-import type { Backend, Operation, Statement } from '../adapter/backend.js'
+import type { Backend, Operation, PushOptions, PushReport, Statement } from '../adapter/backend.js'
 import { shapeOf, templateOf } from '../adapter/query.js'
 import { PlanCache } from '../cache/plan-cache.js'
 import { compileSql, type CompiledSql } from './sql-compiler.js'
@@ -125,8 +125,23 @@ export class PostgresBackend implements Backend {
     return postgresDdl(this.schema)
   }
 
-  async push(): Promise<void> {
-    for (const stmt of this.ddl()) await this.sql.raw(stmt)
+  /**
+   * Runs the idempotent DDL (IF NOT EXISTS / guarded): missing enums, enum values, tables, indexes and foreign keys
+   * are created; an existing table is not altered (new columns or unique keys on it need a migration tool, see
+   * the README: drizzle-kit). Each statement is listed as a change, whether or not the database needed it.
+   */
+  async push(options: PushOptions = {}): Promise<PushReport> {
+    const statements = this.ddl()
+    if (!options.dryRun) for (const stmt of statements) await this.sql.raw(stmt)
+    return {
+      changes: statements.map((statement) => ({
+        kind: 'statement' as const,
+        description: 'idempotent DDL (creates only what is missing)',
+        statement,
+      })),
+      filled: [],
+      pending: [],
+    }
   }
 
   async ping(): Promise<void> {

@@ -8,6 +8,8 @@ import {
   type DualDb,
   type Health,
   type ModelClient,
+  type PushOptions,
+  type PushReport,
   type ScyllaCallOptions,
   type SingleDb,
   type Statement,
@@ -40,7 +42,8 @@ describe('the client', () => {
     expectTypeOf(db).not.toHaveProperty('layout')
     // the backend comes from USE_SCYLLA, which may say 'dual': `$backend` tells which client it is
     expectTypeOf(db.$backend).toEqualTypeOf<'postgres' | 'scylla' | 'dual'>()
-    expectTypeOf(db.$push).returns.toEqualTypeOf<Promise<void>>()
+    expectTypeOf(db.$push).returns.toEqualTypeOf<Promise<PushReport>>()
+    expectTypeOf(db.$push).parameter(0).toEqualTypeOf<PushOptions | undefined>()
     expectTypeOf(db.$ddl).returns.toEqualTypeOf<string[]>()
     expectTypeOf(db.$disconnect).returns.toEqualTypeOf<Promise<void>>()
     // $scylla: the same model clients, with per-call options
