@@ -111,8 +111,9 @@ export class LookupFill {
     const key = FILL_PREFIX + table.name
     const size = from.page ? (from.pageSize ?? pageSize) : pageSize
     const text = this.text(t, table)
-    const duplicates = [...(from.duplicates ?? [])]
-    let duplicateCount = from.duplicateCount ?? duplicates.length
+    // a resumed fill keeps the duplicates its earlier pages found; a fill from the start finds them again
+    const duplicates = from.page ? [...(from.duplicates ?? [])] : []
+    let duplicateCount = from.page ? (from.duplicateCount ?? duplicates.length) : 0
     const found = (d: Duplicate) => {
       duplicateCount++
       if (duplicates.length < SHOWN_DUPLICATES) duplicates.push(d)
