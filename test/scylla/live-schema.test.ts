@@ -179,6 +179,10 @@ describe('push evolves a live keyspace', () => {
   it('values set by a raw CQL write (old code, a data load) and by v2 updates; push fills every new lookup', async () => {
     for (let i = 0; i < 5; i++)
       await admin.execute(`UPDATE ${KS}.account SET handle = ? WHERE id = ?`, [`h${i}`, ids[i]], { prepare: true })
+    // a value written with a TTL: its entry must expire with it
+    await admin.execute(`UPDATE ${KS}.account USING TTL 3600 SET handle = ? WHERE id = ?`, ['h4', ids[4]], {
+      prepare: true,
+    })
     const db2 = open(v2)
     const accounts = client(db2, 'account')
     try {
@@ -209,6 +213,15 @@ describe('push evolves a live keyspace', () => {
       await expect(accounts.update({ where: { id: ids[9] }, data: { handle: 'h1' } })).rejects.toMatchObject({
         code: 'P2002',
       })
+      const ttl = await admin.execute(`SELECT TTL(id) AS t FROM ${KS}.account__by_handle WHERE handle = ?`, ['h4'], {
+        prepare: true,
+      })
+      expect(ttl.first()?.t).toBeGreaterThan(3000)
+      expect(ttl.first()?.t).toBeLessThanOrEqual(3600)
+      const noTtl = await admin.execute(`SELECT TTL(id) AS t FROM ${KS}.account__by_handle WHERE handle = ?`, ['h3'], {
+        prepare: true,
+      })
+      expect(noTtl.first()?.t).toBeNull()
       // only non-null values have entries: 6 handles, 30 emails, 20 teams
       expect(await countRows('account__by_handle')).toBe(6)
       expect(await countRows('account__by_email')).toBe(30)
