@@ -48,8 +48,10 @@ type Meta = Pick<RowStore, 'getMeta' | 'setMeta' | 'deleteMeta' | 'listMeta'>
 interface FillText {
   /** the lookup's fields from the base table, with WRITETIME/TTL of its regular (non-key) columns */
   readonly scan: string
-  /** regular columns among the lookup's key fields: their WRITETIME/TTL are selected as w<i>/t<i> */
-  readonly timed: number
+  /** WRITETIME columns selected as w<i>: the lookup's regular key columns, else every regular column of the row */
+  readonly stamps: number
+  /** TTL columns selected as t<i>: the lookup's regular key columns */
+  readonly ttls: number
   /** INSERT … USING TIMESTAMP ? and … USING TTL ? AND TIMESTAMP ? (index entries) */
   readonly insertAt: string
   readonly insertAtTtl: string
@@ -151,11 +153,18 @@ export class LookupFill {
       const model = t.model
       const col = (f: string) => cqlName(model.fields.get(f)!.column)
       const regular = table.keyFields.filter((f) => !t.baseKey.includes(f))
-      const timed = regular.map((f, i) => `WRITETIME(${col(f)}) AS "w${i}", TTL(${col(f)}) AS "t${i}"`)
+      // indexed fields all in the base key have no write time of their own: the row's newest cell stands for it
+      // (a delete or move of the row is later than every cell it had)
+      const stamped = regular.length ? regular : t.base.fields.filter((f) => !t.baseKey.includes(f))
+      const timed = [
+        ...stamped.map((f, i) => `WRITETIME(${col(f)}) AS "w${i}"`),
+        ...regular.map((f, i) => `TTL(${col(f)}) AS "t${i}"`),
+      ]
       const insert = this.s.statements(table).insert
       x = {
         scan: `SELECT ${[...table.fields.map(col), ...timed].join(', ')} FROM ${qualified(this.s.keyspace, t.base)}`,
-        timed: regular.length,
+        stamps: stamped.length,
+        ttls: regular.length,
         insertAt: `${insert} USING TIMESTAMP ?`,
         insertAtTtl: `${insert} USING TTL ? AND TIMESTAMP ?`,
       }
@@ -182,16 +191,18 @@ export class LookupFill {
     // the entry is as old as the newest of the values it is keyed by, and expires with the first of them
     let writetime: bigint | undefined
     let ttl: number | undefined
-    for (let i = 0; i < text.timed; i++) {
+    for (let i = 0; i < text.stamps; i++) {
       const w = raw[`w${i}`]
-      const l = raw[`t${i}`]
       if (typeof w === 'bigint' && (writetime === undefined || w > writetime)) writetime = w
+    }
+    for (let i = 0; i < text.ttls; i++) {
+      const l = raw[`t${i}`]
       if (typeof l === 'number' && (ttl === undefined || l < ttl)) ttl = l
     }
     if (table.kind === 'index') {
       const params = this.s.bind(model, table.fields, row)
-      // no regular column among the indexed fields (all in the base key): no write time to order by, a plain
-      // insert (a stale entry is harmless: reads re-check the row)
+      // a row with no regular cell at all: no write time to order by, a plain insert (a stale entry is harmless:
+      // reads re-check the row)
       if (writetime === undefined) return this.s.exec.write(this.s.statements(table).insert, params)
       if (ttl === undefined) return this.s.exec.write(text.insertAt, [...params, writetime])
       return this.s.exec.write(text.insertAtTtl, [...params, ttl, writetime])

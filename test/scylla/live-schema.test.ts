@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import cassandra from 'cassandra-driver'
-import { index, integer, bigint, pgTable, text, uuid } from 'drizzle-orm/pg-core'
+import { bigint, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
 import { createDb } from '../../src/index.js'
 import { backendOf } from '../../src/create-db.js'
 import type { ScyllaBackend } from '../../src/cql/scylla-backend.js'
@@ -299,6 +299,75 @@ describe('push evolves a live keyspace', () => {
       expect(await countRows('account')).toBe(30)
     } finally {
       await db.$disconnect()
+    }
+  })
+})
+
+describe('index entries carry the write time of what they index', () => {
+  const columns = {
+    id: uuid('id').primaryKey(),
+    channelId: uuid('channel_id').notNull(),
+    createdAt: timestamp('created_at').notNull(),
+    author: text('author'),
+  }
+  const layout = { msg: { partitionKey: ['channelId'], clusteringKey: ['createdAt', 'id'] } }
+  const v1 = { msg: pgTable('msg', columns) }
+  // one index on a regular column, one on a clustering column (no write time of its own: the row's newest cell)
+  const v2 = {
+    msg: pgTable('msg', columns, (t) => [
+      index('msg_author_idx').on(t.author),
+      index('msg_created_idx').on(t.createdAt),
+    ]),
+  }
+
+  it("a writer's delete of an entry wins over the fill's insert, whichever arrives first", async () => {
+    const channel = uuids(1)[0]!
+    const ids = uuids(6)
+    const at = (i: number) => new Date(Date.UTC(2026, 0, 1, 0, i))
+    const db1 = open(v1, layout)
+    try {
+      await db1.$push()
+      for (let i = 0; i < ids.length; i++)
+        await client(db1, 'msg').create({
+          data: { id: ids[i], channelId: channel, createdAt: at(i), author: `u${i % 2}` },
+        })
+    } finally {
+      await db1.$disconnect()
+    }
+    const db2 = open(v2, layout)
+    try {
+      await db2.$push({ backfill: false })
+      // what a writer that deleted or moved row 0 after the fill read it would leave: tombstones of its entries,
+      // timed just after the row's last write, arriving before the fill's inserts
+      const key = [channel, at(0), ids[0]]
+      const rs = await admin.execute(
+        `SELECT WRITETIME(author) AS w FROM ${KS}.msg WHERE channel_id = ? AND created_at = ? AND id = ?`,
+        key,
+        { prepare: true },
+      )
+      const later = (rs.first()!.w as bigint) + 1n
+      await admin.execute(
+        `DELETE FROM ${KS}.msg__by_author USING TIMESTAMP ? WHERE author = ? AND channel_id = ? AND created_at = ? AND id = ?`,
+        [later, 'u0', ...key],
+        { prepare: true },
+      )
+      await admin.execute(
+        `DELETE FROM ${KS}.msg__by_created_at USING TIMESTAMP ? WHERE created_at = ? AND channel_id = ? AND id = ?`,
+        [later, at(0), channel, ids[0]],
+        { prepare: true },
+      )
+      const report = await db2.$push()
+      expect(report.filled).toEqual([
+        { table: 'msg__by_author', rows: 6 },
+        { table: 'msg__by_created_at', rows: 6 },
+      ])
+      // row 0's entries stay deleted; every other row has both
+      expect(await countRows('msg__by_author')).toBe(5)
+      expect(await countRows('msg__by_created_at')).toBe(5)
+      const byAuthor = await client(db2, 'msg').findMany({ where: { author: 'u1' } })
+      expect(byAuthor.map((r) => r.id).sort()).toEqual([ids[1], ids[3], ids[5]].sort())
+    } finally {
+      await db2.$disconnect()
     }
   })
 })
