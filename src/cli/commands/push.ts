@@ -122,8 +122,10 @@ async function dryRun(loaded: LoadedConfig, backend: BackendName | undefined): P
       out.push(`${c.kind}: ${c.description}`)
       if (c.statement) out.push(`  ${c.statement};`)
     }
-    if (todo.length === 0) out.push('nothing to change: the keyspace already matches the schema')
+    const refused = report.changes.some((c) => c.kind === 'refused')
+    if (refused) out.push('push refuses this schema (SCHEMA_CHANGE_REFUSED): it would change nothing')
+    else if (todo.length === 0) out.push('nothing to change: the keyspace already matches the schema')
     process.stdout.write(`${out.join('\n')}\n`)
-    if (report.changes.some((c) => c.kind === 'refused')) process.exitCode = EXIT.found
+    if (refused) process.exitCode = EXIT.found
   })
 }
