@@ -441,7 +441,7 @@ function duplicateValues(duplicates: readonly Duplicate[], count: number): Tande
   return new TandemError(
     'P2002',
     `$push: ${count} value(s) of a new unique key are held by more than one existing row: ${shown.join('; ')}` +
-      `${count > shown.length ? `; … (${count - shown.length} more in meta.duplicates)` : ''}. Nothing was dropped: the ` +
+      `${count > shown.length ? `; … ${count - shown.length} more (the first 100 are in meta.duplicates)` : ''}. Nothing was dropped: the ` +
       'first row keeps the value. Change or remove the others, then run push again (the fill starts over).',
     {
       meta: {
