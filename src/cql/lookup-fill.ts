@@ -77,6 +77,8 @@ export class LookupFill {
     private readonly s: ScyllaSession,
     private readonly writes: WriteProtocol,
     private readonly meta: Meta,
+    /** tests: runs after a page is read and before its rows get entries (where a concurrent writer races the fill) */
+    private readonly afterPageRead?: (table: string, rows: Row[]) => Promise<void>,
   ) {}
 
   /** Records that `table` needs a fill, before it is created (a push killed in between still fills it later). */
@@ -126,6 +128,13 @@ export class LookupFill {
     report(false)
     do {
       const result = await this.s.exec.page(text.scan, [], size, page)
+      if (this.afterPageRead) {
+        const fields = table.fields.map((f) => t.model.fields.get(f)!)
+        await this.afterPageRead(
+          table.name,
+          result.rows.map((r) => rowFromCql(t.model, r, fields)),
+        )
+      }
       await mapLimit(result.rows, ROW_CONCURRENCY, (raw) => this.fillRow(t, table, text, raw, found))
       rows += result.rows.length
       page = result.pageState

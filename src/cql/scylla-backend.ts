@@ -311,6 +311,9 @@ export class ScyllaBackend implements Backend {
     return { product: 'cassandra', version: release }
   }
 
+  /** tests only: called after each page a lookup fill reads, before its rows get entries (see LookupFill) */
+  afterFillPageRead: ((table: string, rows: Row[]) => Promise<void>) | undefined
+
   /**
    * Creates what is missing and evolves live tables (src/cql/scylla-live-schema.ts decides what): new tables,
    * new columns (`ALTER TABLE … ADD`), new lookup tables over existing rows filled by LookupFill (paged,
@@ -323,7 +326,7 @@ export class ScyllaBackend implements Backend {
     const keyspace = this.session.keyspace
     const live = await readLiveSchema((q, p) => this.exec.select(q, p), keyspace)
     const plan = planSchemaChanges(keyspace, statements[0]!, this.tables.values(), live)
-    const fill = new LookupFill(this.session, this.writes, this.store)
+    const fill = new LookupFill(this.session, this.writes, this.store, this.afterFillPageRead)
     const known = new Map<string, ModelTables>()
     for (const t of this.tables.values()) for (const table of [...t.uniques, ...t.indexes]) known.set(table.name, t)
     // fills left by an earlier push (killed, --no-backfill, or duplicates found) continue

@@ -435,6 +435,72 @@ describe('a new unique key over rows that share values', () => {
   })
 })
 
+describe('a writer racing the fill between its page read and its writes', () => {
+  const columns = { id: uuid('id').primaryKey(), code: text('code').notNull(), zone: text('zone') }
+  const v1 = { seat: pgTable('seat', columns) }
+  const v2 = {
+    seat: pgTable('seat', { ...columns, code: text('code').notNull().unique() }, (t) => [
+      index('seat_zone_idx').on(t.zone),
+    ]),
+  }
+
+  it('a changed or deleted row keeps no entry, and its old unique value is free at once', async () => {
+    const ids = uuids(40)
+    const db1 = open(v1)
+    try {
+      await db1.$push()
+      for (let i = 0; i < ids.length; i++)
+        await client(db1, 'seat').create({ data: { id: ids[i], code: `s${i}`, zone: `z${i % 3}` } })
+    } finally {
+      await db1.$disconnect()
+    }
+    const db2 = open(v2)
+    const seats = client(db2, 'seat')
+    const backend = backendOf(db2) as ScyllaBackend
+    const changed: string[] = []
+    const deleted: string[] = []
+    try {
+      // the application (new schema) changes and deletes rows the fill has read and not yet written entries for
+      backend.afterFillPageRead = async (table, rows) => {
+        const mine = rows.filter((r) => !deleted.includes(r.id as string) && !changed.includes(r.id as string))
+        for (const r of mine.slice(0, 4)) {
+          if (table === 'seat__by_code')
+            await seats.update({ where: { id: r.id }, data: { code: `re-${r.code as string}`, zone: 'moved' } })
+          else await seats.update({ where: { id: r.id }, data: { zone: 'moved-again' } })
+          changed.push(r.id as string)
+        }
+        for (const r of mine.slice(4, 8)) {
+          await seats.delete({ where: { id: r.id } })
+          deleted.push(r.id as string)
+        }
+      }
+      const report = await db2.$push({ pageSize: 100 })
+      expect(report.filled).toEqual([
+        { table: 'seat__by_code', rows: 40 },
+        { table: 'seat__by_zone', rows: 36 },
+      ])
+      expect(changed).toHaveLength(8)
+      expect(deleted).toHaveLength(8)
+      const check = await integrity(db2, 'seat')
+      expect(check.rows.length).toBe(32)
+      expect(check.missing).toEqual([])
+      expect(check.orphans).toEqual([])
+      // the values the changed and deleted rows held are free now, not after an orphan grace period
+      for (const id of [...changed.slice(0, 4), ...deleted]) {
+        const i = ids.indexOf(id)
+        await seats.create({ data: { id: uuids(1)[0], code: `s${i}`, zone: 'new' } })
+      }
+      expect((await seats.findMany({ where: { zone: 'moved-again' } })).length).toBe(4)
+      expect((await seats.findMany({ where: { zone: 'moved' } })).map((r) => r.id).sort()).toEqual(
+        changed.slice(0, 4).sort(),
+      )
+    } finally {
+      backend.afterFillPageRead = undefined
+      await db2.$disconnect()
+    }
+  })
+})
+
 describe('a fill while the application writes', () => {
   const v1 = {
     ticket: pgTable('ticket', { id: uuid('id').primaryKey(), ref: text('ref').notNull(), queue: text('queue') }),
