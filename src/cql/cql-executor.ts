@@ -1,6 +1,7 @@
 import cassandra from 'cassandra-driver'
 import { TandemError } from '../errors.js'
 import { callScope, ttlText } from './call-options.js'
+import type { DriverConnection } from './scylla-connection.js'
 
 const { errors, types } = cassandra
 
@@ -19,6 +20,8 @@ export interface ExecutorOptions {
   serialConsistency?: number | undefined
   /** Scylla-only `USING TIMEOUT`; off by default so Cassandra works too */
   usingTimeoutMs?: number | undefined
+  /** credentials, TLS and driver policies (scylla-connection.ts) */
+  connection?: DriverConnection | undefined
   logger?: ((level: string, message: string) => void) | undefined
 }
 
@@ -71,7 +74,11 @@ export class CqlExecutor {
   constructor(private readonly options: ExecutorOptions) {
     this.serialRead =
       options.serialConsistency === undefined ? SERIAL_READ : { ...READ, consistency: options.serialConsistency }
+    const { authProvider, sslOptions, policies, pooling } = options.connection ?? {}
     this.client = new cassandra.Client({
+      ...(authProvider ? { authProvider } : {}),
+      ...(sslOptions ? { sslOptions } : {}),
+      ...(policies ? { policies } : {}),
       contactPoints: options.contactPoints,
       localDataCenter: options.localDataCenter,
       encoding: { useBigIntAsLong: true, useBigIntAsVarint: true },
@@ -81,7 +88,7 @@ export class CqlExecutor {
         serialConsistency: options.serialConsistency ?? types.consistencies.localSerial,
         prepare: true,
       },
-      pooling: { warmup: true },
+      pooling: { warmup: true, ...pooling },
     })
     if (options.logger) {
       const log = options.logger

@@ -16,8 +16,10 @@ import { sameValue, WriteProtocol } from './write-protocol.js'
 import { ScyllaStore } from './scylla-store.js'
 import type { RowStore } from '../move/row-store.js'
 import { callScope, consistencyCode, ttlText, type ResolvedCallOptions } from './call-options.js'
+import { driverConnection, type DriverConnection, type ScyllaConnectionOptions } from './scylla-connection.js'
 
-export interface ScyllaOptions {
+/** `createDb({ scylla })`; `username`, `password`, `tls` and `policies` are documented in scylla-connection.ts. */
+export interface ScyllaOptions extends ScyllaConnectionOptions {
   /** host[:port] list; default SCYLLA_HOSTS (or SCYLLA_HOST), comma separated */
   contactPoints?: string[]
   /** default SCYLLA_DATACENTER or 'datacenter1' */
@@ -67,6 +69,8 @@ export class ScyllaBackend implements Backend {
   private readonly dataCenter: string
   private readonly consistency: number | undefined
   private readonly serialConsistency: number | undefined
+  /** credentials, TLS and driver policies, checked (PEM files read) by the constructor */
+  private readonly connection: DriverConnection
   private executor: CqlExecutor | undefined
   /** the plans of every read and update shape (shared by the undo log of nested writes) */
   readonly plans = new PlanCache<object>(2000)
@@ -96,6 +100,7 @@ export class ScyllaBackend implements Backend {
       ? consistencyCode(options.serialConsistency, 'createDb scylla.serialConsistency', true)
       : undefined
     this.dataCenter = options.localDataCenter ?? process.env.SCYLLA_DATACENTER ?? 'datacenter1'
+    this.connection = driverConnection(options)
     this.session = new ScyllaSession(
       () => this.exec,
       keyspace,
@@ -133,6 +138,7 @@ export class ScyllaBackend implements Backend {
         readTimeoutMs: this.options.readTimeoutMs ?? 12000,
         consistency: this.consistency,
         serialConsistency: this.serialConsistency,
+        connection: this.connection,
         logger: this.options.logger,
       })
     }

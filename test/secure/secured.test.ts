@@ -1,0 +1,246 @@
+// The secured smoke set: tandem on a Cassandra node that requires password authentication and client TLS
+// (scripts/secure-node.mjs, started or reused by global setup, which exports SECURE_SCYLLA_*), and the ways a
+// connection to it fails: each one coded, and fast.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import cassandra from 'cassandra-driver'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createCredits, creditsSchema } from '../../src/credits/index.js'
+import { createDb, type ScyllaOptions } from '../../src/index.js'
+import { APP_SCHEMA, runCli, TANDEM, tempProject } from '../cli/cli-support.js'
+import { uid } from '../support/backends.js'
+import * as schema from '../support/schema.js'
+
+const { layout, ...models } = schema
+const KEYSPACE = 'tandem_secure'
+
+const secure = {
+  hosts: process.env.SECURE_SCYLLA_HOSTS!,
+  username: process.env.SECURE_SCYLLA_USERNAME!,
+  password: process.env.SECURE_SCYLLA_PASSWORD!,
+  ca: process.env.SECURE_SCYLLA_TLS_CA!,
+}
+/** the client certificate the node's CA signed (made beside ca.pem by scripts/secure-node.mjs) */
+const clientCert = join(secure.ca, '..', 'client.pem')
+const clientKey = join(secure.ca, '..', 'client.key')
+
+/** A client on the secured node: the right credentials and CA unless `scylla` says otherwise. */
+function open(scylla: ScyllaOptions = {}) {
+  return createDb({
+    schema: { ...models, ...creditsSchema },
+    backend: 'scylla',
+    scylla: {
+      contactPoints: [secure.hosts],
+      keyspace: KEYSPACE,
+      username: secure.username,
+      password: secure.password,
+      tls: { ca: secure.ca },
+      connectTimeoutMs: 3000,
+      ...scylla,
+    },
+    layout: layout as never,
+  })
+}
+
+/** How long a call took to settle, and the error it rejected with. */
+async function timed(fn: () => Promise<unknown>): Promise<{ ms: number; error: unknown }> {
+  const started = performance.now()
+  try {
+    await fn()
+    return { ms: performance.now() - started, error: undefined }
+  } catch (error) {
+    return { ms: performance.now() - started, error }
+  }
+}
+
+/** Runs a failing connection attempt and returns its error (the client is always closed). */
+async function failure(scylla: ScyllaOptions): Promise<{ ms: number; error: { code?: string; message: string } }> {
+  const db = open(scylla)
+  try {
+    const r = await timed(() => db.profile.findUnique({ where: { userId: 'nobody' } }))
+    expect(r.error, 'the call should have failed').toBeDefined()
+    return r as { ms: number; error: { code?: string; message: string } }
+  } finally {
+    await db.$disconnect()
+  }
+}
+
+/** A self-signed CA (and a client certificate it signed) that the node has never heard of. */
+function strangerCa(dir: string): { ca: string; cert: string; key: string } {
+  const f = { ca: join(dir, 'ca.pem'), caKey: join(dir, 'ca.key'), cert: join(dir, 'c.pem'), key: join(dir, 'c.key') }
+  const ssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' })
+  ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f.caKey, '-out', f.ca, '-days', '1', '-subj', '/CN=stranger']) // prettier-ignore
+  ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f.key, '-out', join(dir, 'c.csr'), '-subj', '/CN=stranger-client']) // prettier-ignore
+  ssl(['x509', '-req', '-in', join(dir, 'c.csr'), '-CA', f.ca, '-CAkey', f.caKey, '-CAcreateserial', '-out', f.cert, '-days', '1']) // prettier-ignore
+  return f
+}
+
+/** The keyspaces of this file start empty (the test schema may have changed since the last run). */
+async function dropKeyspaces(): Promise<void> {
+  const client = new cassandra.Client({
+    contactPoints: [secure.hosts],
+    localDataCenter: 'datacenter1',
+    authProvider: new cassandra.auth.PlainTextAuthProvider(secure.username, secure.password),
+    sslOptions: { ca: readFileSync(secure.ca), rejectUnauthorized: true },
+  })
+  try {
+    for (const ks of [KEYSPACE, `${KEYSPACE}_cli`])
+      await client.execute(`DROP KEYSPACE IF EXISTS ${ks}`, [], { readTimeout: 60_000 })
+  } finally {
+    await client.shutdown()
+  }
+}
+
+describe('secured node (password authentication + client TLS required)', () => {
+  let db: ReturnType<typeof open>
+  let tmp: string
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'tandem-secure-'))
+    await dropKeyspaces()
+    db = open()
+    await db.$push()
+  })
+  afterAll(async () => {
+    await db?.$disconnect()
+    rmSync(tmp, { recursive: true, force: true })
+  })
+
+  it('smoke set: create, findUnique through a lookup, update, delete, credits', async () => {
+    const userId = uid('sec')
+    const created = await db.profile.create({ data: { userId, name: 'Ada' } })
+    expect(await db.profile.findUnique({ where: { userId } })).toEqual(created) // through the unique lookup
+    await expect(db.profile.create({ data: { userId, name: 'dup' } })).rejects.toMatchObject({ code: 'P2002' })
+    const updated = await db.profile.update({ where: { userId }, data: { name: 'Ada L.' } })
+    expect(updated).toMatchObject({ id: created.id, name: 'Ada L.' })
+    expect(await db.profile.delete({ where: { id: created.id } })).toMatchObject({ id: created.id })
+    expect(await db.profile.findUnique({ where: { userId } })).toBeNull()
+
+    const credits = createCredits(db)
+    const user = uid('sec-credits')
+    await credits.grant(user, 10, { idempotencyKey: `${user}-grant` })
+    const spent = await Promise.all(Array.from({ length: 4 }, () => credits.deduct(user, 2)))
+    expect(spent.map((s) => s.balance).sort()).toEqual([2, 4, 6, 8])
+    await expect(credits.deduct(user, 5)).rejects.toMatchObject({ code: 'INSUFFICIENT_CREDITS' })
+    expect(await db.userCredits.findUnique({ where: { userId: user } })).toMatchObject({ balance: 2 })
+  })
+
+  it('SCYLLA_USERNAME, SCYLLA_PASSWORD and SCYLLA_TLS_CA are the defaults', async () => {
+    const vars = { SCYLLA_USERNAME: secure.username, SCYLLA_PASSWORD: secure.password, SCYLLA_TLS_CA: secure.ca }
+    Object.assign(process.env, vars)
+    const fromEnv = createDb({
+      schema: models,
+      backend: 'scylla',
+      scylla: { contactPoints: [secure.hosts], keyspace: KEYSPACE },
+      layout: layout as never,
+    })
+    try {
+      const p = await fromEnv.profile.create({ data: { userId: uid('env'), name: 'Env' } })
+      expect(await fromEnv.profile.findUnique({ where: { id: p.id } })).toEqual(p)
+    } finally {
+      for (const k of Object.keys(vars)) delete process.env[k]
+      await fromEnv.$disconnect()
+    }
+  })
+
+  it('a client certificate signed by the CA is accepted (mutual TLS); one from another CA is refused', async () => {
+    const mtls = open({ tls: { ca: secure.ca, cert: clientCert, key: clientKey } })
+    try {
+      expect(await mtls.profile.findUnique({ where: { userId: 'nobody' } })).toBeNull()
+    } finally {
+      await mtls.$disconnect()
+    }
+    const stranger = strangerCa(tmp)
+    const r = await failure({ tls: { ca: secure.ca, cert: stranger.cert, key: stranger.key } })
+    expect(r.error.code).toBe('BACKEND_UNAVAILABLE')
+    expect(r.ms).toBeLessThan(3000)
+  })
+
+  it('a wrong password is P1000 at once', async () => {
+    const r = await failure({ password: `${secure.password}-wrong` })
+    expect(r.error).toMatchObject({ code: 'P1000' })
+    expect(r.error.message).toContain(secure.username)
+    expect(r.ms).toBeLessThan(2000)
+  })
+
+  it('no credentials at all is P1000 at once', async () => {
+    const r = await failure({ username: undefined, password: undefined })
+    expect(r.error).toMatchObject({ code: 'P1000' })
+    expect(r.ms).toBeLessThan(2000)
+  })
+
+  it('no TLS against the TLS-only node is a coded error within the connect timeout, not a hang', async () => {
+    const r = await failure({ tls: false })
+    expect(r.error.code).toBe('BACKEND_UNAVAILABLE')
+    expect(r.error.message).toMatch(/TLS/)
+    expect(r.ms).toBeLessThan(3000 + 1000)
+  })
+
+  it('a CA that did not sign the node’s certificate is a coded TLS error', async () => {
+    const r = await failure({ tls: { ca: readFileSync(strangerCa(tmp).ca, 'utf8') } })
+    expect(r.error.code).toBe('BACKEND_UNAVAILABLE')
+    expect(r.error.message).toMatch(/TLS|certificate/)
+    expect(r.ms).toBeLessThan(2000)
+  })
+
+  it('verification is on by default: the system CAs alone refuse the node; rejectUnauthorized: false accepts it', async () => {
+    const r = await failure({ tls: true })
+    expect(r.error.code).toBe('BACKEND_UNAVAILABLE')
+    expect(r.error.message).toMatch(/certificate/)
+    const lax = open({ tls: { rejectUnauthorized: false } })
+    try {
+      expect(await lax.profile.findUnique({ where: { userId: 'nobody' } })).toBeNull()
+    } finally {
+      await lax.$disconnect()
+    }
+  })
+
+  it('tandem push runs from a config whose tls.ca path is relative to the config file', async () => {
+    const app = tempProject({
+      ...APP_SCHEMA,
+      'certs/ca.pem': readFileSync(secure.ca, 'utf8'),
+      'tandem.config.ts': `import { defineConfig } from '${TANDEM}'
+export default defineConfig({
+  schema: './src/db/schema.ts',
+  scylla: {
+    contactPoints: [${JSON.stringify(secure.hosts)}],
+    keyspace: '${KEYSPACE}_cli',
+    username: ${JSON.stringify(secure.username)},
+    password: process.env.APP_SCYLLA_PASSWORD,
+    tls: { ca: './certs/ca.pem' },
+  },
+})
+`,
+    })
+    try {
+      const ok = await runCli(['push', '--backend', 'scylla'], {
+        cwd: app.dir,
+        env: { APP_SCYLLA_PASSWORD: secure.password },
+      })
+      expect(ok.code, ok.stderr).toBe(0)
+      const refused = await runCli(['push', '--backend', 'scylla'], {
+        cwd: app.dir,
+        env: { APP_SCYLLA_PASSWORD: 'wrong' },
+      })
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toContain('P1000')
+    } finally {
+      app.remove()
+    }
+  })
+
+  it('tandem db up --secure prints the secured node’s lines (the node is reused)', async () => {
+    const r = await runCli(['db', 'up', '--secure'], { timeoutMs: 120_000 })
+    expect(r.code, r.stderr).toBe(0)
+    const lines = r.stdout.trimEnd().split('\n')
+    expect(lines).toEqual([
+      `DATABASE_URL=${process.env.DATABASE_URL}`,
+      `SCYLLA_HOSTS=${secure.hosts}`,
+      'SCYLLA_DATACENTER=datacenter1',
+      `SCYLLA_USERNAME=${secure.username}`,
+      `SCYLLA_PASSWORD=${secure.password}`,
+      `SCYLLA_TLS_CA=${secure.ca}`,
+    ])
+  })
+})
