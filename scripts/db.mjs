@@ -3,7 +3,11 @@
 //
 //   node scripts/db.mjs up     start (or reuse) both; stdout gets ONLY the KEY=value lines
 //                              DATABASE_URL, SCYLLA_HOSTS, SCYLLA_DATACENTER; progress goes to stderr
-//   node scripts/db.mjs down   stop what `up` started
+//   node scripts/db.mjs up --secure
+//                              PostgreSQL and the secured Cassandra node (password authentication, client TLS
+//                              required; 127.0.0.5:9042, scripts/secure-node.mjs) instead of the plain one; also
+//                              prints SCYLLA_USERNAME, SCYLLA_PASSWORD, SCYLLA_TLS_CA
+//   node scripts/db.mjs down   stop what `up` started (the secured node too)
 //
 // Also importable: `import { up, down } from './scripts/db.mjs'`, and the process helpers tests use to run a
 // PostgreSQL of their own (run, findPgBin, pgOsUser, osIds, ensureTraversable, pidAlive, readPid).
@@ -26,6 +30,7 @@ import {
   which,
   withLock as withDirLock,
 } from './cassandra-node.mjs'
+import { downSecure, upSecure } from './secure-node.mjs'
 
 export { pidAlive, readPid, run }
 
@@ -405,8 +410,13 @@ function externalEnv() {
   }
 }
 
-/** Starts (or reuses) both databases. Resolves { DATABASE_URL, SCYLLA_HOSTS, SCYLLA_DATACENTER }. */
-export async function up() {
+/**
+ * Starts (or reuses) both databases. Resolves { DATABASE_URL, SCYLLA_HOSTS, SCYLLA_DATACENTER }.
+ * `{ secure: true }`: PostgreSQL and the secured Cassandra node instead of the plain one (scripts/secure-node.mjs:
+ * password authentication and client TLS on 127.0.0.5), adding SCYLLA_USERNAME, SCYLLA_PASSWORD, SCYLLA_TLS_CA.
+ */
+export async function up({ secure = false } = {}) {
+  if (secure) return upWithSecureNode()
   const { pg: envPg, cql: envCql } = externalEnv()
   if (envPg) log('PostgreSQL: using DATABASE_URL from the environment')
   if (envCql) log(`CQL: using ${process.env.SCYLLA_HOSTS ? 'SCYLLA_HOSTS' : 'SCYLLA_HOST'} from the environment`)
@@ -426,10 +436,20 @@ export async function up() {
   return envPg && envCql ? work() : withLock(work)
 }
 
-/** Stops what `up` started (the servers under .local/). Idempotent. */
+/** PostgreSQL (or DATABASE_URL) and the secured node; SCYLLA_HOSTS from the environment does not apply. */
+async function upWithSecureNode() {
+  const { pg: envPg } = externalEnv()
+  if (envPg) log('PostgreSQL: using DATABASE_URL from the environment')
+  const [pg, cql] = await Promise.allSettled([envPg ? envPg : withLock(upPostgres), upSecure()])
+  const errors = [pg, cql].filter((r) => r.status === 'rejected').map((r) => r.reason)
+  if (errors.length) throw errors.length === 1 ? errors[0] : new DbError(errors.map((e) => e.message).join('\n'))
+  return { DATABASE_URL: pg.value, ...cql.value }
+}
+
+/** Stops what `up` started (the servers under .local/, the secured node too). Idempotent. */
 export async function down() {
   return withLock(async () => {
-    const results = await Promise.allSettled([downPostgres(), downCassandra()])
+    const results = await Promise.allSettled([downPostgres(), downCassandra(), downSecure()])
     const errors = results.filter((r) => r.status === 'rejected').map((r) => r.reason)
     if (errors.length) throw errors.length === 1 ? errors[0] : new DbError(errors.map((e) => e.message).join('\n'))
   })
@@ -440,17 +460,21 @@ export function shellValue(v) {
   return /^[A-Za-z0-9_@%+=:,./-]*$/.test(v) ? v : `'${String(v).replace(/'/g, `'\\''`)}'`
 }
 
-async function main(cmd) {
+async function main(cmd, flags) {
   try {
-    if (cmd === 'up') {
-      const env = await up()
+    const unknown = flags.filter((f) => cmd !== 'up' || f !== '--secure')
+    if (unknown.length) {
+      process.stderr.write(`db.mjs ${cmd}: unknown option ${unknown[0]}\n`)
+      process.exitCode = 2
+    } else if (cmd === 'up') {
+      const env = await up({ secure: flags.includes('--secure') })
       for (const [k, v] of Object.entries(env)) process.stdout.write(`${k}=${shellValue(v)}\n`)
       log('up: done')
     } else if (cmd === 'down') {
       await down()
       log('down: done')
     } else {
-      process.stderr.write('usage: node scripts/db.mjs up|down\n')
+      process.stderr.write('usage: node scripts/db.mjs up [--secure] | down\n')
       process.exitCode = 2
     }
   } catch (e) {
@@ -460,5 +484,5 @@ async function main(cmd) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  await main(process.argv[2])
+  await main(process.argv[2], process.argv.slice(3))
 }

@@ -12,9 +12,9 @@ export interface SecureEnv {
 }
 export const SECURE_HOST: string
 export const SECURE_PORT: number
-/** The generated files: ca, caKey, serverCert, serverKey, keystore, truststore, clientCert, clientKey. */
+/** The generated files: ca, caKey, serverCert, serverKey, keystore, clientCert, clientKey. */
 export const certificateFiles: Readonly<Record<
-  'ca' | 'caKey' | 'serverCert' | 'serverKey' | 'keystore' | 'truststore' | 'clientCert' | 'clientKey',
+  'ca' | 'caKey' | 'serverCert' | 'serverKey' | 'keystore' | 'clientCert' | 'clientKey',
   string
 >>
 /** Starts (or reuses) the secured node and its `tandem` role; progress goes to stderr. */

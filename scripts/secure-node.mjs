@@ -1,6 +1,6 @@
 // The secured local Cassandra node: password authentication (PasswordAuthenticator, CassandraAuthorizer) and
 // client TLS required (client_encryption_options enabled, not optional), on its own address 127.0.0.5:9042,
-// with a CA and certificates generated here (openssl; keytool for the Java truststore). It is what
+// with a CA and certificates generated here (openssl). It is what
 // `node scripts/db.mjs up --secure` / `tandem db up --secure` start and what the secured smoke set
 // (test/secure/) runs on.
 //
@@ -8,7 +8,9 @@
 //   const env = await upSecure()  // { SCYLLA_HOSTS, SCYLLA_DATACENTER, SCYLLA_USERNAME, SCYLLA_PASSWORD, SCYLLA_TLS_CA }
 //
 // Everything lives under <project>/.local/cassandra-secure/ (git-ignored): certs/ (ca.pem is what clients trust;
-// client.pem/client.key a client certificate the node accepts), node/ (the Cassandra node), tandem.password.
+// client.pem/client.key a client certificate signed by that CA), node/ (the Cassandra node), tandem.password.
+// Client certificates are not asked for: Cassandra 5.0's require_client_auth is true or false, and true would
+// leave no way to test TLS without one (the common managed-ScyllaDB case).
 // The password of the `tandem` role is random per machine (made once); the default superuser cassandra/cassandra
 // is kept (a local test node, reachable from this machine only).
 import { randomBytes } from 'node:crypto'
@@ -76,24 +78,21 @@ export const certificateFiles = Object.freeze({
   serverCert: path.join(CERTS, 'server.pem'),
   serverKey: path.join(CERTS, 'server.key'),
   keystore: path.join(CERTS, 'server.p12'),
-  truststore: path.join(CERTS, 'truststore.p12'),
   clientCert: path.join(CERTS, 'client.pem'),
   clientKey: path.join(CERTS, 'client.key'),
 })
 
 /**
  * A CA, the node's certificate (subjectAltName IP:<host> and DNS:localhost, so clients verify it when they
- * connect by address) in a PKCS12 keystore, a truststore holding the CA (client certificates are checked
- * against it), and a client certificate signed by the CA. Made once; reused while every file is there.
+ * connect by address) in a PKCS12 keystore, and a client certificate signed by the CA. Made once; reused
+ * while every file is there.
  */
-export async function ensureCertificates({ host = SECURE_HOST, java } = {}) {
+export async function ensureCertificates({ host = SECURE_HOST } = {}) {
   const f = certificateFiles
   const marker = path.join(CERTS, 'host')
   const complete = [...Object.values(f), marker].every((p) => fs.existsSync(p))
   if (complete && fs.readFileSync(marker, 'utf8').trim() === host) return f
   const openssl = await ensureOpenssl()
-  const keytool = path.join(path.dirname(java), 'keytool')
-  if (!fs.existsSync(keytool)) throw new CassandraNodeError(`keytool not found beside ${java} (it comes with the JDK)`)
   log(`secured node: generating a CA and certificates in ${CERTS}`)
   fs.rmSync(CERTS, { recursive: true, force: true })
   fs.mkdirSync(CERTS, { recursive: true, mode: 0o700 })
@@ -131,11 +130,6 @@ export async function ensureCertificates({ host = SECURE_HOST, java } = {}) {
   await must('openssl (keystore)', openssl, [
     'pkcs12', '-export', '-in', f.serverCert, '-inkey', f.serverKey, '-certfile', f.ca, '-name', 'node',
     '-out', f.keystore, '-passout', `pass:${STORE_PASSWORD}`,
-  ]) // prettier-ignore
-  // Java trusts a PKCS12 certificate entry only with its own attribute, which keytool writes (OpenSSL 3.0 cannot)
-  await must('keytool (truststore)', keytool, [
-    '-importcert', '-noprompt', '-alias', 'tandem-ca', '-file', f.ca, '-keystore', f.truststore,
-    '-storetype', 'PKCS12', '-storepass', STORE_PASSWORD,
   ]) // prettier-ignore
   for (const p of [f.caKey, f.serverKey, f.clientKey]) fs.chmodSync(p, 0o600)
   fs.writeFileSync(marker, `${host}\n`)
@@ -179,11 +173,8 @@ function secureNode() {
         optional: false,
         keystore: f.keystore,
         keystore_password: STORE_PASSWORD,
-        truststore: f.truststore,
-        truststore_password: STORE_PASSWORD,
         store_type: 'PKCS12',
-        // a client certificate is asked for and checked against the CA when sent, not required
-        require_client_auth: 'optional',
+        require_client_auth: false,
       },
     },
     // the default superuser (cassandra/cassandra) is made at once instead of 10 s after start
@@ -280,8 +271,8 @@ export async function upSecure() {
   return withLock(
     path.join(DIR, 'up.lock'),
     async () => {
-      const { java } = await prepareRuntime({ log })
-      await ensureCertificates({ java })
+      await prepareRuntime({ log })
+      await ensureCertificates()
       const password = rolePassword()
       await secureNode().up()
       await ensureRole(password)
