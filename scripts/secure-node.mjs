@@ -233,8 +233,11 @@ async function ensureRole(password) {
   }
   try {
     const pw = password.replace(/'/g, "''")
-    await admin.execute(`CREATE ROLE IF NOT EXISTS ${ROLE} WITH PASSWORD = '${pw}' AND LOGIN = true`)
-    await admin.execute(`ALTER ROLE ${ROLE} WITH PASSWORD = '${pw}' AND LOGIN = true`)
+    // a role left from an earlier password file gets the current password (Cassandra 5 refuses a password
+    // change within 5 s of the last one, so only when needed)
+    const known = await admin.execute('SELECT role FROM system_auth.roles WHERE role = ?', [ROLE])
+    const verb = known.rowLength > 0 ? 'ALTER ROLE' : 'CREATE ROLE'
+    await admin.execute(`${verb} ${ROLE} WITH PASSWORD = '${pw}' AND LOGIN = true`)
     await admin.execute(`GRANT ALL PERMISSIONS ON ALL KEYSPACES TO ${ROLE}`)
   } finally {
     await admin.shutdown().catch(() => {})
