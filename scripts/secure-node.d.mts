@@ -13,10 +13,9 @@ export interface SecureEnv {
 export const SECURE_HOST: string
 export const SECURE_PORT: number
 /** The generated files: ca, caKey, serverCert, serverKey, keystore, clientCert, clientKey. */
-export const certificateFiles: Readonly<Record<
-  'ca' | 'caKey' | 'serverCert' | 'serverKey' | 'keystore' | 'clientCert' | 'clientKey',
-  string
->>
+export const certificateFiles: Readonly<
+  Record<'ca' | 'caKey' | 'serverCert' | 'serverKey' | 'keystore' | 'clientCert' | 'clientKey', string>
+>
 /** Starts (or reuses) the secured node and its `tandem` role; progress goes to stderr. */
 export function upSecure(): Promise<SecureEnv>
 /** Stops the secured node if it runs. Idempotent. */

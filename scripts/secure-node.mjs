@@ -53,7 +53,8 @@ function log(msg) {
 
 async function must(what, cmd, args) {
   const r = await run(cmd, args, { quiet: true })
-  if (r.code !== 0) throw new CassandraNodeError(`${what} failed (exit ${r.code}): ${cmd} ${args.join(' ')}\n${r.out.trim()}`)
+  if (r.code !== 0)
+    throw new CassandraNodeError(`${what} failed (exit ${r.code}): ${cmd} ${args.join(' ')}\n${r.out.trim()}`)
   return r.out
 }
 
@@ -189,12 +190,17 @@ function secureNode() {
         log,
       })
       if (asTandem.version) return asTandem
-      return driverProbe(SECURE_HOST, SECURE_PORT, { username: 'cassandra', password: 'cassandra', sslOptions: ssl, log })
+      return driverProbe(SECURE_HOST, SECURE_PORT, {
+        username: 'cassandra',
+        password: 'cassandra',
+        sslOptions: ssl,
+        log,
+      })
     },
   })
 }
 
-/** Creates (or resets the password of) the `tandem` role, with every permission on every keyspace. */
+/** Creates (or resets the password of) the `tandem` role, and grants it every permission on every keyspace. */
 async function ensureRole(password) {
   const { default: driver } = await import('cassandra-driver')
   const connect = async (username, pw) => {
@@ -214,12 +220,12 @@ async function ensureRole(password) {
       throw e
     }
   }
+  let canLogIn = false
   try {
-    const c = await connect(ROLE, password)
-    await c.shutdown()
-    return
+    await (await connect(ROLE, password)).shutdown()
+    canLogIn = true
   } catch {}
-  log(`secured node: creating role ${ROLE}`)
+  if (!canLogIn) log(`secured node: creating role ${ROLE}`)
   let admin
   for (let i = 0; ; i++) {
     try {
@@ -235,13 +241,17 @@ async function ensureRole(password) {
     const pw = password.replace(/'/g, "''")
     // a role left from an earlier password file gets the current password (Cassandra 5 refuses a password
     // change within 5 s of the last one, so only when needed)
-    const known = await admin.execute('SELECT role FROM system_auth.roles WHERE role = ?', [ROLE])
-    const verb = known.rowLength > 0 ? 'ALTER ROLE' : 'CREATE ROLE'
-    await admin.execute(`${verb} ${ROLE} WITH PASSWORD = '${pw}' AND LOGIN = true`)
+    if (!canLogIn) {
+      const known = await admin.execute('SELECT role FROM system_auth.roles WHERE role = ?', [ROLE])
+      const verb = known.rowLength > 0 ? 'ALTER ROLE' : 'CREATE ROLE'
+      await admin.execute(`${verb} ${ROLE} WITH PASSWORD = '${pw}' AND LOGIN = true`)
+    }
+    // every time (idempotent): a start interrupted between the role and the grant is repaired
     await admin.execute(`GRANT ALL PERMISSIONS ON ALL KEYSPACES TO ${ROLE}`)
   } finally {
     await admin.shutdown().catch(() => {})
   }
+  if (canLogIn) return
   // the role is visible at once on one node; allow the credentials cache a moment
   for (let i = 0; ; i++) {
     try {

@@ -129,7 +129,10 @@ function pem(source: unknown, name: string): string | Buffer {
   }
 }
 
-function tlsOptions(tls: boolean | ScyllaTlsOptions | undefined, env: NodeJS.ProcessEnv): ConnectionOptions | undefined {
+function tlsOptions(
+  tls: boolean | ScyllaTlsOptions | undefined,
+  env: NodeJS.ProcessEnv,
+): ConnectionOptions | undefined {
   if (tls === false) return undefined
   if (tls === undefined) {
     if (env.SCYLLA_TLS_CA) return { ca: pem(env.SCYLLA_TLS_CA, 'SCYLLA_TLS_CA'), rejectUnauthorized: true }
@@ -162,7 +165,10 @@ function tlsOptions(tls: boolean | ScyllaTlsOptions | undefined, env: NodeJS.Pro
 function driverPolicies(p: ScyllaPolicies | undefined): Pick<DriverConnection, 'policies' | 'pooling'> {
   if (p === undefined) return {}
   if (typeof p !== 'object' || p === null || Array.isArray(p))
-    throw validationError(WHERE, 'policies must be { retry, speculativeReads, connectionsPerHost, maxRequestsPerConnection }')
+    throw validationError(
+      WHERE,
+      'policies must be { retry, speculativeReads, connectionsPerHost, maxRequestsPerConnection }',
+    )
   const known = ['retry', 'speculativeReads', 'connectionsPerHost', 'maxRequestsPerConnection']
   for (const k of Object.keys(p))
     if (!known.includes(k))
@@ -178,9 +184,14 @@ function driverPolicies(p: ScyllaPolicies | undefined): Pick<DriverConnection, '
       throw validationError(WHERE, 'policies.speculativeReads must be false or { delayMs, maxExecutions? }')
     const delay = spec.delayMs
     if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0)
-      throw validationError(WHERE, `policies.speculativeReads.delayMs must be a number of ms >= 0 (got ${String(delay)})`)
+      throw validationError(
+        WHERE,
+        `policies.speculativeReads.delayMs must be a number of ms >= 0 (got ${String(delay)})`,
+      )
     const max =
-      spec.maxExecutions === undefined ? 1 : positiveInteger(spec.maxExecutions, 'policies.speculativeReads.maxExecutions')
+      spec.maxExecutions === undefined
+        ? 1
+        : positiveInteger(spec.maxExecutions, 'policies.speculativeReads.maxExecutions')
     policies.speculativeExecution = new SpeculativeReads(delay, max)
   }
   const pooling: NonNullable<DriverConnection['pooling']> = {}

@@ -67,14 +67,15 @@ async function failure(scylla: ScyllaOptions): Promise<{ ms: number; error: { co
   }
 }
 
-/** A self-signed CA (and a client certificate it signed) that the node has never heard of. */
-function strangerCa(dir: string): { ca: string; cert: string; key: string } {
-  const f = { ca: join(dir, 'ca.pem'), caKey: join(dir, 'ca.key'), cert: join(dir, 'c.pem'), key: join(dir, 'c.key') }
-  const ssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' })
-  ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f.caKey, '-out', f.ca, '-days', '1', '-subj', '/CN=stranger']) // prettier-ignore
-  ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f.key, '-out', join(dir, 'c.csr'), '-subj', '/CN=stranger-client']) // prettier-ignore
-  ssl(['x509', '-req', '-in', join(dir, 'c.csr'), '-CA', f.ca, '-CAkey', f.caKey, '-CAcreateserial', '-out', f.cert, '-days', '1']) // prettier-ignore
-  return f
+/** A self-signed CA the node has never heard of (its certificate, PEM). */
+function strangerCa(dir: string): string {
+  const ca = join(dir, 'stranger-ca.pem')
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'stranger-ca.key'), '-out', ca, '-days', '1', '-subj', '/CN=stranger'], // prettier-ignore
+    { stdio: 'ignore' },
+  )
+  return ca
 }
 
 /** The keyspaces of this file start empty (the test schema may have changed since the last run). */
@@ -144,17 +145,15 @@ describe('secured node (password authentication + client TLS required)', () => {
     }
   })
 
-  it('a client certificate signed by the CA is accepted (mutual TLS); one from another CA is refused', async () => {
+  it('TLS with a client certificate (tls.cert, tls.key) connects too', async () => {
+    // the node does not ask for one (Cassandra 5.0's require_client_auth is all or nothing): this checks that
+    // the options reach the TLS socket and a handshake with them succeeds, not that the server verifies them
     const mtls = open({ tls: { ca: secure.ca, cert: clientCert, key: clientKey } })
     try {
       expect(await mtls.profile.findUnique({ where: { userId: 'nobody' } })).toBeNull()
     } finally {
       await mtls.$disconnect()
     }
-    const stranger = strangerCa(tmp)
-    const r = await failure({ tls: { ca: secure.ca, cert: stranger.cert, key: stranger.key } })
-    expect(r.error.code).toBe('BACKEND_UNAVAILABLE')
-    expect(r.ms).toBeLessThan(3000)
   })
 
   it('a wrong password is P1000 at once', async () => {
@@ -178,7 +177,7 @@ describe('secured node (password authentication + client TLS required)', () => {
   })
 
   it('a CA that did not sign the node’s certificate is a coded TLS error', async () => {
-    const r = await failure({ tls: { ca: readFileSync(strangerCa(tmp).ca, 'utf8') } })
+    const r = await failure({ tls: { ca: readFileSync(strangerCa(tmp), 'utf8') } })
     expect(r.error.code).toBe('BACKEND_UNAVAILABLE')
     expect(r.error.message).toMatch(/TLS|certificate/)
     expect(r.ms).toBeLessThan(2000)
