@@ -55,8 +55,9 @@ export interface ScyllaConnectionOptions {
   policies?: ScyllaPolicies
 }
 
-/** What the executor adds to cassandra-driver's ClientOptions. */
+/** What the executor adds to cassandra-driver's ClientOptions (and the user it names in P1000's message). */
 export interface DriverConnection {
+  username?: string
   authProvider?: cassandra.auth.AuthProvider
   sslOptions?: ConnectionOptions
   policies?: {
@@ -230,7 +231,10 @@ export function driverConnection(
         : 'password without a username: pass scylla.username or set SCYLLA_USERNAME',
     )
   const out: DriverConnection = driverPolicies(options.policies)
-  if (username && password) out.authProvider = new cassandra.auth.PlainTextAuthProvider(username, password)
+  if (username && password) {
+    out.username = username
+    out.authProvider = new cassandra.auth.PlainTextAuthProvider(username, password)
+  }
   const ssl = tlsOptions(options.tls, env)
   if (ssl) out.sslOptions = ssl
   return out
