@@ -8,6 +8,8 @@ import { join } from 'node:path'
 import cassandra from 'cassandra-driver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCredits, creditsSchema } from '../../src/credits/index.js'
+import { backendOf } from '../../src/create-db.js'
+import { ScyllaBackend } from '../../src/cql/scylla-backend.js'
 import { createDb, type ScyllaOptions } from '../../src/index.js'
 import { runCli, TANDEM, tempProject } from '../cli/cli-support.js'
 import { uid } from '../support/backends.js'
@@ -200,6 +202,39 @@ describe('secured node (password authentication + client TLS required)', () => {
       expect(await lax.profile.findUnique({ where: { userId: 'nobody' } })).toBeNull()
     } finally {
       await lax.$disconnect()
+    }
+  })
+
+  it('tls.servername: the certificate is checked against that name instead of the address', async () => {
+    // the node's certificate names IP:127.0.0.5 and DNS:localhost
+    const named = open({ tls: { ca: secure.ca, servername: 'localhost' } })
+    try {
+      expect(await named.profile.findUnique({ where: { userId: 'nobody' } })).toBeNull()
+    } finally {
+      await named.$disconnect()
+    }
+    const r = await failure('servername not in the certificate', {
+      tls: { ca: secure.ca, servername: 'db.example.com' },
+    })
+    expect(r.error.code).toBe('BACKEND_UNAVAILABLE')
+    expect(r.error.message).toContain('db.example.com')
+  })
+
+  it('policies reach the driver: connections per host, speculative reads, no retries', async () => {
+    const tuned = open({
+      policies: { connectionsPerHost: 3, speculativeReads: { delayMs: 5, maxExecutions: 2 }, retry: 'never' },
+    })
+    try {
+      const p = await tuned.profile.create({ data: { userId: uid('pol'), name: 'P' } })
+      expect(await tuned.profile.findUnique({ where: { userId: p.userId } })).toEqual(p)
+      const backend = backendOf(tuned)
+      if (!(backend instanceof ScyllaBackend)) throw new Error('expected the ScyllaDB backend')
+      const state = backend.session.exec.client.getState()
+      const hosts = state.getConnectedHosts()
+      expect(hosts.map((h) => h.address)).toEqual([secure.hosts])
+      expect(state.getOpenConnections(hosts[0]!)).toBe(3)
+    } finally {
+      await tuned.$disconnect()
     }
   })
 
