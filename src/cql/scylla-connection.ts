@@ -27,9 +27,11 @@ export interface ScyllaTlsOptions {
 /** `scylla.policies`: the driver policies users tune, each with the driver's default unless set. */
 export interface ScyllaPolicies {
   /**
-   * 'default' (the driver's: a read timeout is retried once on the same node when enough replicas answered
-   * without data, an unavailable coordinator once on the next node, a write timeout only for the batch log
-   * write, never an LWT), 'never' (every failure goes to the caller at once), or a driver RetryPolicy
+   * 'default': the driver's RetryPolicy. Once each: a read timeout where enough replicas answered but without
+   * data (same node), an unavailable coordinator (next node), an idempotent write whose batch-log write timed out;
+   * a client timeout, socket error or overloaded node moves an idempotent statement (tandem's reads and plain
+   * writes and batches, never an LWT) to the next node. 'never': all of these go to the caller at once
+   * (a request never written to a socket is still resent: it cannot have applied). Or a driver RetryPolicy.
    */
   retry?: 'default' | 'never' | cassandra.policies.retry.RetryPolicy
   /**
