@@ -18,6 +18,12 @@ import { profile } from '../support/schema.js'
 /** a model with a unique lookup, and the credits models: a small keyspace, quick to create */
 const models = { profile }
 const KEYSPACE = 'tandem_secure'
+/**
+ * Every failure must come well before the connect timeout: half of it is the bound (not a tight figure, so a
+ * loaded machine does not fail the test; the measured times are printed after the file).
+ */
+const CONNECT_TIMEOUT_MS = 10_000
+const AT_ONCE_MS = CONNECT_TIMEOUT_MS / 2
 
 const secure = {
   hosts: process.env.SECURE_SCYLLA_HOSTS!,
@@ -40,7 +46,7 @@ function open(scylla: ScyllaOptions = {}) {
       username: secure.username,
       password: secure.password,
       tls: { ca: secure.ca },
-      connectTimeoutMs: 3000,
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
       ...scylla,
     },
   })
@@ -170,27 +176,27 @@ describe('secured node (password authentication + client TLS required)', () => {
     const r = await failure('wrong password', { password: `${secure.password}-wrong` })
     expect(r.error).toMatchObject({ code: 'P1000' })
     expect(r.error.message).toContain(secure.username)
-    expect(r.ms).toBeLessThan(2000)
+    expect(r.ms).toBeLessThan(AT_ONCE_MS)
   })
 
   it('no credentials at all is P1000 at once', async () => {
     const r = await failure('no credentials', { username: undefined, password: undefined })
     expect(r.error).toMatchObject({ code: 'P1000' })
-    expect(r.ms).toBeLessThan(2000)
+    expect(r.ms).toBeLessThan(AT_ONCE_MS)
   })
 
   it('no TLS against the TLS-only node is a coded error within the connect timeout, not a hang', async () => {
     const r = await failure('no TLS', { tls: false })
     expect(r.error.code).toBe('BACKEND_UNAVAILABLE')
     expect(r.error.message).toMatch(/TLS/)
-    expect(r.ms).toBeLessThan(3000 + 1000)
+    expect(r.ms).toBeLessThan(AT_ONCE_MS)
   })
 
   it('a CA that did not sign the node’s certificate is a coded TLS error', async () => {
     const r = await failure('another CA', { tls: { ca: readFileSync(strangerCa(tmp), 'utf8') } })
     expect(r.error.code).toBe('BACKEND_UNAVAILABLE')
     expect(r.error.message).toMatch(/TLS|certificate/)
-    expect(r.ms).toBeLessThan(2000)
+    expect(r.ms).toBeLessThan(AT_ONCE_MS)
   })
 
   it('verification is on by default: the system CAs alone refuse the node; rejectUnauthorized: false accepts it', async () => {
@@ -260,19 +266,21 @@ export default defineConfig({
     try {
       const refused = await runCli(['push', '--backend', 'scylla'], {
         cwd: app.dir,
+        timeoutMs: 120_000,
         env: { APP_SCYLLA_PASSWORD: 'wrong' },
       })
       expect(refused.code).toBe(2)
       expect(refused.stderr).toMatch(/^tandem: P1000: /)
       const ok = await runCli(['push', '--backend', 'scylla'], {
         cwd: app.dir,
+        timeoutMs: 120_000,
         env: { APP_SCYLLA_PASSWORD: secure.password },
       })
       expect(ok.code, ok.stderr).toBe(0)
     } finally {
       app.remove()
     }
-  })
+  }, 240_000)
 
   it('tandem db up --secure prints the secured node’s lines (the node is reused)', async () => {
     const r = await runCli(['db', 'up', '--secure'], { timeoutMs: 120_000 })
@@ -286,5 +294,5 @@ export default defineConfig({
       `SCYLLA_PASSWORD=${secure.password}`,
       `SCYLLA_TLS_CA=${secure.ca}`,
     ])
-  })
+  }, 150_000)
 })
