@@ -192,6 +192,13 @@ describe('secured node (password authentication + client TLS required)', () => {
     expect(r.ms).toBeLessThan(AT_ONCE_MS)
   })
 
+  it('TLS against a node that does not speak it (the plain test node) is a coded error naming the cause', async () => {
+    const r = await failure('TLS to a plain node', { contactPoints: process.env.SCYLLA_HOSTS!.split(',') })
+    expect(r.error.code).toBe('BACKEND_UNAVAILABLE')
+    expect(r.error.message).toMatch(/does not speak TLS/)
+    expect(r.ms).toBeLessThan(AT_ONCE_MS)
+  })
+
   it('a CA that did not sign the node’s certificate is a coded TLS error', async () => {
     const r = await failure('another CA', { tls: { ca: readFileSync(strangerCa(tmp), 'utf8') } })
     expect(r.error.code).toBe('BACKEND_UNAVAILABLE')
