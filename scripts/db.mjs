@@ -454,7 +454,9 @@ async function main(cmd) {
       process.exitCode = 2
     }
   } catch (e) {
-    process.stderr.write(`db.mjs ${cmd}: ${e instanceof DbError || e instanceof CassandraNodeError ? e.message : e?.stack || e}\n`)
+    process.stderr.write(
+      `db.mjs ${cmd}: ${e instanceof DbError || e instanceof CassandraNodeError ? e.message : e?.stack || e}\n`,
+    )
     process.exitCode = 1
   }
 }
