@@ -48,7 +48,7 @@ export function clusterIps() {
 }
 
 /** The three nodes' launchers (cassandraNode objects), node 1 first. */
-export function clusterNodes() {
+export function clusterNodes({ startTimeoutMs = TIMEOUT_MS } = {}) {
   const ips = clusterIps()
   const seeds = ips.map((ip) => `${ip}:${STORAGE_PORT}`)
   return ips.map((ip, i) =>
@@ -63,11 +63,14 @@ export function clusterNodes() {
       initialToken: TOKENS[i],
       heap: HEAP,
       yaml: { phi_convict_threshold: PHI },
+      // The single test node skips flushing system tables (unsafesystem) for fast DDL. Here nodes get SIGKILLed:
+      // a node that restarted without its schema would skip replaying its commit log for unknown tables.
+      systemProperties: { 'cassandra.unsafesystem': null, 'cassandra.test.flush_local_schema_changes': null },
       label: `node ${i + 1} (${ip})`,
       log,
       owner: 'scripts/cluster.mjs',
       stopHint: 'node scripts/cluster.mjs down',
-      startTimeoutMs: TIMEOUT_MS,
+      startTimeoutMs,
     }),
   )
 }
@@ -160,8 +163,8 @@ export async function down() {
   })
 }
 
-function nodeAt(n) {
-  const nodes = clusterNodes()
+function nodeAt(n, options) {
+  const nodes = clusterNodes(options)
   const node = nodes[Number(n) - 1]
   if (!node) throw new CassandraNodeError(`node number must be 1, 2 or 3, got ${n}`)
   return node
@@ -175,12 +178,15 @@ export async function killNode(n) {
   return pid
 }
 
-/** Starts node n again (or reuses it), waits for its CQL and until the three see each other UP. */
-export async function startNode(n, { waitUp = true } = {}) {
-  const node = nodeAt(n)
+/**
+ * Starts node n again (or reuses it), waits for its CQL (up to timeoutMs) and, unless waitUp is false, until the
+ * three see each other UP.
+ */
+export async function startNode(n, { waitUp = true, timeoutMs = TIMEOUT_MS } = {}) {
+  const node = nodeAt(n, { startTimeoutMs: timeoutMs })
   const { pid, reused } = await node.start()
   await node.waitForCql(pid)
-  if (waitUp) await waitAllUp()
+  if (waitUp) await waitAllUp({ timeoutMs })
   log(`${node.host}: ${reused ? 'already running' : 'restarted'} (pid ${pid})`)
   return pid
 }
