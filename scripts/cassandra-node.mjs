@@ -147,7 +147,7 @@ export function tail(file, lines = 15) {
 export async function withLock(lockDir, fn, { name = 'process', timeoutMs = 300_000, log = () => {} } = {}) {
   fs.mkdirSync(path.dirname(lockDir), { recursive: true })
   const deadline = Date.now() + timeoutMs
-  for (let announced = false; ; ) {
+  for (let announced = false; ;) {
     try {
       fs.mkdirSync(lockDir)
       fs.writeFileSync(path.join(lockDir, 'pid'), String(process.pid))
@@ -252,7 +252,9 @@ async function findJava(log, apt) {
   await apt(['openjdk-17-jdk-headless'])
   java = JAVA17_CANDIDATES.find(isExecutable)
   if (!java)
-    throw new CassandraNodeError('openjdk-17-jdk-headless was installed but no java 17 binary was found; set CASSANDRA_JAVA')
+    throw new CassandraNodeError(
+      'openjdk-17-jdk-headless was installed but no java 17 binary was found; set CASSANDRA_JAVA',
+    )
   return java
 }
 
@@ -332,7 +334,9 @@ function yamlScalar(v) {
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v)
   const s = String(v)
   // Plain when unambiguous, else double-quoted (a JSON string is a valid YAML double-quoted scalar).
-  return /^[A-Za-z0-9_./@-][A-Za-z0-9_./@ -]*$/.test(s) && !/ $/.test(s) && !/^(true|false|null|yes|no|on|off|~)$/i.test(s)
+  return /^[A-Za-z0-9_./@-][A-Za-z0-9_./@ -]*$/.test(s) &&
+    !/ $/.test(s) &&
+    !/^(true|false|null|yes|no|on|off|~)$/i.test(s)
     ? s
     : JSON.stringify(s)
 }
@@ -371,7 +375,12 @@ function yamlBlocks(text) {
 /** The value text of a block without comments, quotes and layout: equal when two blocks say the same. */
 function yamlMeaning(lines) {
   return lines
-    .map((l) => l.replace(/\s+#.*$/, '').replace(/["']/g, '').trim())
+    .map((l) =>
+      l
+        .replace(/\s+#.*$/, '')
+        .replace(/["']/g, '')
+        .trim(),
+    )
     .filter(Boolean)
     .join('\n')
     .replace(/:\s+/g, ': ')
@@ -442,13 +451,113 @@ function rawCqlProbe(host, port, { sslOptions, timeoutMs = 3000 } = {}) {
 }
 
 /**
+ * One CQL statement over a raw native-protocol v4 connection (no driver; no auth, no TLS, no bound values):
+ * resolves { rows } (the row count of a Rows result, 0 otherwise) or { error, code } (the server's error code,
+ * e.g. 0x1000 Unavailable). Column types must be simple (no collections or UDTs) for the row count to be read.
+ * Example: `await rawCqlQuery('127.0.0.2', 9042, 'SELECT peer FROM system.peers', 'one')`
+ */
+export function rawCqlQuery(host, port, cql, consistency = 'one', { timeoutMs = 5000 } = {}) {
+  const CL = { any: 0, one: 1, two: 2, three: 3, quorum: 4, all: 5, localQuorum: 6, eachQuorum: 7, localOne: 10 }
+  const frame = (stream, opcode, body) => {
+    const h = Buffer.alloc(9)
+    h.writeUInt8(0x04, 0)
+    h.writeInt16BE(stream, 2)
+    h.writeUInt8(opcode, 4)
+    h.writeInt32BE(body.length, 5)
+    return Buffer.concat([h, body])
+  }
+  const str = (s) => {
+    const b = Buffer.from(s, 'utf8')
+    const l = Buffer.alloc(2)
+    l.writeUInt16BE(b.length)
+    return Buffer.concat([l, b])
+  }
+  const startup = Buffer.concat([Buffer.from([0, 1]), str('CQL_VERSION'), str('3.0.0')])
+  const q = Buffer.from(cql, 'utf8')
+  const qlen = Buffer.alloc(4)
+  qlen.writeInt32BE(q.length)
+  const cl = Buffer.alloc(2)
+  cl.writeUInt16BE(CL[consistency] ?? 1)
+  const query = Buffer.concat([qlen, q, cl, Buffer.from([0])])
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port })
+    let buf = Buffer.alloc(0)
+    const done = (r) => {
+      s.destroy()
+      resolve(r)
+    }
+    s.setTimeout(timeoutMs, () => done({ error: `no answer from ${host}:${port} in ${timeoutMs} ms` }))
+    s.once('error', (e) => done({ error: e.message }))
+    s.once('connect', () => s.write(frame(1, 0x01, startup)))
+    s.on('data', (d) => {
+      buf = Buffer.concat([buf, d])
+      while (buf.length >= 9 && buf.length >= 9 + buf.readInt32BE(5)) {
+        const opcode = buf[4]
+        const stream = buf.readInt16BE(2)
+        const body = buf.subarray(9, 9 + buf.readInt32BE(5))
+        buf = buf.subarray(9 + body.length)
+        if (opcode === 0x00) {
+          const code = body.readInt32BE(0)
+          return done({ code, error: body.toString('utf8', 6, 6 + body.readUInt16BE(4)) })
+        }
+        if (opcode === 0x03) return done({ error: 'the server requires authentication' })
+        if (opcode === 0x02 && stream === 1) s.write(frame(2, 0x07, query))
+        else if (opcode === 0x08 && stream === 2) {
+          try {
+            return done({ rows: rowCount(body) })
+          } catch (e) {
+            return done({ error: `unreadable result: ${e.message}` })
+          }
+        }
+      }
+    })
+  })
+}
+
+/** The row count of a RESULT body (kind Rows; simple column types only), else 0. */
+function rowCount(body) {
+  if (body.readInt32BE(0) !== 0x0002) return 0
+  let o = 4
+  const flags = body.readInt32BE(o)
+  const columns = body.readInt32BE(o + 4)
+  o += 8
+  const skipString = () => {
+    o += 2 + body.readUInt16BE(o)
+  }
+  if (flags & 0x0002) o += 4 + Math.max(0, body.readInt32BE(o)) // paging state
+  if (!(flags & 0x0004)) {
+    if (flags & 0x0001) {
+      skipString()
+      skipString()
+    }
+    for (let i = 0; i < columns; i++) {
+      if (!(flags & 0x0001)) {
+        skipString()
+        skipString()
+      }
+      skipString()
+      const type = body.readUInt16BE(o)
+      o += 2
+      if (type === 0x0000) skipString()
+      else if (type >= 0x0020) throw new Error(`column type 0x${type.toString(16)} is not simple`)
+    }
+  }
+  return body.readInt32BE(o)
+}
+
+/**
  * One readiness attempt with cassandra-driver: connect (with `username`/`password` and `sslOptions` when given)
  * and read system.local's release_version. Resolves { version } or { error }.
  */
-export async function driverProbe(host, port, { username, password, sslOptions, localDataCenter = 'datacenter1', log = defaultLog } = {}) {
+export async function driverProbe(
+  host,
+  port,
+  { username, password, sslOptions, localDataCenter = 'datacenter1', log = defaultLog } = {},
+) {
   if (!(await tcpOpen(host, port))) return { error: `nothing listens on ${host}:${port}` }
   const driver = await loadDriver(log)
-  if (!driver) return (await rawCqlProbe(host, port, { sslOptions })) ? { version: 'unknown' } : { error: 'no CQL answer' }
+  if (!driver)
+    return (await rawCqlProbe(host, port, { sslOptions })) ? { version: 'unknown' } : { error: 'no CQL answer' }
   const client = new driver.Client({
     contactPoints: [`${host}:${port}`],
     localDataCenter,
