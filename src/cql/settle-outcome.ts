@@ -1,6 +1,7 @@
 import type { Row } from '../schema/model.js'
 import type { CqlTable, ModelTables } from '../schema/scylla-layout.js'
 import { TandemError } from '../errors.js'
+import { callScope } from './call-options.js'
 import { isOutcomeUnknown } from './driver-errors.js'
 import type { CqlStatement } from './cql-executor.js'
 import type { ScyllaSession } from './scylla-session.js'
@@ -8,6 +9,13 @@ import { rowFromCql } from './scylla-values.js'
 
 /** how often a SERIAL read that settles an outcome is tried (a node that just died is routed around in < 1 s) */
 const SETTLE_READS = 4
+/**
+ * How long a server may go on with an LWT after the client stopped waiting: its coordinator retries Paxos
+ * rounds for up to cas_contention_timeout (1 s by default on ScyllaDB and Cassandra) and then waits
+ * write_request_timeout (2 s) for the commit. A SERIAL read settles what was accepted before it, not a
+ * round its coordinator starts after it, so "not applied" is only final once this has passed since sending.
+ */
+export const SERVER_LWT_BUDGET_MS = 3_500
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /**
@@ -28,7 +36,8 @@ export async function serialRow(
   const fields = table.fields.map((f) => t.model.fields.get(f)!)
   for (let i = 0; ; i++) {
     try {
-      const rows = await s.exec.select(st.selectByKey, params, 1, true)
+      // outside the call's $scylla({ timeoutMs }): settling must not be cut short by a tight budget
+      const rows = await callScope.exit(() => s.exec.select(st.selectByKey, params, 1, true))
       return rows[0] ? rowFromCql(t.model, rows[0], fields) : undefined
     } catch (e) {
       if (i + 1 >= SETTLE_READS) {
@@ -54,14 +63,26 @@ export async function lwtSettled(
   what: string,
   decide: (unknown: TandemError) => Promise<boolean | undefined>,
 ): Promise<boolean> {
+  const sentAt = Date.now()
   try {
     return (await s.exec.lwt(statement.query, statement.params)).applied
   } catch (e) {
     if (!isOutcomeUnknown(e)) throw e
-    const verdict = await decide(e)
+    let verdict = await decide(e)
+    // "not applied" after the client gave up (no server write timeout): the server may still be running it
+    if (verdict === false && e.meta?.writeType === undefined) {
+      await untilServerGaveUp(sentAt)
+      verdict = await decide(e)
+    }
     if (verdict !== undefined) return verdict
     throw outcomeUnknown(what, e)
   }
+}
+
+/** Waits until an LWT sent at `sentAt` can no longer be running on the server (SERVER_LWT_BUDGET_MS). */
+export async function untilServerGaveUp(sentAt: number): Promise<void> {
+  const left = sentAt + SERVER_LWT_BUDGET_MS - Date.now()
+  if (left > 0) await sleep(left)
 }
 
 /** OUTCOME_UNKNOWN for a model call, keeping the driver's failure as cause. */

@@ -85,12 +85,25 @@ export class WriteProtocol {
         // written first could be another create's of the same key and values, which a failure would delete)
         const s = this.s.insert(t, t.base, stored, true)
         base = 'unknown'
-        const applied = await lwtSettled(this.s, s, `${model.name}.create`, async (e) => {
-          const back = await serialRow(this.s, t, t.base, stored, e)
-          // the row holding every value this call wrote is taken as its own (see README: a concurrent create
-          // of the same key with the very same values cannot be told apart, and either outcome is that row)
-          return back !== undefined && [...model.fields.keys()].every((f) => sameValue(model, f, back[f], stored[f]))
-        })
+        let applied = false
+        for (let attempt = 0; ; attempt++) {
+          let absent = false
+          applied = await lwtSettled(this.s, s, `${model.name}.create`, async (e) => {
+            const back = await serialRow(this.s, t, t.base, stored, e)
+            // no row: it did not apply, and after this SERIAL read it cannot any more: sent again (below).
+            // A row holding every value this call wrote is taken as its own (README: a concurrent create of
+            // the same key with the very same values cannot be told apart, and either way that row exists)
+            absent = back === undefined
+            if (absent && attempt >= 2) return undefined
+            return !absent && [...model.fields.keys()].every((f) => sameValue(model, f, back![f], stored[f]))
+          })
+          if (!applied && !absent && attempt > 0) {
+            // re-sent and refused: the row may be this call's own first attempt, applied late
+            const back = await serialRow(this.s, t, t.base, stored)
+            applied = !!back && [...model.fields.keys()].every((f) => sameValue(model, f, back[f], stored[f]))
+          }
+          if (!absent) break
+        }
         base = applied ? 'yes' : 'no'
         if (!applied) throw uniqueViolation(model.name, model.primaryKey)
         await writeEach(this.s, indexWrites)
@@ -359,12 +372,12 @@ export class WriteProtocol {
   /**
    * A compare-and-set on the base row, its outcome settled when it timed out: the row is read back at
    * SERIAL (which also settles any CAS still in flight) and judged by its values (README, "Failures and
-   * unknown outcomes"). An update (`fields`): holding the new values of every set field and not the
-   * compared ones → applied; holding the compared values and not the new ones → not applied (retried from
-   * the row as it is); gone → not applied (the row was deleted); anything else → OUTCOME_UNKNOWN. An update
-   * of plain `set` fields only is never unknown: applying it again is as if it came after what happened
-   * meanwhile. A move (no `fields`, a DELETE … IF of the old key): the old row still there → not applied;
-   * gone → unknown (a concurrent delete looks the same).
+   * unknown outcomes on ScyllaDB"). An update of plain `set` fields only: the row holding the new values →
+   * applied, otherwise sent again from the row as it is (as if it came after what happened meanwhile).
+   * Arithmetic: the row still holding the compared values and not the new ones → not applied (retried);
+   * anything else → OUTCOME_UNKNOWN, since a concurrent writer that started from the same row with the same
+   * increment produces the very same values. A row gone → not applied (deleted meanwhile). A move (no
+   * `fields`, a DELETE … IF of the old key): the old row still there → not applied; gone → unknown.
    */
   private settledCas(
     t: ModelTables,
@@ -382,8 +395,7 @@ export class WriteProtocol {
       const isNext = holds(fields.set, next)
       if (fields.arithmetic.length === 0) return isNext
       const isCurrent = holds(fields.arithmetic, current)
-      if (isNext) return true
-      if (isCurrent) return false
+      if (isCurrent) return isNext // both: the update changes nothing, applied or not
       return undefined
     })
   }

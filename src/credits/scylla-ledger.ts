@@ -5,7 +5,7 @@ import type { Row } from '../schema/model.js'
 import type { CqlTable, ModelTables } from '../schema/scylla-layout.js'
 import { deleteRow, updateRow } from '../cql/cql-statements.js'
 import { isOutcomeUnknown } from '../cql/driver-errors.js'
-import { serialRow, writeEach } from '../cql/settle-outcome.js'
+import { serialRow, untilServerGaveUp, writeEach } from '../cql/settle-outcome.js'
 import type { ScyllaSession } from '../cql/scylla-session.js'
 import { rowFromCql } from '../cql/scylla-values.js'
 
@@ -150,10 +150,13 @@ export class ScyllaLedger implements Ledger {
         ...this.b.bind(m, ['version'], acc),
       ]
       let applied: boolean
+      const sentAt = Date.now()
       try {
         applied = (await this.b.exec.lwt(casText, params)).applied
       } catch (e) {
         if (!isOutcomeUnknown(e)) throw e
+        // the client gave up (no server write timeout): the server may still run the CAS; wait it out
+        if (e.meta?.writeType === undefined) await untilServerGaveUp(sentAt)
         // a CAS that timed out may still have applied: read back (SERIAL, which settles it) before deciding.
         // The version decides exactly: below ours, it did not apply (and cannot any more); our entry in
         // last_entry, it applied; a later version with another entry: ours may be under it, unknown.
