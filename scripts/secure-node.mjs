@@ -25,6 +25,7 @@ import {
   prepareRuntime,
   run,
   sleep,
+  tcpOpen,
   which,
   withLock,
 } from './cassandra-node.mjs'
@@ -284,10 +285,18 @@ export async function upSecure() {
   return withLock(
     path.join(DIR, 'up.lock'),
     async () => {
+      const node = secureNode()
+      // another checkout's secured node has its own CA and password: name that instead of "does not answer CQL"
+      if (!node.pid() && (await tcpOpen(SECURE_HOST, SECURE_PORT)))
+        throw new CassandraNodeError(
+          `${SECURE_HOST}:${SECURE_PORT} is taken by a process not started from ${NODE_DIR} (the secured node of another ` +
+            'checkout? stop it there with `node scripts/db.mjs down`); tests can use a secured server of your own ' +
+            'through SECURE_SCYLLA_HOSTS, SECURE_SCYLLA_USERNAME, SECURE_SCYLLA_PASSWORD, SECURE_SCYLLA_TLS_CA',
+        )
       await prepareRuntime({ log })
       await ensureCertificates()
       const password = rolePassword()
-      await secureNode().up()
+      await node.up()
       await ensureRole(password)
       return secureEnv()
     },
