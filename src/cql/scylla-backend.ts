@@ -5,6 +5,7 @@ import { applyUpdate } from '../adapter/evaluate.js'
 import type { ReadQuery, UpdateOps } from '../adapter/query.js'
 import { validationError } from '../errors.js'
 import { PlanCache } from '../cache/plan-cache.js'
+import { serverCode } from './driver-errors.js'
 import { CqlExecutor } from './cql-executor.js'
 import { ReadPath } from './read-path.js'
 import { ReferentialActions } from './referential-actions.js'
@@ -304,7 +305,7 @@ export class ScyllaBackend implements Backend {
     } catch (e) {
       // Cassandra answers Invalid (0x2200, "table versions does not exist"); anything else (a timeout) is not an
       // answer, and guessing Cassandra would give a ScyllaDB keyspace tablets its LWT cannot use
-      if ((e as { code?: unknown }).code !== 0x2200) throw e
+      if (serverCode(e) !== 0x2200) throw e
     }
     return { product: 'cassandra', version: release }
   }
