@@ -113,6 +113,16 @@ let allUpError: string | undefined
 const checks: Record<string, unknown> = {}
 
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!
+async function retry<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn()
+    } catch (e) {
+      if (i >= attempts) throw e
+      await sleep(5_000)
+    }
+  }
+}
 const chunks = <T>(xs: readonly T[], n: number): T[][] =>
   Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n))
 
@@ -213,8 +223,9 @@ async function uniqueReport(table: string, column: string) {
 beforeAll(async () => {
   admin = new cassandra.Client({ contactPoints: HOSTS, localDataCenter: DC })
   await admin.connect()
-  await admin.execute(`DROP KEYSPACE IF EXISTS ${KEYSPACE}`, [], { readTimeout: 120_000 })
-  await db.$push()
+  // Schema changes right after nodes (re)started can meet a node whose schema lags ("Unknown CF"): retry.
+  await retry(() => admin.execute(`DROP KEYSPACE IF EXISTS ${KEYSPACE}`, [], { readTimeout: 120_000 }))
+  await retry(() => db.$push())
   await Promise.all(counterIds.map((id) => db.counter.create({ data: { id, hits: 0 } })))
   for (let i = 0; i < AUTHORS; i++)
     seedAuthorIds.push((await db.author.create({ data: { handle: `seed-${run}-${i}` } })).id)
