@@ -108,9 +108,21 @@ const seedAuthorIds: string[] = []
 let timeline: Timeline
 let figures: Record<string, KindFigures> = {}
 let unfinished = 0
+let restartError: string | undefined
+let allUpError: string | undefined
 const checks: Record<string, unknown> = {}
 
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!
+async function retry<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn()
+    } catch (e) {
+      if (i >= attempts) throw e
+      await sleep(5_000)
+    }
+  }
+}
 const chunks = <T>(xs: readonly T[], n: number): T[][] =>
   Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n))
 
@@ -211,8 +223,9 @@ async function uniqueReport(table: string, column: string) {
 beforeAll(async () => {
   admin = new cassandra.Client({ contactPoints: HOSTS, localDataCenter: DC })
   await admin.connect()
-  await admin.execute(`DROP KEYSPACE IF EXISTS ${KEYSPACE}`, [], { readTimeout: 120_000 })
-  await db.$push()
+  // Schema changes right after nodes (re)started can meet a node whose schema lags ("Unknown CF"): retry.
+  await retry(() => admin.execute(`DROP KEYSPACE IF EXISTS ${KEYSPACE}`, [], { readTimeout: 120_000 }))
+  await retry(() => db.$push())
   await Promise.all(counterIds.map((id) => db.counter.create({ data: { id, hits: 0 } })))
   for (let i = 0; i < AUTHORS; i++)
     seedAuthorIds.push((await db.author.create({ data: { handle: `seed-${run}-${i}` } })).id)
@@ -231,9 +244,13 @@ beforeAll(async () => {
     await sleep(DOWN_MS)
     restartAt = Date.now()
     // On a busy 2-core machine a restarting JVM (commit log replay included) can take minutes: wait for it.
-    await startNode(KILL_NODE, { waitUp: false, timeoutMs: RESTART_TIMEOUT_MS })
-    backAt = Date.now()
-    await sleep(AFTER_MS)
+    try {
+      await startNode(KILL_NODE, { waitUp: false, timeoutMs: RESTART_TIMEOUT_MS })
+      backAt = Date.now()
+      await sleep(AFTER_MS)
+    } catch (e) {
+      restartError = e instanceof Error ? e.message : String(e)
+    }
   } finally {
     stopped = true
     const loadEnd = Date.now()
@@ -245,7 +262,11 @@ beforeAll(async () => {
     timeline = { loadStart, killAt, restartAt: restartAt || loadEnd, backAt: backAt || loadEnd, loadEnd }
     if (!clusterNodes()[KILL_NODE - 1]!.pid())
       await startNode(KILL_NODE, { waitUp: false, timeoutMs: RESTART_TIMEOUT_MS })
-    await waitAllUp({ timeoutMs: RESTART_TIMEOUT_MS })
+    // The checks read at QUORUM, so they do not need every node to see every other; under heavy CPU starvation a
+    // restarted node's gossip echo can be lost and a peer keep it DOWN for minutes (recorded, not waited out).
+    await waitAllUp({ timeoutMs: 90_000 }).catch((e: unknown) => {
+      allUpError = e instanceof Error ? e.message : String(e)
+    })
   }
   figures = figuresOf(records, timeline)
   const t = (ms: number) => ((ms - loadStart) / 1000).toFixed(1)
@@ -273,6 +294,8 @@ afterAll(async () => {
           loadEndS: (timeline.loadEnd - timeline.loadStart) / 1000,
         },
         unfinishedCallers: unfinished,
+        restartError,
+        allUpAfterLoad: allUpError ?? true,
         figures,
         checks,
         okPerSecond: timeline && okPerSecond(records, timeline),
@@ -286,9 +309,10 @@ afterAll(async () => {
 })
 
 describe(`3-node cluster, node ${KILL_NODE} killed (SIGKILL) and restarted under load`, () => {
-  it('the load ran: every call kind succeeded, and every caller returned', () => {
+  it('the load ran: every call kind succeeded, every caller returned, the killed node came back', () => {
     for (const kind of ['create', 'increment', 'deduct', 'relation']) expect(figures[kind]?.ok ?? 0).toBeGreaterThan(0)
     expect(unfinished).toBe(0)
+    expect(restartError).toBeUndefined()
   })
 
   it('every acknowledged create is there, by primary key and through every unique and index lookup', async () => {
