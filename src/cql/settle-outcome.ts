@@ -63,9 +63,19 @@ export async function lwtSettled(
   what: string,
   decide: (unknown: TandemError) => Promise<boolean | undefined>,
 ): Promise<boolean> {
+  return (await lwtResult(s, statement, what, decide)).applied
+}
+
+/** lwtSettled with the LWT's answer: `current` is the row that refused it (undefined when settled by reading back). */
+export async function lwtResult(
+  s: ScyllaSession,
+  statement: CqlStatement,
+  what: string,
+  decide: (unknown: TandemError) => Promise<boolean | undefined>,
+): Promise<{ applied: boolean; current: Record<string, unknown> | undefined }> {
   const sentAt = Date.now()
   try {
-    return (await s.exec.lwt(statement.query, statement.params)).applied
+    return await s.exec.lwt(statement.query, statement.params)
   } catch (e) {
     if (!isOutcomeUnknown(e)) throw e
     let verdict = await decide(e)
@@ -74,7 +84,7 @@ export async function lwtSettled(
       await untilServerGaveUp(sentAt)
       verdict = await decide(e)
     }
-    if (verdict !== undefined) return verdict
+    if (verdict !== undefined) return { applied: verdict, current: undefined }
     throw outcomeUnknown(what, e)
   }
 }

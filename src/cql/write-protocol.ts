@@ -11,8 +11,7 @@ import type { ReadPath } from './read-path.js'
 import type { ScyllaSession } from './scylla-session.js'
 import type { CqlStatement } from './cql-executor.js'
 import { rowFromCql } from './scylla-values.js'
-import { isOutcomeUnknown } from './driver-errors.js'
-import { lwtSettled, outcomeUnknown, serialRow, writeEach } from './settle-outcome.js'
+import { lwtResult, lwtSettled, outcomeUnknown, serialRow, writeEach } from './settle-outcome.js'
 
 const MAX_CAS_RETRIES = 16
 /** a unique entry whose row is missing is taken over only once it is this old (its create may be in flight) */
@@ -191,34 +190,29 @@ export class WriteProtocol {
    * Claims a unique value with `INSERT … IF NOT EXISTS`. If the value is taken by an entry whose base
    * row is gone or no longer holds it (left by an interrupted write), the entry is taken over by CAS.
    * A claim that timed out is read back (SERIAL): an entry pointing at this row is this claim; no entry
-   * means it did not apply (and cannot any more), so it is sent again.
+   * means it did not apply (and, once the server's LWT budget has passed, cannot any more), so it is sent
+   * again; an entry pointing at this row that refuses the re-sent claim is the first attempt's.
    */
   private async claim(t: ModelTables, u: CqlTable, row: Row): Promise<boolean> {
     const model = t.model
     const s = this.s.insert(t, u, row, true)
     const st = this.s.statements(u)
+    const ours = (entry: Row) => st.ownedBy.length > 0 && st.ownedBy.every((f) => sameValue(model, f, entry[f], row[f]))
+    const fields = u.fields.map((f) => model.fields.get(f)!)
     let holder: Row | undefined
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const r = await this.s.exec.lwt(s.query, s.params)
-        if (r.applied) return true
-        holder = r.current
-          ? rowFromCql(
-              model,
-              r.current,
-              u.fields.map((f) => model.fields.get(f)!),
-            )
-          : undefined
-      } catch (e) {
-        if (!isOutcomeUnknown(e)) throw e
-        holder = await serialRow(this.s, t, u, row, e)
-        if (!holder) {
-          if (attempt < 2) continue
-          throw e
-        }
-        if (st.ownedBy.length > 0 && st.ownedBy.every((f) => sameValue(model, f, holder![f], row[f]))) return true
-      }
-      break
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const seen: { entry?: Row | undefined; read?: boolean } = {}
+      const r = await lwtResult(this.s, s, `${model.name}.create`, async (e) => {
+        seen.read = true
+        seen.entry = await serialRow(this.s, t, u, row, e)
+        return seen.entry !== undefined && ours(seen.entry)
+      })
+      if (r.applied) return true
+      holder = seen.read ? seen.entry : r.current && rowFromCql(model, r.current, fields)
+      // sent again and refused by an entry pointing at this row: this call's earlier attempt, applied late
+      if (holder && attempt > 0 && ours(holder)) return true
+      // no entry after a settled read-back: the claim did not apply and cannot any more; claim again
+      if (holder || !seen.read) break
     }
     if (!holder) return false
     // the holder's row at SERIAL: a compare-and-set still in flight on it is settled by this read
