@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // the fault suite kills nodes of its own 3-node cluster: `npm run test:cluster` (vitest.cluster.config.ts)
+    exclude: [...configDefaults.exclude, 'test/cluster/**'],
     // Type tests (test/types/*.test-d.ts): only type-checked (tsc), never run; each test() is counted in the
     // results (and in the JSON report) like a runtime test, and a type error inside it fails it.
     typecheck: {

@@ -9,8 +9,19 @@ export interface DbEnv {
 }
 /** The values up() returns for the servers it manages itself (127.0.0.1:55432 and 127.0.0.1:9042). */
 export const localEnv: Readonly<DbEnv>
-/** Starts (or reuses) the local databases; progress goes to stderr. Rejects with an actionable message. */
-export function up(): Promise<DbEnv>
+/** What `up({ secure: true })` adds: the secured node's credentials and CA (SCYLLA_HOSTS is 127.0.0.5:9042). */
+export interface SecureDbEnv extends DbEnv {
+  SCYLLA_USERNAME: string
+  SCYLLA_PASSWORD: string
+  /** absolute path of the generated CA certificate (PEM) */
+  SCYLLA_TLS_CA: string
+}
+/**
+ * Starts (or reuses) the local databases; progress goes to stderr. Rejects with an actionable message.
+ * `secure`: PostgreSQL and the secured Cassandra node (password authentication, client TLS) instead of the plain one.
+ */
+export function up(options: { secure: true }): Promise<SecureDbEnv>
+export function up(options?: { secure?: boolean }): Promise<DbEnv>
 /** Stops what up() started. Idempotent. */
 export function down(): Promise<void>
 /** Runs a command (as `user` through runuser when given); output copied to stderr unless quiet. */

@@ -3,18 +3,36 @@
 //
 //   node scripts/db.mjs up     start (or reuse) both; stdout gets ONLY the KEY=value lines
 //                              DATABASE_URL, SCYLLA_HOSTS, SCYLLA_DATACENTER; progress goes to stderr
-//   node scripts/db.mjs down   stop what `up` started
+//   node scripts/db.mjs up --secure
+//                              PostgreSQL and the secured Cassandra node (password authentication, client TLS
+//                              required; 127.0.0.5:9042, scripts/secure-node.mjs) instead of the plain one; also
+//                              prints SCYLLA_USERNAME, SCYLLA_PASSWORD, SCYLLA_TLS_CA
+//   node scripts/db.mjs down   stop what `up` started (the secured node too)
 //
 // Also importable: `import { up, down } from './scripts/db.mjs'`, and the process helpers tests use to run a
 // PostgreSQL of their own (run, findPgBin, pgOsUser, osIds, ensureTraversable, pidAlive, readPid).
 // A DATABASE_URL (resp. SCYLLA_HOSTS / SCYLLA_HOST) already in the environment wins: nothing is started for it.
-// Everything lives under <project>/.local/ (git-ignored). Node built-ins only; cassandra-driver is imported
-// lazily for the readiness probe (with a raw protocol fallback when it is not installed).
-import { spawn } from 'node:child_process'
+// Everything lives under <project>/.local/ (git-ignored). Node built-ins only; the Cassandra node is run by
+// scripts/cassandra-node.mjs (which imports cassandra-driver lazily for the readiness probe).
 import fs from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import {
+  aptInstall as aptInstallQueued,
+  cassandraNode,
+  CassandraNodeError,
+  isExecutable,
+  pidAlive,
+  readPid,
+  run,
+  tail,
+  tcpOpen,
+  which,
+  withLock as withDirLock,
+} from './cassandra-node.mjs'
+import { downSecure, upSecure } from './secure-node.mjs'
+
+export { pidAlive, readPid, run }
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const LOCAL = path.resolve(process.env.TANDEM_LOCAL_DIR || path.join(ROOT, '.local'))
@@ -48,22 +66,12 @@ const PG_SETTINGS = {
 }
 
 // Cassandra
-const CASS_DIR = path.join(ROOT, 'testinfra', 'cassandra')
-const CASS_LIB = path.join(CASS_DIR, 'target', 'lib')
 const CASS_NODE = path.join(LOCAL, 'cassandra', 'n1')
-const CASS_PIDFILE = path.join(CASS_NODE, 'cassandra.pid')
-const CASS_STDOUT = path.join(CASS_NODE, 'logs', 'stdout.log')
 const CASS_HOST = '127.0.0.1'
 const CASS_PORT = 9042
 const CASS_DC = 'datacenter1'
 const CASS_HEAP = process.env.CASSANDRA_HEAP || '768m'
 const CASS_TIMEOUT_MS = Number(process.env.CASSANDRA_START_TIMEOUT_MS || 180_000)
-const JAVA17_CANDIDATES = [
-  '/usr/lib/jvm/java-17-openjdk-amd64/bin/java',
-  '/usr/lib/jvm/java-17-openjdk-arm64/bin/java',
-  '/usr/lib/jvm/java-17-openjdk/bin/java',
-]
-
 // ---------------------------------------------------------------------------------------------- helpers
 
 const t0 = Date.now()
@@ -86,50 +94,6 @@ function exists(p) {
   }
 }
 
-function isExecutable(p) {
-  try {
-    fs.accessSync(p, fs.constants.X_OK)
-    return fs.statSync(p).isFile()
-  } catch {
-    return false
-  }
-}
-
-function which(cmd) {
-  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
-    if (dir && isExecutable(path.join(dir, cmd))) return path.join(dir, cmd)
-  }
-  return null
-}
-
-/** Runs a command; its output is copied to our stderr (never stdout). Resolves { code, out }. */
-export function run(cmd, args, { user, env, input, quiet = false, cwd } = {}) {
-  let file = cmd
-  let argv = args
-  if (user) {
-    file = 'runuser'
-    argv = ['-u', user, '--', cmd, ...args]
-  }
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, argv, {
-      cwd: cwd || ROOT,
-      env: { ...process.env, ...env },
-      stdio: [input == null ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    })
-    let out = ''
-    const onData = (d) => {
-      out += d
-      if (!quiet) process.stderr.write(d)
-    }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
-    child.on('error', reject)
-    // 'exit', not 'close': a daemon started by the command may keep inherited pipes open.
-    child.on('exit', (code, signal) => setImmediate(() => resolve({ code: code ?? (signal ? 128 : 1), out })))
-    if (input != null) child.stdin.end(input)
-  })
-}
-
 async function mustRun(what, cmd, args, opts) {
   const r = await run(cmd, args, opts)
   if (r.code !== 0) {
@@ -140,120 +104,15 @@ async function mustRun(what, cmd, args, opts) {
   return r
 }
 
-// apt-get must not run twice at once (dpkg lock); PostgreSQL and Cassandra prerequisites start concurrently.
-let aptChain = Promise.resolve()
-let aptUpdated = false
+// apt-get must not run twice at once (dpkg lock); PostgreSQL and Cassandra prerequisites start concurrently and
+// share cassandra-node.mjs's queue.
 function aptInstall(...alternatives) {
-  const task = aptChain.then(async () => {
-    if (!aptUpdated) {
-      log('apt-get update')
-      await mustRun('apt-get update', 'apt-get', ['update', '-q'], {
-        quiet: true,
-        env: { DEBIAN_FRONTEND: 'noninteractive' },
-      })
-      aptUpdated = true
-    }
-    let last
-    for (const pkgs of alternatives) {
-      log(`apt-get install -y ${pkgs.join(' ')}`)
-      last = await run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...pkgs], {
-        quiet: true,
-        env: { DEBIAN_FRONTEND: 'noninteractive' },
-      })
-      if (last.code === 0) return
-    }
-    throw new DbError(`apt-get install failed:\n${last.out.trim().split('\n').slice(-5).join('\n')}`)
-  })
-  aptChain = task.catch(() => {})
-  return task
-}
-
-export function pidAlive(pid) {
-  if (!Number.isInteger(pid) || pid <= 0) return false
-  try {
-    process.kill(pid, 0)
-  } catch (e) {
-    return e.code === 'EPERM'
-  }
-  // A zombie (exited, not yet reaped by its parent) is not alive for our purposes.
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
-    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false
-  } catch {}
-  return true
-}
-
-export function readPid(file) {
-  try {
-    return Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10)
-  } catch {
-    return NaN
-  }
-}
-
-function cmdlineOf(pid) {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ')
-  } catch {
-    return ''
-  }
-}
-
-function tcpOpen(host, port, timeoutMs = 1000) {
-  return new Promise((resolve) => {
-    const s = net.connect({ host, port })
-    const done = (ok) => {
-      s.destroy()
-      resolve(ok)
-    }
-    s.setTimeout(timeoutMs, () => done(false))
-    s.once('connect', () => done(true))
-    s.once('error', () => done(false))
-  })
-}
-
-function tail(file, lines = 15) {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
-  } catch {
-    return '(no log)'
-  }
+  return aptInstallQueued(log, ...alternatives)
 }
 
 /** A cross-process lock so two concurrent `up`/`down` calls don't race (e.g. tests and a benchmark). */
-async function withLock(fn) {
-  fs.mkdirSync(LOCAL, { recursive: true })
-  const lock = path.join(LOCAL, 'db.lock')
-  const deadline = Date.now() + CASS_TIMEOUT_MS + 120_000
-  for (let announced = false; ;) {
-    try {
-      fs.mkdirSync(lock)
-      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid))
-      break
-    } catch (e) {
-      if (e.code !== 'EEXIST') throw e
-      const holder = readPid(path.join(lock, 'pid'))
-      let age = 0
-      try {
-        age = Date.now() - fs.statSync(lock).mtimeMs
-      } catch {
-        continue
-      }
-      if (!pidAlive(holder) && (Number.isInteger(holder) || age > 5000)) {
-        fs.rmSync(lock, { recursive: true, force: true })
-        continue
-      }
-      if (Date.now() > deadline) throw new DbError(`timed out waiting for ${lock} (held by pid ${holder})`)
-      if (!announced) log(`waiting for another db.mjs (pid ${holder}) to finish`)
-      announced = true
-      await sleep(250)
-    }
-  }
-  try {
-    return await fn()
-  } finally {
-    fs.rmSync(lock, { recursive: true, force: true })
-  }
+function withLock(fn) {
+  return withDirLock(path.join(LOCAL, 'db.lock'), fn, { name: 'db.mjs', timeoutMs: CASS_TIMEOUT_MS + 120_000, log })
 }
 
 // ------------------------------------------------------------------------------------------- PostgreSQL
@@ -509,288 +368,27 @@ async function downPostgres() {
 
 // -------------------------------------------------------------------------------------------- Cassandra
 
-function cassandraVersion() {
-  const pom = fs.readFileSync(path.join(CASS_DIR, 'pom.xml'), 'utf8')
-  return pom.match(/<cassandra\.version>([^<]+)<\/cassandra\.version>/)?.[1] || '5.0.8'
-}
-
-function libComplete(version) {
-  let names
-  try {
-    names = fs.readdirSync(CASS_LIB).filter((n) => n.endsWith('.jar'))
-  } catch {
-    return false
-  }
-  const need = [
-    `cassandra-all-${version}.jar`,
-    /^jamm-.*\.jar$/,
-    /^logback-classic-.*\.jar$/,
-    /^netty-all-.*\.jar$/,
-    /^guava-.*\.jar$/,
-    /^snakeyaml-.*\.jar$/,
-  ]
-  const ok = need.every((n) => names.some((x) => (typeof n === 'string' ? x === n : n.test(x))))
-  return ok && names.length >= 80 && names.every((n) => fs.statSync(path.join(CASS_LIB, n)).size > 0)
-}
-
-async function findJava() {
-  const env = process.env.CASSANDRA_JAVA
-  if (env) {
-    if (!isExecutable(env))
-      throw new DbError(`CASSANDRA_JAVA=${env} is not an executable java; point it at a JDK 17 bin/java`)
-    return env
-  }
-  let java = JAVA17_CANDIDATES.find(isExecutable)
-  if (java) return java
-  if (!IS_ROOT || !which('apt-get')) {
-    throw new DbError(
-      'Java 17 not found (needed by Cassandra 5.0; Java 21+ cannot run it): install it (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless) ' +
-        'or set CASSANDRA_JAVA=/path/to/jdk17/bin/java, or set SCYLLA_HOSTS to an existing ScyllaDB/Cassandra',
-    )
-  }
-  log('Java 17 missing, installing openjdk-17-jdk-headless')
-  await aptInstall(['openjdk-17-jdk-headless'])
-  java = JAVA17_CANDIDATES.find(isExecutable)
-  if (!java)
-    throw new DbError('openjdk-17-jdk-headless was installed but no java 17 binary was found; set CASSANDRA_JAVA')
-  return java
-}
-
-/** Cassandra 5.0 runs on Java 11 or 17 only (21+ fails at startup in ThreadAwareSecurityManager). */
-async function checkJavaVersion(java) {
-  const r = await run(java, ['-XshowSettings:properties', '-version'], { quiet: true })
-  const v = r.out.match(/java\.specification\.version = (\d+)/)?.[1]
-  if (v && v !== '17' && v !== '11') {
-    throw new DbError(
-      `${java} is Java ${v}; Cassandra 5.0 needs Java 17 (or 11): set CASSANDRA_JAVA=/path/to/jdk17/bin/java`,
-    )
-  }
-}
-
-async function ensureCassandraLib(java) {
-  const version = cassandraVersion()
-  if (libComplete(version)) return
-  let mvn = which('mvn')
-  if (!mvn) {
-    if (!IS_ROOT || !which('apt-get')) {
-      throw new DbError(
-        `Maven not found: it is needed once to fetch Cassandra ${version} jars into ${path.relative(ROOT, CASS_LIB)} ` +
-          '(Debian/Ubuntu: sudo apt-get install maven), or set SCYLLA_HOSTS to an existing ScyllaDB/Cassandra',
-      )
-    }
-    log('Maven missing, installing maven')
-    await aptInstall(['maven'])
-    mvn = which('mvn')
-    if (!mvn) throw new DbError('maven was installed but mvn is not on PATH')
-  }
-  log(`Cassandra: fetching cassandra-all ${version} and its jars with Maven (one time, ~70 MB)`)
-  fs.rmSync(CASS_LIB, { recursive: true, force: true })
-  const javaHome = path.dirname(path.dirname(fs.realpathSync(java)))
-  const r = await run(mvn, ['-B', '-q', '-f', path.join(CASS_DIR, 'pom.xml'), 'package'], {
-    env: { JAVA_HOME: javaHome },
-    quiet: true,
-  })
-  if (r.code !== 0 || !libComplete(version)) {
-    throw new DbError(
-      `Maven could not fetch the Cassandra jars (exit ${r.code}): mvn -B -f testinfra/cassandra/pom.xml package\n${r.out.trim().split('\n').slice(-15).join('\n')}`,
-    )
-  }
-}
-
-function jvmArgs() {
-  const text = fs.readFileSync(path.join(CASS_DIR, 'jvm17.args'), 'utf8')
-  return text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l.startsWith('-'))
-    .flatMap((l) => l.split(/\s+/))
-}
-
-function writeCassandraConf() {
-  const conf = path.join(CASS_NODE, 'conf')
-  fs.mkdirSync(conf, { recursive: true })
-  fs.mkdirSync(path.join(CASS_NODE, 'data'), { recursive: true })
-  fs.mkdirSync(path.join(CASS_NODE, 'logs'), { recursive: true })
-  const yaml = fs.readFileSync(path.join(CASS_DIR, 'cassandra.yaml'), 'utf8')
-  fs.writeFileSync(
-    path.join(conf, 'cassandra.yaml'),
-    `# GENERATED by scripts/db.mjs from testinfra/cassandra/cassandra.yaml; edit that file instead.\n${yaml}`,
-  )
-  fs.copyFileSync(path.join(CASS_DIR, 'logback.xml'), path.join(conf, 'logback.xml'))
-  return conf
-}
-
-let driverModule
-async function loadDriver() {
-  if (driverModule === undefined) {
-    try {
-      const m = await import('cassandra-driver')
-      driverModule = m.default ?? m
-    } catch {
-      driverModule = null
-      log('Cassandra: cassandra-driver not installed, probing with a raw CQL OPTIONS request instead')
-    }
-  }
-  return driverModule
-}
-
-/** Raw native-protocol v4 OPTIONS -> SUPPORTED round trip: proves the CQL transport is serving. */
-function rawCqlProbe(host, port, timeoutMs = 3000) {
-  return new Promise((resolve) => {
-    const s = net.connect({ host, port })
-    let buf = Buffer.alloc(0)
-    const done = (ok) => {
-      s.destroy()
-      resolve(ok)
-    }
-    s.setTimeout(timeoutMs, () => done(false))
-    s.once('error', () => done(false))
-    s.once('connect', () => s.write(Buffer.from([0x04, 0x00, 0x00, 0x01, 0x05, 0, 0, 0, 0])))
-    s.on('data', (d) => {
-      buf = Buffer.concat([buf, d])
-      if (buf.length >= 9) done((buf[0] & 0x7f) >= 3 && buf[4] === 0x06)
-    })
-  })
-}
-
-/** One readiness attempt: connect and run SELECT release_version FROM system.local. Returns the version or null. */
-async function cqlProbe(host, port) {
-  if (!(await tcpOpen(host, port))) return null
-  const driver = await loadDriver()
-  if (!driver) return (await rawCqlProbe(host, port)) ? 'unknown' : null
-  const client = new driver.Client({
-    contactPoints: [`${host}:${port}`],
-    localDataCenter: CASS_DC,
-    socketOptions: { connectTimeout: 3000, readTimeout: 5000 },
-    pooling: { warmup: false },
-  })
-  try {
-    await client.connect()
-    const rs = await client.execute('SELECT release_version FROM system.local')
-    return rs.first()?.release_version ?? 'unknown'
-  } catch {
-    return null
-  } finally {
-    await client.shutdown().catch(() => {})
-  }
-}
-
-function ourCassandraPid() {
-  const pid = readPid(CASS_PIDFILE)
-  return pidAlive(pid) && cmdlineOf(pid).includes('org.apache.cassandra.service.CassandraDaemon') ? pid : null
-}
-
-async function waitForCql(pid) {
-  const deadline = Date.now() + CASS_TIMEOUT_MS
-  const started = Date.now()
-  let lastNote = 0
-  for (;;) {
-    const version = await cqlProbe(CASS_HOST, CASS_PORT)
-    if (version) return version
-    if (pid && !pidAlive(pid)) {
-      throw new DbError(
-        `Cassandra exited during startup; see ${path.join(CASS_NODE, 'logs', 'system.log')} and ${CASS_STDOUT}:\n${tail(CASS_STDOUT, 20)}`,
-      )
-    }
-    if (Date.now() > deadline) {
-      throw new DbError(
-        `Cassandra did not answer CQL on ${CASS_HOST}:${CASS_PORT} within ${CASS_TIMEOUT_MS / 1000}s (pid ${pid}); ` +
-          `see ${path.join(CASS_NODE, 'logs', 'system.log')} and ${CASS_STDOUT}; stop it with: node scripts/db.mjs down`,
-      )
-    }
-    if (Date.now() - lastNote > 15_000) {
-      if (lastNote) log(`Cassandra: still waiting for CQL (${Math.round((Date.now() - started) / 1000)}s)`)
-      lastNote = Date.now()
-    }
-    await sleep(500)
-  }
-}
+const cassNode = cassandraNode({
+  dir: CASS_NODE,
+  host: CASS_HOST,
+  nativePort: CASS_PORT,
+  heap: CASS_HEAP,
+  foreign: 'use',
+  label: 'Cassandra',
+  log,
+  owner: 'scripts/db.mjs',
+  stopHint: 'node scripts/db.mjs down',
+  startTimeoutMs: CASS_TIMEOUT_MS,
+  aptInstall,
+})
 
 async function upCassandra() {
-  const hosts = `${CASS_HOST}:${CASS_PORT}`
-  const running = ourCassandraPid()
-  if (running) {
-    log(`Cassandra: found running node (pid ${running}), checking CQL`)
-    const v = await waitForCql(running)
-    log(`Cassandra: reusing ${v} on ${hosts}`)
-    return hosts
-  }
-  // Not ours, but something serves CQL here already (e.g. a ScyllaDB/Cassandra the user runs): use it.
-  const foreign = await cqlProbe(CASS_HOST, CASS_PORT)
-  if (foreign) {
-    log(
-      `Cassandra: a CQL server (${foreign}) not started by db.mjs already answers on ${hosts}; using it (down will not stop it)`,
-    )
-    return hosts
-  }
-  if (await tcpOpen(CASS_HOST, CASS_PORT)) {
-    throw new DbError(
-      `port ${CASS_PORT} on ${CASS_HOST} is taken by something that does not answer CQL; free it or set SCYLLA_HOSTS`,
-    )
-  }
-
-  const java = await findJava()
-  await checkJavaVersion(java)
-  await ensureCassandraLib(java)
-  const conf = writeCassandraConf()
-  const jamm = fs.readdirSync(CASS_LIB).find((n) => /^jamm-.*\.jar$/.test(n))
-  const args = [
-    `-Xms${CASS_HEAP}`,
-    `-Xmx${CASS_HEAP}`,
-    ...jvmArgs(),
-    `-javaagent:${path.join(CASS_LIB, jamm)}`,
-    '-Dcassandra-foreground=yes',
-    `-Dcassandra.config=file://${path.join(conf, 'cassandra.yaml')}`,
-    `-Dcassandra.storagedir=${path.join(CASS_NODE, 'data')}`,
-    `-Dcassandra.logdir=${path.join(CASS_NODE, 'logs')}`,
-    `-Dlogback.configurationFile=${path.join(conf, 'logback.xml')}`,
-    '-Dcassandra.skip_wait_for_gossip_to_settle=0',
-    '-Dcassandra.unsafesystem=true',
-    '-Dcassandra.test.flush_local_schema_changes=false',
-    '-XX:OnOutOfMemoryError=kill -9 %p',
-    '-cp',
-    `${conf}${path.delimiter}${path.join(CASS_LIB, '*')}`,
-    'org.apache.cassandra.service.CassandraDaemon',
-  ]
-  fs.writeFileSync(
-    path.join(CASS_NODE, 'command.txt'),
-    [java, ...args].map((a) => (/[\s*%]/.test(a) ? `'${a}'` : a)).join(' ') + '\n',
-  )
-  const out = fs.openSync(CASS_STDOUT, 'a')
-  fs.writeSync(out, `\n==== ${new Date().toISOString()} starting Cassandra (scripts/db.mjs) ====\n`)
-  const child = spawn(java, args, { cwd: CASS_NODE, detached: true, stdio: ['ignore', out, out] })
-  fs.closeSync(out)
-  const pid = await new Promise((resolve, reject) => {
-    child.once('spawn', () => resolve(child.pid))
-    child.once('error', (e) => reject(new DbError(`could not launch ${java}: ${e.message}`)))
-  })
-  child.unref()
-  fs.writeFileSync(CASS_PIDFILE, `${pid}\n`)
-  log(`Cassandra: starting ${cassandraVersion()} (pid ${pid}, heap ${CASS_HEAP}, log ${CASS_STDOUT})`)
-  const v = await waitForCql(pid)
-  log(`Cassandra: ready, ${v} on ${hosts}`)
-  return hosts
+  await cassNode.up()
+  return cassNode.hosts
 }
 
 async function downCassandra() {
-  const pid = ourCassandraPid()
-  if (!pid) {
-    fs.rmSync(CASS_PIDFILE, { force: true })
-    return log('Cassandra: not running')
-  }
-  log(`Cassandra: stopping pid ${pid} (SIGTERM)`)
-  process.kill(pid, 'SIGTERM')
-  const deadline = Date.now() + 20_000
-  while (pidAlive(pid) && Date.now() < deadline) await sleep(200)
-  if (pidAlive(pid)) {
-    log('Cassandra: still running after 20s, SIGKILL')
-    try {
-      process.kill(pid, 'SIGKILL')
-    } catch {}
-    while (pidAlive(pid)) await sleep(100)
-  }
-  fs.rmSync(CASS_PIDFILE, { force: true })
-  log('Cassandra: stopped')
+  await cassNode.stop()
 }
 
 // ------------------------------------------------------------------------------------------------ API
@@ -812,8 +410,13 @@ function externalEnv() {
   }
 }
 
-/** Starts (or reuses) both databases. Resolves { DATABASE_URL, SCYLLA_HOSTS, SCYLLA_DATACENTER }. */
-export async function up() {
+/**
+ * Starts (or reuses) both databases. Resolves { DATABASE_URL, SCYLLA_HOSTS, SCYLLA_DATACENTER }.
+ * `{ secure: true }`: PostgreSQL and the secured Cassandra node instead of the plain one (scripts/secure-node.mjs:
+ * password authentication and client TLS on 127.0.0.5), adding SCYLLA_USERNAME, SCYLLA_PASSWORD, SCYLLA_TLS_CA.
+ */
+export async function up({ secure = false } = {}) {
+  if (secure) return upWithSecureNode()
   const { pg: envPg, cql: envCql } = externalEnv()
   if (envPg) log('PostgreSQL: using DATABASE_URL from the environment')
   if (envCql) log(`CQL: using ${process.env.SCYLLA_HOSTS ? 'SCYLLA_HOSTS' : 'SCYLLA_HOST'} from the environment`)
@@ -833,10 +436,20 @@ export async function up() {
   return envPg && envCql ? work() : withLock(work)
 }
 
-/** Stops what `up` started (the servers under .local/). Idempotent. */
+/** PostgreSQL (or DATABASE_URL) and the secured node; SCYLLA_HOSTS from the environment does not apply. */
+async function upWithSecureNode() {
+  const { pg: envPg } = externalEnv()
+  if (envPg) log('PostgreSQL: using DATABASE_URL from the environment')
+  const [pg, cql] = await Promise.allSettled([envPg ? envPg : withLock(upPostgres), upSecure()])
+  const errors = [pg, cql].filter((r) => r.status === 'rejected').map((r) => r.reason)
+  if (errors.length) throw errors.length === 1 ? errors[0] : new DbError(errors.map((e) => e.message).join('\n'))
+  return { DATABASE_URL: pg.value, ...cql.value }
+}
+
+/** Stops what `up` started (the servers under .local/, the secured node too). Idempotent. */
 export async function down() {
   return withLock(async () => {
-    const results = await Promise.allSettled([downPostgres(), downCassandra()])
+    const results = await Promise.allSettled([downPostgres(), downCassandra(), downSecure()])
     const errors = results.filter((r) => r.status === 'rejected').map((r) => r.reason)
     if (errors.length) throw errors.length === 1 ? errors[0] : new DbError(errors.map((e) => e.message).join('\n'))
   })
@@ -847,25 +460,31 @@ export function shellValue(v) {
   return /^[A-Za-z0-9_@%+=:,./-]*$/.test(v) ? v : `'${String(v).replace(/'/g, `'\\''`)}'`
 }
 
-async function main(cmd) {
+async function main(cmd, flags) {
   try {
-    if (cmd === 'up') {
-      const env = await up()
+    const unknown = flags.filter((f) => cmd !== 'up' || f !== '--secure')
+    if (unknown.length) {
+      process.stderr.write(`db.mjs ${cmd}: unknown option ${unknown[0]}\n`)
+      process.exitCode = 2
+    } else if (cmd === 'up') {
+      const env = await up({ secure: flags.includes('--secure') })
       for (const [k, v] of Object.entries(env)) process.stdout.write(`${k}=${shellValue(v)}\n`)
       log('up: done')
     } else if (cmd === 'down') {
       await down()
       log('down: done')
     } else {
-      process.stderr.write('usage: node scripts/db.mjs up|down\n')
+      process.stderr.write('usage: node scripts/db.mjs up [--secure] | down\n')
       process.exitCode = 2
     }
   } catch (e) {
-    process.stderr.write(`db.mjs ${cmd}: ${e instanceof DbError ? e.message : e?.stack || e}\n`)
+    process.stderr.write(
+      `db.mjs ${cmd}: ${e instanceof DbError || e instanceof CassandraNodeError ? e.message : e?.stack || e}\n`,
+    )
     process.exitCode = 1
   }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  await main(process.argv[2])
+  await main(process.argv[2], process.argv.slice(3))
 }

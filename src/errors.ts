@@ -1,6 +1,10 @@
 /** Stable error codes: Prisma's own (P2002, P2025, …) plus tandem's (see API.md). */
 export type ErrorCode =
   | 'P1000'
+  /** ScyllaDB: the keyspace does not exist (run push) */
+  | 'P1003'
+  /** ScyllaDB: the user lacks a permission on the keyspace */
+  | 'P1010'
   | 'P2002'
   | 'P2003'
   | 'P2011'
@@ -9,11 +13,18 @@ export type ErrorCode =
   | 'P2017'
   | 'P2018'
   | 'P2020'
+  /** ScyllaDB: a table / column the schema has does not exist on the server (run push) */
+  | 'P2021'
+  | 'P2022'
   | 'P2025'
   | 'P2034'
   | 'VALIDATION'
   | 'UNSERVABLE_QUERY'
   | 'BACKEND_UNAVAILABLE'
+  /** a write that may or may not have applied (a timeout tandem could not resolve by reading back); do not retry blindly */
+  | 'OUTCOME_UNKNOWN'
+  /** the database or its driver rejected a statement tandem sent (not the caller's arguments) */
+  | 'BACKEND_ERROR'
   | 'INSUFFICIENT_CREDITS'
   /** the `tandem` CLI's config file is missing, cannot be loaded, or is not a valid config */
   | 'CONFIG'

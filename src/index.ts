@@ -21,6 +21,7 @@ export type { PushOptions, PushProgress, PushReport, SchemaChange, Statement } f
 export type { ModelClient, WhereInput, FieldFilter, Selected } from './adapter/types.js'
 export type { LayoutOptions, ModelLayout } from './schema/scylla-layout.js'
 export type { ScyllaOptions } from './cql/scylla-backend.js'
+export type { PemSource, ScyllaPolicies, ScyllaTlsOptions } from './cql/scylla-connection.js'
 export type { PostgresOptions } from './postgres/postgres-backend.js'
 export { readSchema } from './schema/read-schema.js'
 export { withLayout } from './schema/scylla-layout.js'

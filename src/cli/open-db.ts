@@ -1,4 +1,6 @@
+import { dirname, resolve } from 'node:path'
 import { backendOf, createDb, type TandemDb } from '../create-db.js'
+import type { ScyllaOptions } from '../cql/scylla-backend.js'
 import { TandemError } from '../errors.js'
 import type { LoadedConfig } from './config-loader.js'
 
@@ -14,8 +16,21 @@ export type CliDb = TandemDb<Record<string, unknown>>
  */
 export function dbFor(loaded: LoadedConfig, backend?: BackendName): CliDb {
   const { config } = loaded
+  const scylla = scyllaOptions(config.scylla, dirname(loaded.file))
   // the CLI's own calls are not the application's call shapes: never recorded
-  return createDb({ ...config, ...(backend ? { backend } : {}), recordShapes: false })
+  return createDb({ ...config, ...(scylla ? { scylla } : {}), ...(backend ? { backend } : {}), recordShapes: false })
+}
+
+/** `scylla.tls` file paths in a config file are relative to that file (PEM text is kept as it is). */
+function scyllaOptions(scylla: ScyllaOptions | undefined, base: string): ScyllaOptions | undefined {
+  const tls = scylla?.tls
+  if (!scylla || !tls || typeof tls !== 'object') return scylla
+  const path = <T>(v: T): T | string => (typeof v === 'string' && !v.includes('-----BEGIN') ? resolve(base, v) : v)
+  const out = { ...tls }
+  if (tls.ca !== undefined) out.ca = Array.isArray(tls.ca) ? tls.ca.map(path) : path(tls.ca)
+  if (tls.cert !== undefined) out.cert = path(tls.cert)
+  if (tls.key !== undefined) out.key = path(tls.key)
+  return { ...scylla, tls: out }
 }
 
 /**

@@ -1,8 +1,9 @@
 import cassandra from 'cassandra-driver'
-import { TandemError } from '../errors.js'
 import { callScope, ttlText } from './call-options.js'
+import { driverError, type DriverOp } from './driver-errors.js'
+import type { DriverConnection } from './scylla-connection.js'
 
-const { errors, types } = cassandra
+const { types } = cassandra
 
 export interface CqlStatement {
   readonly query: string
@@ -19,7 +20,13 @@ export interface ExecutorOptions {
   serialConsistency?: number | undefined
   /** Scylla-only `USING TIMEOUT`; off by default so Cassandra works too */
   usingTimeoutMs?: number | undefined
+  /** credentials, TLS and driver policies (scylla-connection.ts) */
+  connection?: DriverConnection | undefined
   logger?: ((level: string, message: string) => void) | undefined
+  /** named in error messages (P1000) */
+  username?: string | undefined
+  /** the TLS options, if any (error messages hint at TLS when a connect fails without them) */
+  tls?: object | undefined
 }
 
 const PAGE = 1000
@@ -61,8 +68,8 @@ function approximateBytes(statements: readonly CqlStatement[]): number {
 
 /**
  * The only place that talks to cassandra-driver: prepared statements always (token-aware routing),
- * paging on pageState (never on row counts), LOGGED batches, LWT results read by `[applied]`, and
- * driver failures turned into BACKEND_UNAVAILABLE.
+ * paging on pageState (never on row counts), LWT results read by `[applied]`, and every driver failure
+ * turned into a coded TandemError (driver-errors.ts; a write that may have applied: OUTCOME_UNKNOWN).
  */
 export class CqlExecutor {
   readonly client: cassandra.Client
@@ -71,7 +78,11 @@ export class CqlExecutor {
   constructor(private readonly options: ExecutorOptions) {
     this.serialRead =
       options.serialConsistency === undefined ? SERIAL_READ : { ...READ, consistency: options.serialConsistency }
+    const { authProvider, sslOptions, policies, pooling } = options.connection ?? {}
     this.client = new cassandra.Client({
+      ...(authProvider ? { authProvider } : {}),
+      ...(sslOptions ? { sslOptions } : {}),
+      ...(policies ? { policies } : {}),
       contactPoints: options.contactPoints,
       localDataCenter: options.localDataCenter,
       encoding: { useBigIntAsLong: true, useBigIntAsVarint: true },
@@ -81,7 +92,7 @@ export class CqlExecutor {
         serialConsistency: options.serialConsistency ?? types.consistencies.localSerial,
         prepare: true,
       },
-      pooling: { warmup: true },
+      pooling: { warmup: true, ...pooling },
     })
     if (options.logger) {
       const log = options.logger
@@ -102,7 +113,7 @@ export class CqlExecutor {
       },
       (e: unknown) => {
         this.connected = undefined
-        throw unavailable(e)
+        throw this.failure(e, 'connect')
       },
     )
     return this.connected
@@ -122,7 +133,7 @@ export class CqlExecutor {
     try {
       rs = await this.client.execute(query, params as unknown[], options)
     } catch (e) {
-      throw unavailable(e)
+      throw this.failure(e, 'read')
     }
     let rows = rs.rows as unknown as Record<string, unknown>[]
     // the common case, one page: the driver's rows as they are
@@ -131,7 +142,9 @@ export class CqlExecutor {
     rows = [...rows]
     let pageState: string | undefined = rs.pageState
     while (pageState && (limit === undefined || rows.length < limit)) {
-      const page = await this.guard(() => this.client.execute(query, params as unknown[], { ...options, pageState }))
+      const page = await this.guard('read', () =>
+        this.client.execute(query, params as unknown[], { ...options, pageState }),
+      )
       for (const r of page.rows) rows.push(r as unknown as Record<string, unknown>)
       pageState = page.pageState ?? undefined
     }
@@ -149,7 +162,7 @@ export class CqlExecutor {
     pageState: string | undefined,
   ): Promise<{ rows: Record<string, unknown>[]; pageState: string | undefined }> {
     if (!this.ready) await this.connect()
-    const rs = await this.guard(() =>
+    const rs = await this.guard('read', () =>
       this.client.execute(
         query,
         params as unknown[],
@@ -162,7 +175,7 @@ export class CqlExecutor {
   async write(query: string, params: readonly unknown[], idempotent = true): Promise<void> {
     if (!this.ready) await this.connect()
     const w = withTtl(query, params)
-    await this.guard(() => this.client.execute(w.query, w.params, scoped(idempotent ? WRITE : WRITE_ONCE)))
+    await this.guard('write', () => this.client.execute(w.query, w.params, scoped(idempotent ? WRITE : WRITE_ONCE)))
   }
 
   /** A lightweight transaction: returns whether it applied and the current row when it did not. */
@@ -172,7 +185,7 @@ export class CqlExecutor {
   ): Promise<{ applied: boolean; current: Record<string, unknown> | undefined }> {
     if (!this.ready) await this.connect()
     const w = withTtl(query, params)
-    const rs = await this.guard(() => this.client.execute(w.query, w.params, scoped(WRITE_ONCE)))
+    const rs = await this.guard('write', () => this.client.execute(w.query, w.params, scoped(WRITE_ONCE)))
     const row = rs.first() as unknown as Record<string, unknown> | null
     const applied = row?.['[applied]'] === true
     return { applied, current: applied || !row ? undefined : row }
@@ -192,7 +205,7 @@ export class CqlExecutor {
       return
     }
     await this.connect()
-    await this.guard(() =>
+    await this.guard('write', () =>
       this.client.batch(
         statements.map((s) => withTtl(s.query, s.params)),
         scoped({ prepare: true, logged, isIdempotent: true }),
@@ -202,33 +215,22 @@ export class CqlExecutor {
 
   async ddl(query: string): Promise<void> {
     await this.connect()
-    await this.guard(() => this.client.execute(query, [], { prepare: false, readTimeout: 60_000 }))
+    await this.guard('ddl', () => this.client.execute(query, [], { prepare: false, readTimeout: 60_000 }))
   }
 
   async close(): Promise<void> {
     await this.client.shutdown()
   }
 
-  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+  private async guard<T>(op: DriverOp, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn()
     } catch (e) {
-      throw unavailable(e)
+      throw this.failure(e, op)
     }
   }
-}
 
-/** Driver errors that mean "the database is not there or did not answer" → BACKEND_UNAVAILABLE; others pass. */
-function unavailable(e: unknown): unknown {
-  if (e instanceof TandemError) return e
-  const unreachable =
-    e instanceof errors.NoHostAvailableError ||
-    e instanceof errors.OperationTimedOutError ||
-    (e instanceof errors.ResponseError && [0x1000, 0x1001, 0x1100, 0x1200, 0x1003].includes(e.code))
-  if (!unreachable) return e
-  return new TandemError(
-    'BACKEND_UNAVAILABLE',
-    `ScyllaDB is unavailable: ${(e as Error).message}. Is it running? (npm run db:up)`,
-    { cause: e },
-  )
+  private failure(e: unknown, op: DriverOp): unknown {
+    return driverError(e, { op, username: this.options.username, tls: this.options.tls !== undefined })
+  }
 }

@@ -5,6 +5,7 @@ import { applyUpdate } from '../adapter/evaluate.js'
 import type { ReadQuery, UpdateOps } from '../adapter/query.js'
 import { TandemError, validationError } from '../errors.js'
 import { PlanCache } from '../cache/plan-cache.js'
+import { serverCode } from './driver-errors.js'
 import { CqlExecutor } from './cql-executor.js'
 import { ReadPath } from './read-path.js'
 import { ReferentialActions } from './referential-actions.js'
@@ -18,8 +19,10 @@ import { sameValue, WriteProtocol } from './write-protocol.js'
 import { ScyllaStore } from './scylla-store.js'
 import type { RowStore } from '../move/row-store.js'
 import { callScope, consistencyCode, ttlText, type ResolvedCallOptions } from './call-options.js'
+import { driverConnection, type DriverConnection, type ScyllaConnectionOptions } from './scylla-connection.js'
 
-export interface ScyllaOptions {
+/** `createDb({ scylla })`; `username`, `password`, `tls` and `policies` are documented in scylla-connection.ts. */
+export interface ScyllaOptions extends ScyllaConnectionOptions {
   /** host[:port] list; default SCYLLA_HOSTS (or SCYLLA_HOST), comma separated */
   contactPoints?: string[]
   /** default SCYLLA_DATACENTER or 'datacenter1' */
@@ -69,6 +72,8 @@ export class ScyllaBackend implements Backend {
   private readonly dataCenter: string
   private readonly consistency: number | undefined
   private readonly serialConsistency: number | undefined
+  /** credentials, TLS and driver policies, checked (PEM files read) by the constructor */
+  private readonly connection: DriverConnection
   private executor: CqlExecutor | undefined
   /** the plans of every read and update shape (shared by the undo log of nested writes) */
   readonly plans = new PlanCache<object>(2000)
@@ -98,6 +103,7 @@ export class ScyllaBackend implements Backend {
       ? consistencyCode(options.serialConsistency, 'createDb scylla.serialConsistency', true)
       : undefined
     this.dataCenter = options.localDataCenter ?? process.env.SCYLLA_DATACENTER ?? 'datacenter1'
+    this.connection = driverConnection(options)
     this.session = new ScyllaSession(
       () => this.exec,
       keyspace,
@@ -135,6 +141,9 @@ export class ScyllaBackend implements Backend {
         readTimeoutMs: this.options.readTimeoutMs ?? 12000,
         consistency: this.consistency,
         serialConsistency: this.serialConsistency,
+        connection: this.connection,
+        username: this.connection.username,
+        tls: this.connection.sslOptions,
         logger: this.options.logger,
       })
     }
@@ -306,7 +315,7 @@ export class ScyllaBackend implements Backend {
     } catch (e) {
       // Cassandra answers Invalid (0x2200, "table versions does not exist"); anything else (a timeout) is not an
       // answer, and guessing Cassandra would give a ScyllaDB keyspace tablets its LWT cannot use
-      if ((e as { code?: unknown }).code !== 0x2200) throw e
+      if (serverCode(e) !== 0x2200) throw e
     }
     return { product: 'cassandra', version: release }
   }

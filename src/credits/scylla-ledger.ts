@@ -4,7 +4,8 @@ import { insufficient } from './postgres-ledger.js'
 import type { Row } from '../schema/model.js'
 import type { CqlTable, ModelTables } from '../schema/scylla-layout.js'
 import { deleteRow, updateRow } from '../cql/cql-statements.js'
-import type { CqlStatement } from '../cql/cql-executor.js'
+import { isOutcomeUnknown } from '../cql/driver-errors.js'
+import { serialRow, untilServerGaveUp, writeEach } from '../cql/settle-outcome.js'
 import type { ScyllaSession } from '../cql/scylla-session.js'
 import { rowFromCql } from '../cql/scylla-values.js'
 
@@ -113,7 +114,10 @@ export class ScyllaLedger implements Ledger {
           updatedAt: change.now,
         }
         const s = this.b.insert(this.account, base, fresh, true)
-        await this.b.exec.lwt(s.query, s.params)
+        // an account creation that timed out is settled by the SERIAL read that follows
+        await this.b.exec.lwt(s.query, s.params).catch((e: unknown) => {
+          if (!isOutcomeUnknown(e)) throw e
+        })
         acc = await this.readAccount(change.userId, true)
         if (!acc) continue
       }
@@ -146,18 +150,24 @@ export class ScyllaLedger implements Ledger {
         ...this.b.bind(m, ['version'], acc),
       ]
       let applied: boolean
+      const sentAt = Date.now()
       try {
         applied = (await this.b.exec.lwt(casText, params)).applied
       } catch (e) {
-        // a CAS that timed out may still have applied: read back (SERIAL) before deciding
-        const back = await this.readAccount(change.userId, true)
+        if (!isOutcomeUnknown(e)) throw e
+        // the client gave up (no server write timeout): the server may still run the CAS; wait it out
+        if (e.meta?.writeType === undefined) await untilServerGaveUp(sentAt)
+        // a CAS that timed out may still have applied: read back (SERIAL, which settles it) before deciding.
+        // The version decides exactly: below ours, it did not apply (and cannot any more); our entry in
+        // last_entry, it applied; a later version with another entry: ours may be under it, unknown.
+        const back = await this.settleRead(change.userId)
         const last = back?.lastEntry ? (JSON.parse(back.lastEntry as string) as EntryJson) : undefined
         if (last?.id !== change.transactionId) {
           if (back && (back.version as number) < version) continue
           throw new TandemError(
-            'BACKEND_UNAVAILABLE',
-            `credits: the balance update of ${JSON.stringify(change.userId)} timed out and could not be confirmed; retry with the same idempotency key`,
-            { cause: e, meta: { uncertain: true } },
+            'OUTCOME_UNKNOWN',
+            `credits: the balance update of ${JSON.stringify(change.userId)} timed out and could not be confirmed; retry with the same idempotency key (it returns the first result if this one applied)`,
+            { cause: e, meta: { uncertain: true, outcome: 'unknown' } },
           )
         }
         applied = true
@@ -180,6 +190,18 @@ export class ScyllaLedger implements Ledger {
     )
   }
 
+  /** The account at SERIAL, a few tries; undefined when it cannot be read (the caller reports the outcome unknown). */
+  private async settleRead(userId: string): Promise<Row | undefined> {
+    for (let i = 0; i < 4; i++) {
+      try {
+        return await this.readAccount(userId, true)
+      } catch {
+        await sleep(100 * 2 ** i)
+      }
+    }
+    return undefined
+  }
+
   private async readAccount(userId: string, serial: boolean): Promise<Row | undefined> {
     const m = this.account.model
     const text = this.b.statements(this.account.base).selectByKey
@@ -187,22 +209,26 @@ export class ScyllaLedger implements Ledger {
     return rows[0] && rowFromCql(m, rows[0])
   }
 
-  /** Writes a ledger row, its id lookup and its key's final seq; idempotent (same values every time). */
+  /**
+   * Writes a ledger row and its id lookup, then its key's final seq; idempotent (same values every time),
+   * plain writes (no batch log: a LOGGED batch stalls until a dead node is convicted). A failure in between
+   * leaves the key pending, which `resultOf` repairs from `last_entry`; the key is marked final only once the
+   * row it names exists, so a replay never finds a final key without its row.
+   */
   private async materialize(entry: EntryJson): Promise<void> {
     const m = this.entries.model
     const row: Row = { ...entry, createdAt: new Date(entry.createdAt) }
-    const batch: CqlStatement[] = [
+    await writeEach(this.b, [
       this.b.insert(this.entries, this.entries.base, row),
       this.b.insert(this.entries, this.pk, row),
-    ]
-    if (entry.idempotencyKey && this.idem) {
-      const idem = this.idem
-      batch.push({
-        query: this.keyDone!,
-        params: [...this.b.bind(m, ['userId', 'seq', 'id'], row), ...this.b.bind(m, ['idempotencyKey'], row)],
-      })
-    }
-    await this.b.exec.batch(batch)
+    ])
+    if (entry.idempotencyKey && this.idem)
+      await writeEach(this.b, [
+        {
+          query: this.keyDone!,
+          params: [...this.b.bind(m, ['userId', 'seq', 'id'], row), ...this.b.bind(m, ['idempotencyKey'], row)],
+        },
+      ])
   }
 
   /**
@@ -221,15 +247,24 @@ export class ScyllaLedger implements Ledger {
     const started = Date.now()
     for (;;) {
       const s = this.b.insert(this.entries, idem, mine, true)
-      const r = await this.b.exec.lwt(s.query, s.params)
+      const r = await this.b.exec.lwt(s.query, s.params).catch(async (e: unknown) => {
+        if (!isOutcomeUnknown(e)) throw e
+        // the claim timed out: read the key back (SERIAL settles it); ours if it names this transaction
+        const back = await serialRow(this.b, this.entries, idem, mine, e)
+        if (back?.id === change.transactionId) return { applied: true, current: undefined }
+        if (!back) throw e
+        return { applied: false, current: undefined, holder: back }
+      })
       if (r.applied) return undefined
+      const known = 'holder' in r ? (r.holder as Row) : undefined
       let holder =
-        r.current &&
-        rowFromCql(
-          m,
-          r.current,
-          idem.fields.map((f) => m.fields.get(f)!),
-        )
+        known ??
+        (r.current &&
+          rowFromCql(
+            m,
+            r.current,
+            idem.fields.map((f) => m.fields.get(f)!),
+          ))
       while (holder) {
         const done = await this.resultOf(holder)
         if (done) return done

@@ -241,7 +241,7 @@ export class DualBackend implements Backend {
         // a write whose outcome is unknown (the connection broke, the database failed over) may have applied:
         // its keys, where the call names them, are queued anyway. A request error (P2025, P2002, …) changed
         // nothing, and its keys must not be queued: that would copy the other way what this side lacks.
-        if (e instanceof TandemError && e.code === 'BACKEND_UNAVAILABLE') {
+        if (e instanceof TandemError && (e.code === 'BACKEND_UNAVAILABLE' || e.code === 'OUTCOME_UNKNOWN')) {
           const keys = keysOf(model, operation)
           if (keys.length) {
             this.mirror.add(model, keys, side)

@@ -1,8 +1,10 @@
 // Vitest global setup (runs once, in the main process, before any test worker is forked).
 // Makes DATABASE_URL, SCYLLA_HOSTS and SCYLLA_DATACENTER available to every test file: uses the ones already
 // in the environment, else starts (or reuses) the local databases with scripts/db.mjs. Workers are forked
-// after this runs and inherit process.env. The databases are left running at teardown so reruns are fast;
-// stop them with `npm run db:down`.
+// after this runs and inherit process.env. For the whole suite (or test/secure) it also starts or reuses the
+// secured node (scripts/secure-node.mjs: password authentication and client TLS, 127.0.0.5) and exports
+// SECURE_SCYLLA_*. The databases are left running at teardown so reruns are fast; stop them with
+// `npm run db:down`.
 import { localEnv, up } from '../../scripts/db.mjs'
 
 export default async function setup(): Promise<void> {
@@ -11,6 +13,28 @@ export default async function setup(): Promise<void> {
   const noDatabase = (f: string) => ['test/unit', 'test/types'].some((dir) => f.replace(/^\.\//, '').startsWith(dir))
   if (filters.length > 0 && filters.every(noDatabase)) return
 
+  // the secured node (password + client TLS, test/secure) only for the whole suite or when its tests are asked for
+  const secured = filters.length === 0 || filters.some((f) => f.includes('secure')) ? upSecured() : undefined
+  await Promise.all([plain(), secured])
+}
+
+/**
+ * SECURE_SCYLLA_HOSTS, _USERNAME, _PASSWORD, _TLS_CA for test/secure: from the environment when set (a secured
+ * server of your own), else the local secured node of scripts/secure-node.mjs (started or reused). Other names
+ * than SCYLLA_* so the other tests keep the plain node.
+ */
+async function upSecured(): Promise<void> {
+  if (process.env.SECURE_SCYLLA_HOSTS) return
+  const { upSecure } = await import('../../scripts/secure-node.mjs')
+  const env = await upSecure()
+  process.env.SECURE_SCYLLA_HOSTS = env.SCYLLA_HOSTS
+  process.env.SECURE_SCYLLA_USERNAME = env.SCYLLA_USERNAME
+  process.env.SECURE_SCYLLA_PASSWORD = env.SCYLLA_PASSWORD
+  process.env.SECURE_SCYLLA_TLS_CA = env.SCYLLA_TLS_CA
+}
+
+/** DATABASE_URL and SCYLLA_HOSTS of the plain servers every other test uses. */
+async function plain(): Promise<void> {
   const pg = process.env.DATABASE_URL
   const cql = process.env.SCYLLA_HOSTS || process.env.SCYLLA_HOST
   // Values equal to our own local servers (e.g. exported from `npm run -s db:up`) still go through up(), which

@@ -6,7 +6,7 @@ import type { RegisterCommand } from '../cli-context.js'
 const DB_SCRIPT = new URL('../../../scripts/db.mjs', import.meta.url)
 
 interface DbScript {
-  up(): Promise<Record<string, string>>
+  up(options?: { secure?: boolean }): Promise<Record<string, string>>
   down(): Promise<void>
   shellValue(value: string): string
 }
@@ -33,12 +33,16 @@ export const registerDb: RegisterCommand = (program: Command) => {
     .description(
       'start (or reuse) both databases; stdout gets only DATABASE_URL, SCYLLA_HOSTS and SCYLLA_DATACENTER lines, progress goes to stderr',
     )
-    .addHelpText('after', '\nExample: eval "$(npx tandem db up)"')
-    .action(async () => {
+    .option(
+      '--secure',
+      'a Cassandra node that requires password authentication and TLS (127.0.0.5:9042, with a CA it generates) instead of the plain one; also prints SCYLLA_USERNAME, SCYLLA_PASSWORD, SCYLLA_TLS_CA',
+    )
+    .addHelpText('after', '\nExample: set -a; eval "$(npx tandem db up --secure)"; set +a')
+    .action(async (flags: { secure?: boolean }) => {
       const script = await dbScript()
       let env: Record<string, string>
       try {
-        env = await script.up()
+        env = await script.up({ secure: flags.secure === true })
       } catch (e) {
         throw unavailable('up', e)
       }
