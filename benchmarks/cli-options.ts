@@ -15,7 +15,7 @@ benchmarks/results/latest.{json,md,svg}.
   --backends=a,b          ${ALL_BACKENDS.join(', ')}  (memory: the credits balance cache)
   --impls=a,b             keep only these implementations (tandem, postgres.js, drizzle-prepared, drizzle,
                           prisma, cassandra-driver, cassandra-mapper, express-cassandra, uncached)
-  --concurrency=1,32      operations in flight
+  --concurrency=1,32      operations in flight (hot-row-increment always runs at 64: the pattern it measures)
   --duration=SECONDS      measured time per round per implementation (default 1, quick 0.25)
   --warmup=SECONDS        warm-up per implementation and concurrency (default 0.5, quick 0.15); PostgreSQL
                           rounds also warm up their fresh clients first (0.25, quick 0.1)

@@ -37,6 +37,11 @@ export interface ScyllaOptions {
   /** how many rows of a createMany/updateMany/deleteMany are written at once; default 32 */
   writeConcurrency?: number
   /**
+   * compare-and-set retries of an update that loses to other writers of its row (other processes: this
+   * process combines its own, see README "Hot rows") before it fails with P2034, nothing changed; default 16
+   */
+  casRetries?: number
+  /**
    * tablets of the keyspace `$push` creates: 'auto' (default) disables them on ScyllaDB versions whose LWT does
    * not work on tablets (before 2025.4) and adds nothing elsewhere; true/false force the clause on ScyllaDB
    * (true is refused on Cassandra, which has no tablets; false adds nothing there)
@@ -95,6 +100,12 @@ export class ScyllaBackend implements Backend {
     this.serialConsistency = options.serialConsistency
       ? consistencyCode(options.serialConsistency, 'createDb scylla.serialConsistency', true)
       : undefined
+    const casRetries = options.casRetries
+    if (casRetries !== undefined && !(Number.isInteger(casRetries) && casRetries >= 0 && casRetries <= 1000))
+      throw validationError(
+        'createDb',
+        `scylla.casRetries must be a whole number from 0 to 1000 (got ${String(casRetries)})`,
+      )
     this.dataCenter = options.localDataCenter ?? process.env.SCYLLA_DATACENTER ?? 'datacenter1'
     this.session = new ScyllaSession(
       () => this.exec,
@@ -104,7 +115,7 @@ export class ScyllaBackend implements Backend {
     )
     this.store = new ScyllaStore(schema, this.session)
     this.reads = new ReadPath(this.session, this.plans)
-    this.writes = new WriteProtocol(this.session, this.reads, this.plans)
+    this.writes = new WriteProtocol(this.session, this.reads, this.plans, casRetries)
     this.actions = new ReferentialActions(this.session, this.reads, this.writes)
   }
 
@@ -248,7 +259,7 @@ export class ScyllaBackend implements Backend {
             text: this.writes.updateText(t, set, arithmetic),
             table: t.base.name,
             note: arithmetic.length
-              ? 'per matched row: compare-and-set (LWT), retried on contention'
+              ? 'per matched row: compare-and-set (LWT), retried on contention; concurrent ones on one row are combined'
               : 'per matched row (LWT)',
           })
         for (const ix of t.indexes.filter((ix) => ix.fields.some((f) => f in operation.set)))

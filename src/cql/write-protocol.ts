@@ -10,8 +10,8 @@ import { byPrimaryKey } from './scylla-undo.js'
 import type { ReadPath } from './read-path.js'
 import type { ScyllaSession } from './scylla-session.js'
 import { rowFromCql } from './scylla-values.js'
+import { casBackoffMs, DEFAULT_CAS_RETRIES, RowCombiner } from './row-combiner.js'
 
-const MAX_CAS_RETRIES = 16
 /** a unique entry whose row is missing is taken over only once it is this old (its create may be in flight) */
 const ORPHAN_GRACE_MS = 30_000
 
@@ -45,11 +45,24 @@ export function contention(model: string, what: string, attempts: number): Tande
  * go in LOGGED batches (a stale entry is harmless: reads re-check the row).
  */
 export class WriteProtocol {
+  /** concurrent arithmetic updates of one row, combined into one compare-and-set (row-combiner.ts) */
+  private readonly combiner: RowCombiner
+
   constructor(
     private readonly s: ScyllaSession,
     private readonly reads: ReadPath,
     private readonly plans: PlanCache<object>,
-  ) {}
+    /** compare-and-set retries of an update before P2034 */
+    private readonly casRetries = DEFAULT_CAS_RETRIES,
+  ) {
+    this.combiner = new RowCombiner({
+      session: s,
+      casRetries,
+      updateText: (t, set, ifFields) => this.updateText(t, set, ifFields),
+      reread: (t, row) => this.reread(t, row),
+      contention: (model, attempts) => contention(model, 'the update', attempts),
+    })
+  }
 
   /** Creates one row; null when `skipDuplicates` and a unique value or the key is taken. */
   async insertOne(t: ModelTables, row: Row, skipDuplicates: boolean): Promise<Row | null> {
@@ -150,18 +163,21 @@ export class WriteProtocol {
 
   /**
    * Updates one row read through a key. Arithmetic (increment, …) is a compare-and-set on the base
-   * row, retried on contention; a changed key moves the row; changed unique values are claimed first
+   * row, retried on contention; concurrent arithmetic updates of one row are combined into one
+   * compare-and-set when nothing but plain columns changes (row-combiner.ts); a changed key moves the row; changed unique values are claimed first
    * and the old entries released after; index entries follow in LOGGED batches. Returns the new row,
    * or null when the row is gone or no longer matches `query.where`.
    */
   async updateOne(t: ModelTables, read: Row, ops: UpdateOps, query: ReadQuery): Promise<Row | null> {
     const model = t.model
+    const whereFields = this.combiner.combinable(t, ops, query.where)
+    if (whereFields) return this.combiner.update(t, read, ops, query.where, whereFields)
     const arithmetic = Object.entries(ops)
       .filter(([, op]) => op.op !== 'set')
       .map(([f]) => f)
     let current = read
-    for (let attempt = 0; attempt <= MAX_CAS_RETRIES; attempt++) {
-      if (attempt > 1) await sleep(Math.random() * Math.min(20, 2 ** attempt))
+    for (let attempt = 0; attempt <= this.casRetries; attempt++) {
+      if (attempt > 0) await sleep(casBackoffMs(attempt))
       const next = applyUpdate(model, current, ops)
       for (const f of Object.keys(ops)) {
         const field = model.fields.get(f)!
@@ -235,7 +251,7 @@ export class WriteProtocol {
       await this.releaseAll(t, stale, current)
       return next
     }
-    throw contention(model.name, 'the update', MAX_CAS_RETRIES + 1)
+    throw contention(model.name, 'the update', this.casRetries + 1)
   }
 
   /** The row as it is now, by primary key; a row being moved is briefly absent, so look a few times. */

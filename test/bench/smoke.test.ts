@@ -72,7 +72,7 @@ describe('benchmark harness (smoke)', () => {
     )
     for (const w of workloads.WORKLOADS) {
       for (const backend of w.backends) {
-        for (const c of CONCURRENCY) {
+        for (const c of w.concurrency ?? CONCURRENCY) {
           const rows = result.rows.filter((r) => r.workload === w.name && r.backend === backend && r.concurrency === c)
           expect(
             rows.map((r) => r.impl),
