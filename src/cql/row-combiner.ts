@@ -52,8 +52,8 @@ interface Waiter {
   readonly where: Filter | undefined
   /** the non-key fields its `where` reads (compared by the compare-and-set, as the arithmetic fields are) */
   readonly whereFields: readonly string[]
-  /** the row as this caller read it */
-  readonly read: Row
+  /** the row as this caller read it (undefined: the caller named it by its base key and read nothing) */
+  readonly read: Row | undefined
   resolve(row: Row | null): void
   reject(error: unknown): void
 }
@@ -90,9 +90,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
  * exponential back-off; after every retry the whole group fails with P2034 and nothing was written.
  *
  * Only updates that cannot move the row or its lookup entries are combined: at least one arithmetic
- * operation, no key, unique or indexed field among the changed ones, and a `where` without relation
- * filters (it is re-checked at the caller's step, and the fields it reads are compared by the CAS).
- * Everything else takes the write protocol's one-row path.
+ * operation, no key, unique, indexed or foreign key field among the changed ones, and a `where` without
+ * relation filters (it is re-checked at the caller's step, and the fields it reads are compared by the
+ * CAS). Everything else takes the write protocol's one-row path. A call that names the row by its base
+ * key is not read on its own: the group reads the row once, or not at all when the last CAS left it known.
  */
 export class RowCombiner {
   private readonly rows = new Map<string, RowQueue>()
@@ -129,34 +130,57 @@ export class RowCombiner {
   }
 
   /**
-   * Updates the row `read` (read through `where`) with `ops`, combined with the other updates of the same
-   * row in flight. Resolves to the row after this caller's step, or null when the row is gone or no
-   * longer matches `where` at that step.
+   * The base key a `where` names by equality (every base key field, at the top of the filter or in its
+   * ANDs), or undefined. An update of such a row needs no read of its own: its group reads the row once.
    */
-  update(t: ModelTables, read: Row, ops: UpdateOps, where: Filter | undefined, whereFields: readonly string[]) {
-    const key = this.keyOf(t, read)
-    let queue = this.rows.get(key)
-    if (!queue) this.rows.set(key, (queue = { busy: false, waiting: [] }))
+  baseKeyOf(t: ModelTables, where: Filter | undefined): Row | undefined {
+    if (!where) return undefined
+    const key: Row = {}
+    const visit = (f: Filter): void => {
+      if (f.kind === 'and') f.items.forEach(visit)
+      else if (f.kind === 'cmp' && f.op === 'eq' && !f.insensitive && f.value !== null && t.baseKey.includes(f.field))
+        key[f.field] = f.value
+    }
+    visit(where)
+    return t.baseKey.every((f) => f in key) ? key : undefined
+  }
+
+  /**
+   * Updates one row with `ops`, combined with the other updates of the same row in flight: the row `read`
+   * (read through `where`), or the row whose base key is `key` when the caller read nothing. Resolves to
+   * the row after this caller's step, or null when the row is missing or does not match `where` at that step.
+   */
+  update(
+    t: ModelTables,
+    key: Row,
+    read: Row | undefined,
+    ops: UpdateOps,
+    where: Filter | undefined,
+    whereFields: readonly string[],
+  ): Promise<Row | null> {
+    const id = this.queueKey(t, key)
+    let queue = this.rows.get(id)
+    if (!queue) this.rows.set(id, (queue = { busy: false, waiting: [] }))
     const q = queue
     return new Promise<Row | null>((resolve, reject) => {
       q.waiting.push({ ops, where, whereFields, read, resolve, reject })
-      if (!q.busy) void this.drain(t, key, q)
+      if (!q.busy) void this.drain(t, id, key, q)
     })
   }
 
   /** Runs the waiting updates of one row, group after group, until none waits. */
-  private async drain(t: ModelTables, key: string, q: RowQueue): Promise<void> {
+  private async drain(t: ModelTables, id: string, key: Row, q: RowQueue): Promise<void> {
     q.busy = true
     let known: Row | undefined
     try {
       while (q.waiting.length) {
         const group = q.waiting.splice(0, q.waiting.length)
         // the row as the last CAS left it is at least as new as any row the waiters read before it
-        known = await this.applyGroup(t, group, known ?? group[0]!.read)
+        known = await this.applyGroup(t, group, known ?? group.find((w) => w.read)?.read, key)
       }
     } finally {
       q.busy = false
-      this.rows.delete(key)
+      this.rows.delete(id)
     }
   }
 
@@ -164,12 +188,23 @@ export class RowCombiner {
    * One group as one CAS, retried on a lost CAS from the row as it is then. Settles every waiter of the
    * group; returns the row as the CAS left it (undefined when that is not known).
    */
-  private async applyGroup(t: ModelTables, group: readonly Waiter[], from: Row): Promise<Row | undefined> {
+  private async applyGroup(
+    t: ModelTables,
+    group: readonly Waiter[],
+    from: Row | undefined,
+    key: Row,
+  ): Promise<Row | undefined> {
     const model = t.model
     const s = this.host.session
-    let current = from
     const attempts = this.host.casRetries + 1
     try {
+      // nobody read the row: one read for the whole group
+      const start = from ?? (await s.readByBaseKeys(t, [key]))[0]
+      if (!start) {
+        for (const w of group) w.resolve(null)
+        return undefined
+      }
+      let current = start
       for (let attempt = 0; attempt < attempts; attempt++) {
         if (attempt > 0) await sleep(casBackoffMs(attempt))
         const steps: Step[] = []
@@ -232,7 +267,7 @@ export class RowCombiner {
   }
 
   /** The row's identity: its table and base key, and the `$scylla` options of the call. */
-  private keyOf(t: ModelTables, row: Row): string {
+  private queueKey(t: ModelTables, row: Row): string {
     const scope = callScope.getStore()
     let id = 0
     if (scope) {
@@ -251,6 +286,8 @@ export class RowCombiner {
     if (!locked) {
       const fields = new Set<string>(t.baseKey)
       for (const table of [...t.uniques, ...t.indexes]) for (const f of table.fields) fields.add(f)
+      // a changed reference is checked against its parent first (the backend does that on its own path)
+      for (const fk of t.model.foreignKeys) for (const f of fk.fields) fields.add(f)
       this.locked.set(t, (locked = fields))
     }
     return locked

@@ -184,6 +184,12 @@ export class ScyllaBackend implements Backend {
         return stored
       }
       case 'update': {
+        // a hot-row update by key (increment, …) joins the others of its row without a read of its own
+        const byKey = this.writes.updateByKey(t, operation.query, operation.set)
+        if (byKey) {
+          const row = await byKey
+          return row ? [row] : []
+        }
         const rows = await this.reads.read(t, operation.query, `${model.name}.update`)
         await this.checkChangedReferences(t, rows, operation.set)
         const settled = await mapLimit(rows, concurrency, (row) =>
@@ -249,7 +255,17 @@ export class ScyllaBackend implements Backend {
           out.push({ text: st(ix).insert, table: ix.name, note: 'index entry (LOGGED batch)' })
         break
       case 'update': {
-        out.push(...this.reads.explain(t, operation.query, `${model.name}.update`))
+        const read = this.reads.explain(t, operation.query, `${model.name}.update`)
+        const combined = this.writes.combinesByKey(t, operation.query, operation.set)
+        for (const st of read)
+          out.push(
+            combined
+              ? {
+                  ...st,
+                  note: `${st.note ? `${st.note}; ` : ''}once per group of concurrent updates of the row, none while its last compare-and-set left it known`,
+                }
+              : st,
+          )
         const arithmetic = Object.entries(operation.set)
           .filter(([, op]) => op.op !== 'set')
           .map(([f]) => f)

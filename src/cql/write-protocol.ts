@@ -171,7 +171,7 @@ export class WriteProtocol {
   async updateOne(t: ModelTables, read: Row, ops: UpdateOps, query: ReadQuery): Promise<Row | null> {
     const model = t.model
     const whereFields = this.combiner.combinable(t, ops, query.where)
-    if (whereFields) return this.combiner.update(t, read, ops, query.where, whereFields)
+    if (whereFields) return this.combiner.update(t, read, read, ops, query.where, whereFields)
     const arithmetic = Object.entries(ops)
       .filter(([, op]) => op.op !== 'set')
       .map(([f]) => f)
@@ -252,6 +252,26 @@ export class WriteProtocol {
       return next
     }
     throw contention(model.name, 'the update', this.casRetries + 1)
+  }
+
+  /**
+   * An update of the one row its `where` names by base key, combined with the other updates of that row
+   * in flight and not read on its own (see row-combiner.ts); undefined when it takes the read-then-update
+   * path. Resolves to the new row, or null when there is no such row.
+   */
+  updateByKey(t: ModelTables, query: ReadQuery, ops: UpdateOps): Promise<Row | null> | undefined {
+    const key = query.unique ? this.combiner.baseKeyOf(t, query.where) : undefined
+    const whereFields = key && this.combiner.combinable(t, ops, query.where)
+    return whereFields && this.combiner.update(t, key, undefined, ops, query.where, whereFields)
+  }
+
+  /** Whether `updateByKey` takes the update (for explain; nothing runs). */
+  combinesByKey(t: ModelTables, query: ReadQuery, ops: UpdateOps): boolean {
+    return (
+      query.unique &&
+      this.combiner.baseKeyOf(t, query.where) !== undefined &&
+      this.combiner.combinable(t, ops, query.where) !== undefined
+    )
   }
 
   /** The row as it is now, by primary key; a row being moved is briefly absent, so look a few times. */

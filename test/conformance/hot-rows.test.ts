@@ -118,6 +118,17 @@ describe.each(BACKENDS)('hot rows on %s', (backend) => {
     expect((await db.sample.findUnique({ where: { id: s.id } }))?.count).toBe(0)
   })
 
+  it('increments of a row that does not exist: P2025 for each, nothing created', async () => {
+    const id = randomUUID()
+    const settled = await Promise.allSettled(
+      Array.from({ length: 10 }, () => db.sample.update({ where: { id }, data: { count: { increment: 1 } } })),
+    )
+    expect(settled.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : 'fulfilled'))).toEqual(
+      Array.from({ length: 10 }, () => 'P2025'),
+    )
+    expect(await db.sample.findUnique({ where: { id } })).toBeNull()
+  })
+
   it('a step that would leave the column range fails alone; the steps around it apply', async () => {
     const s = await db.sample.create({ data: { group: uid('g'), count: 2147483000 } })
     const settled = await Promise.allSettled([

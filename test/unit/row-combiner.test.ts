@@ -47,6 +47,34 @@ describe('RowCombiner.combinable', () => {
     const relation: Filter = { kind: 'relation', relation: 'members', mode: 'some', filter: undefined }
     expect(combiner.combinable(tablesOf('server'), { name: inc() }, relation)).toBeUndefined()
     expect(combiner.combinable(sample, { count: inc() }, and(byId, eq('doc', { a: 1 })))).toBeUndefined()
+    // a foreign key is checked against its parent first, on the one-row path
+    expect(combiner.combinable(tablesOf('server'), { name: inc(), profileId: set('p') }, byId)).toBeUndefined()
+  })
+})
+
+describe('RowCombiner.baseKeyOf', () => {
+  it('finds the base key a where pins by equality, inside ANDs too', () => {
+    const setting = tablesOf('setting')
+    expect(combiner.baseKeyOf(setting, and(eq('scope', 's'), eq('key', 'k')))).toEqual({ scope: 's', key: 'k' })
+    expect(
+      combiner.baseKeyOf(
+        setting,
+        and(and(eq('scope', 's'), eq('key', 'k')), { kind: 'cmp', field: 'version', op: 'gt', value: 1 }),
+      ),
+    ).toEqual({ scope: 's', key: 'k' })
+  })
+
+  it('is undefined when a base key field is missing, NULL, compared otherwise, or under an OR', () => {
+    const setting = tablesOf('setting')
+    expect(combiner.baseKeyOf(setting, eq('scope', 's'))).toBeUndefined()
+    expect(combiner.baseKeyOf(setting, and(eq('scope', 's'), eq('key', null)))).toBeUndefined()
+    expect(
+      combiner.baseKeyOf(setting, and(eq('scope', 's'), { kind: 'cmp', field: 'key', op: 'gte', value: 'k' })),
+    ).toBeUndefined()
+    expect(combiner.baseKeyOf(setting, { kind: 'or', items: [and(eq('scope', 's'), eq('key', 'k'))] })).toBeUndefined()
+    expect(combiner.baseKeyOf(setting, undefined)).toBeUndefined()
+    // message is partitioned by channel (layout): its id alone is not its base key
+    expect(combiner.baseKeyOf(tablesOf('message'), eq('id', '00000000-0000-4000-8000-00000000000a'))).toBeUndefined()
   })
 })
 
