@@ -80,6 +80,8 @@ export interface CombinerHost {
 type Step = { readonly row: Row | null } | { readonly error: Error }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** resumes after the pending I/O callbacks and promise continuations of this turn */
+const yieldTurn = () => new Promise((r) => setImmediate(r))
 
 /**
  * Combines concurrent arithmetic updates of one row made in this process. While a compare-and-set (CAS)
@@ -173,7 +175,11 @@ export class RowCombiner {
     q.busy = true
     let known: Row | undefined
     try {
-      while (q.waiting.length) {
+      for (;;) {
+        // after a CAS: let the callers it just answered come back first (their next call on this row, if it
+        // needs no I/O before it, queues within this turn of the event loop) so they join the next group
+        if (known) await yieldTurn()
+        if (q.waiting.length === 0) break
         const group = q.waiting.splice(0, q.waiting.length)
         // the row as the last CAS left it is at least as new as any row the waiters read before it
         known = await this.applyGroup(t, group, known ?? group.find((w) => w.read)?.read, key)
