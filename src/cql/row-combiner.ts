@@ -184,6 +184,9 @@ export class RowCombiner {
         // the row as the last CAS left it is at least as new as any row the waiters read before it
         known = await this.applyGroup(t, group, known ?? group.find((w) => w.read)?.read, key)
       }
+    } catch (e) {
+      // applyGroup settles its own group; nobody still waiting may hang on an unexpected failure
+      for (const w of q.waiting.splice(0)) w.reject(e)
     } finally {
       q.busy = false
       this.rows.delete(id)
@@ -212,7 +215,16 @@ export class RowCombiner {
       }
       let current = start
       for (let attempt = 0; attempt < attempts; attempt++) {
-        if (attempt > 0) await sleep(casBackoffMs(attempt))
+        if (attempt > 0) {
+          // the last CAS lost to another writer: wait, then recompute the group from the row as it is now
+          await sleep(casBackoffMs(attempt))
+          const fresh = await this.host.reread(t, current)
+          if (!fresh) {
+            for (const w of group) w.resolve(null)
+            return undefined
+          }
+          current = fresh
+        }
         const steps: Step[] = []
         const set = new Set<string>()
         const compared = new Set<string>()
@@ -244,16 +256,7 @@ export class RowCombiner {
             ...s.bind(model, t.baseKey, current),
             ...s.bind(model, ifFields, current),
           ])
-          if (!r.applied) {
-            // another process changed (or deleted) the row: recompute the group from the row as it is now
-            const fresh = await this.host.reread(t, current)
-            if (!fresh) {
-              for (const w of group) w.resolve(null)
-              return undefined
-            }
-            current = fresh
-            continue
-          }
+          if (!r.applied) continue
         }
         group.forEach((w, i) => {
           const step = steps[i]!
