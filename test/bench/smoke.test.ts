@@ -93,7 +93,7 @@ describe('benchmark harness (smoke)', () => {
       expect([...workloadsRun].sort(), impl).toEqual(['create', 'find-many-page', 'find-unique-pk'])
     }
     for (const row of result.rows) expectMeasured(row)
-  }, 150_000)
+  }, 210_000)
 
   it('measures the scale series at every size', () => {
     expect([...new Set(result.scale.map((r) => r.messages))]).toEqual([1_000, 2_000])
