@@ -164,9 +164,10 @@ export class WriteProtocol {
   /**
    * Updates one row read through a key. Arithmetic (increment, …) is a compare-and-set on the base
    * row, retried on contention; concurrent arithmetic updates of one row are combined into one
-   * compare-and-set when nothing but plain columns changes (row-combiner.ts); a changed key moves the row; changed unique values are claimed first
-   * and the old entries released after; index entries follow in LOGGED batches. Returns the new row,
-   * or null when the row is gone or no longer matches `query.where`.
+   * compare-and-set when nothing but plain columns changes (row-combiner.ts); a changed key moves the
+   * row; changed unique values are claimed first and the old entries released after; index entries
+   * follow in LOGGED batches. Returns the new row, or null when the row is gone or no longer matches
+   * `query.where`.
    */
   async updateOne(t: ModelTables, read: Row, ops: UpdateOps, query: ReadQuery): Promise<Row | null> {
     const model = t.model
