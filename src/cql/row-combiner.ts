@@ -26,6 +26,7 @@ export function casBackoffMs(attempt: number, random: () => number = Math.random
 /**
  * The values an update step produced, as the column types allow: a required field must not become NULL,
  * an int or bigint must stay in range. Returns the error the step fails with, or undefined.
+ * @example stepError(model, { count: { op: 'increment', value: 1 } }, { count: 2 ** 31 }) // P2020
  */
 export function stepError(model: Model, ops: UpdateOps, next: Row): Error | undefined {
   for (const f of Object.keys(ops)) {
@@ -96,6 +97,9 @@ const yieldTurn = () => new Promise((r) => setImmediate(r))
  * relation filters (it is re-checked at the caller's step, and the fields it reads are compared by the
  * CAS). Everything else takes the write protocol's one-row path. A call that names the row by its base
  * key is not read on its own: the group reads the row once, or not at all when the last CAS left it known.
+ * @example
+ * const fields = combiner.combinable(t, ops, query.where)
+ * if (fields) return combiner.update(t, row, row, ops, query.where, fields)
  */
 export class RowCombiner {
   private readonly rows = new Map<string, RowQueue>()
