@@ -15,7 +15,7 @@ benchmarks/results/latest.{json,md,svg}.
   --backends=a,b          ${ALL_BACKENDS.join(', ')}  (memory: the credits balance cache)
   --impls=a,b             keep only these implementations (tandem, postgres.js, drizzle-prepared, drizzle,
                           prisma, cassandra-driver, cassandra-mapper, express-cassandra, uncached)
-  --concurrency=1,32      operations in flight
+  --concurrency=1,32      operations in flight (hot-row-increment always runs at 64: the pattern it measures)
   --duration=SECONDS      measured time per round per implementation (default 1, quick 0.25)
   --warmup=SECONDS        warm-up per implementation and concurrency (default 0.5, quick 0.15); PostgreSQL
                           rounds also warm up their fresh clients first (0.25, quick 0.1)
@@ -26,6 +26,8 @@ benchmarks/results/latest.{json,md,svg}.
   --no-planning           skip the planning micro-benchmark
   --no-migrate            skip the migrate benchmark (tandem migrate beside a hand-written loader)
   --out=DIR               where to write latest.* (default benchmarks/results)
+  --database=NAME         the PostgreSQL database and Cassandra keyspace the run owns, dropped and re-created
+                          (default tandem_bench; another name lets two runs share the servers)
   --help
 `
 
@@ -57,6 +59,7 @@ export function parseArgs(argv: string[], log: (line: string) => void): { option
     'no-planning',
     'no-migrate',
     'out',
+    'database',
   ]
   for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k} (see --help)`)
   const o = defaultOptions(flags.has('quick'), log)
@@ -82,5 +85,11 @@ export function parseArgs(argv: string[], log: (line: string) => void): { option
     o.scale = flags.get('scale') === 'none' ? [] : list('scale').map((v) => Math.round(num('scale', v)))
   if (flags.has('no-planning')) o.planning = false
   if (flags.has('no-migrate')) o.migrate = false
+  if (flags.has('database')) {
+    const name = flags.get('database')!
+    if (!/^[a-z][a-z0-9_]{0,40}$/.test(name))
+      throw new Error(`--database expects a lowercase name (a-z, 0-9, _), got ${name}`)
+    o.database = o.keyspace = name
+  }
   return { options: o, out: flags.get('out') ?? join(here, 'results') }
 }

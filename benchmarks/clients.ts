@@ -11,9 +11,9 @@ import { PrismaPg } from '@prisma/adapter-pg'
 import { openScyllaPeers, type ScyllaPeers } from './scylla-peers.js'
 import { createCredits, createDb, creditsSchema, type Credits, type TandemDb } from './tandem.js'
 import { generate, generatedDir } from './prisma/generate.mjs'
-import { chatSchema, layout } from './schema.js'
+import { chatSchema, layout, usageCounter } from './schema.js'
 
-export const benchSchema = { ...chatSchema, ...creditsSchema }
+export const benchSchema = { ...chatSchema, usageCounter, ...creditsSchema }
 
 /**
  * The postgres.js options tandem's PostgreSQL backend passes (src/adapter/postgres-backend.ts, with the default pool

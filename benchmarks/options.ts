@@ -13,6 +13,7 @@ export const WORKLOAD_NAMES: readonly string[] = [
   'include-page',
   'credits-balance-cached',
   'credits-deduct',
+  'hot-row-increment',
 ]
 
 /** Defaults of a full run; `quick` shortens rounds and the scale series. */

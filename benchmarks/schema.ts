@@ -2,7 +2,7 @@
 // Plain Drizzle, as a tandem user writes it. benchmarks/prisma/schema.prisma mirrors the four chat tables
 // (same SQL names, types and keys) so Prisma 7 reads and writes the very same rows.
 import { relations } from 'drizzle-orm'
-import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
 
 export const profile = pgTable('profile', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -46,6 +46,12 @@ export const message = pgTable(
   },
   (t) => [index('message_channel_created_idx').on(t.channelId, t.createdAt)],
 )
+
+/** Usage counted per key (hot-row-increment: a few rows, many concurrent increments). */
+export const usageCounter = pgTable('usage_counter', {
+  key: text('key').primaryKey(),
+  count: integer('count').notNull().default(0),
+})
 
 export const profileRelations = relations(profile, ({ many }) => ({ members: many(member) }))
 export const channelRelations = relations(channel, ({ many }) => ({ messages: many(message) }))

@@ -129,6 +129,22 @@ export function checkTargets(rows: readonly ResultRow[], migrateRows: readonly M
         met: cached >= 1_000_000,
       })
   }
+  // issue 11: hot rows on ScyllaDB at ≥ 0.5× PostgreSQL (tandem on both, the usage upserts of hot-row-increment)
+  for (const r of rows) {
+    if (r.workload !== 'hot-row-increment' || r.backend !== 'scylla' || r.impl !== 'tandem' || r.skipped) continue
+    const pg = rate('hot-row-increment', 'postgres', 'tandem', r.concurrency)
+    if (pg === undefined) continue
+    const measured = pg > 0 ? Math.round((r.opsPerSec / pg) * 100) / 100 : null
+    out.push({
+      target: 'tandem on ScyllaDB ≥ 0.5× tandem on PostgreSQL',
+      workload: 'hot-row-increment',
+      backend: 'scylla',
+      concurrency: r.concurrency,
+      measured,
+      required: 0.5,
+      met: measured === null ? null : measured >= 0.5,
+    })
+  }
   // issue 10: dual mode (async mirror) adds at most 15 % to single-backend tandem at c=1: ops/s ≥ 1/1.15 of it
   for (const w of ['find-unique-pk', 'create']) {
     const single = rate(w, 'postgres', 'tandem', 1)
@@ -335,7 +351,8 @@ export async function runBenchmarks(o: RunOptions, command = 'npm run bench'): P
         if (!impls.length) continue
         o.log(`${backend} ${w.name}: ${impls.map((i) => i.impl).join(', ')}`)
         const fresh = backend === 'scylla' ? undefined : freshPg((b) => w.impls(b, wenv))
-        rows.push(...(await measureWorkload(w.name, impls, o, w.digest?.bind(w), fresh)))
+        const at = w.concurrency ? { ...o, concurrency: [...w.concurrency] } : o
+        rows.push(...(await measureWorkload(w.name, impls, at, w.digest?.bind(w), fresh)))
       }
     }
 

@@ -16,6 +16,8 @@ export interface Workload {
   /** one line for the report */
   readonly description: string
   readonly backends: readonly BackendName[]
+  /** the concurrencies the workload is defined at (the run's --concurrency when absent) */
+  readonly concurrency?: readonly number[]
   impls(backend: BackendName, env: WorkloadEnv): Impl[]
   /**
    * Reads only: what a result must agree on across implementations (ids, in order). Before measuring, every

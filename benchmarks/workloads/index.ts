@@ -5,6 +5,7 @@ import { creditsBalanceCached, creditsDeduct } from './credits.js'
 import { findManyPage } from './find-many-page.js'
 import { findUniqueKey } from './find-unique-key.js'
 import { findUniquePk } from './find-unique-pk.js'
+import { hotRowIncrement } from './hot-row-increment.js'
 import { includePage } from './include-page.js'
 import { updatePk } from './update-pk.js'
 
@@ -17,6 +18,7 @@ export const WORKLOADS: readonly Workload[] = [
   includePage,
   creditsBalanceCached,
   creditsDeduct,
+  hotRowIncrement,
 ]
 export { findManyPage }
 export type { Workload, WorkloadEnv } from './common.js'

@@ -69,6 +69,8 @@ export const MODEL_METHODS: readonly ModelMethod[] = [
 ]
 
 const numberOf = (r: Row[] | number): number => (typeof r === 'number' ? r : r.length)
+/** update-or-create rounds of an upsert that keeps losing the create race (then its P2002 stands) */
+const UPSERT_ATTEMPTS = 6
 const uniqueQuery = (where: Filter | undefined, take?: number): ReadQuery => ({
   where,
   orderBy: [],
@@ -589,15 +591,18 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     const projection = normalizeProjection(this.model, a, ctx)
     const { filter } = normalizeUniqueWhere(this.model, a.where, ctx)
     if (!isPlainObject(a.create)) throw validationError(ctx, '`create` must be an object')
-    // Try the update first; if no row matched, create; if a concurrent create won the race, update it.
-    for (let attempt = 0; attempt < 2; attempt++) {
+    // Try the update first; if no row matched, create; if a concurrent create won the race, update it. On
+    // ScyllaDB the winner claims its unique values before it writes its row, so the row may not be readable
+    // yet when our create fails: look again a few times, briefly, before taking the P2002 as the answer.
+    for (let attempt = 0; attempt < UPSERT_ATTEMPTS; attempt++) {
+      if (attempt > 1) await new Promise((r) => setTimeout(r, Math.random() * 2 ** (attempt + 2)))
       const updated = await this.updateRow(run, filter, a.update ?? {}, ctx)
       if (updated) return this.shapeWritten(run, updated, projection, ctx)
       try {
         const created = await this.createRow(run, a.create, ctx)
         return this.shapeWritten(run, created, projection, ctx)
       } catch (e) {
-        if (!(e instanceof TandemError && e.code === 'P2002') || attempt === 1) throw e
+        if (!(e instanceof TandemError && e.code === 'P2002') || attempt === UPSERT_ATTEMPTS - 1) throw e
       }
     }
     throw notFoundError(this.model.name, 'upsert')

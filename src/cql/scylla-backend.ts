@@ -42,6 +42,11 @@ export interface ScyllaOptions extends ScyllaConnectionOptions {
   /** how many rows of a createMany/updateMany/deleteMany are written at once; default 32 */
   writeConcurrency?: number
   /**
+   * compare-and-set retries of an update that loses to other writers of its row (other processes: this
+   * process combines its own, see README "Hot rows") before it fails with P2034, nothing changed; default 16
+   */
+  casRetries?: number
+  /**
    * tablets of the keyspace `$push` creates: 'auto' (default) disables them on ScyllaDB versions whose LWT does
    * not work on tablets (before 2025.4) and adds nothing elsewhere; true/false force the clause on ScyllaDB
    * (true is refused on Cassandra, which has no tablets; false adds nothing there)
@@ -102,6 +107,12 @@ export class ScyllaBackend implements Backend {
     this.serialConsistency = options.serialConsistency
       ? consistencyCode(options.serialConsistency, 'createDb scylla.serialConsistency', true)
       : undefined
+    const casRetries = options.casRetries
+    if (casRetries !== undefined && !(Number.isInteger(casRetries) && casRetries >= 0 && casRetries <= 1000))
+      throw validationError(
+        'createDb',
+        `scylla.casRetries must be a whole number from 0 to 1000 (got ${String(casRetries)})`,
+      )
     this.dataCenter = options.localDataCenter ?? process.env.SCYLLA_DATACENTER ?? 'datacenter1'
     this.connection = driverConnection(options)
     this.session = new ScyllaSession(
@@ -112,7 +123,7 @@ export class ScyllaBackend implements Backend {
     )
     this.store = new ScyllaStore(schema, this.session)
     this.reads = new ReadPath(this.session, this.plans)
-    this.writes = new WriteProtocol(this.session, this.reads, this.plans)
+    this.writes = new WriteProtocol(this.session, this.reads, this.plans, casRetries)
     this.actions = new ReferentialActions(this.session, this.reads, this.writes)
   }
 
@@ -184,6 +195,12 @@ export class ScyllaBackend implements Backend {
         return stored
       }
       case 'update': {
+        // a hot-row update by key (increment, …) joins the others of its row without a read of its own
+        const byKey = this.writes.updateByKey(t, operation.query, operation.set)
+        if (byKey) {
+          const row = await byKey
+          return row ? [row] : []
+        }
         const rows = await this.reads.read(t, operation.query, `${model.name}.update`)
         await this.checkChangedReferences(t, rows, operation.set)
         const settled = await mapLimit(rows, concurrency, (row) =>
@@ -249,7 +266,17 @@ export class ScyllaBackend implements Backend {
           out.push({ text: st(ix).insert, table: ix.name, note: 'index entry (LOGGED batch)' })
         break
       case 'update': {
-        out.push(...this.reads.explain(t, operation.query, `${model.name}.update`))
+        const read = this.reads.explain(t, operation.query, `${model.name}.update`)
+        const combined = this.writes.combinesByKey(t, operation.query, operation.set)
+        for (const st of read)
+          out.push(
+            combined
+              ? {
+                  ...st,
+                  note: `${st.note ? `${st.note}; ` : ''}once per group of concurrent updates of the row, none while its last compare-and-set left it known`,
+                }
+              : st,
+          )
         const arithmetic = Object.entries(operation.set)
           .filter(([, op]) => op.op !== 'set')
           .map(([f]) => f)
@@ -259,7 +286,7 @@ export class ScyllaBackend implements Backend {
             text: this.writes.updateText(t, set, arithmetic),
             table: t.base.name,
             note: arithmetic.length
-              ? 'per matched row: compare-and-set (LWT), retried on contention'
+              ? 'per matched row: compare-and-set (LWT), retried on contention; concurrent ones on one row are combined'
               : 'per matched row (LWT)',
           })
         for (const ix of t.indexes.filter((ix) => ix.fields.some((f) => f in operation.set)))

@@ -12,8 +12,8 @@ import type { ScyllaSession } from './scylla-session.js'
 import type { CqlStatement } from './cql-executor.js'
 import { rowFromCql } from './scylla-values.js'
 import { lwtResult, lwtSettled, outcomeUnknown, serialRow, writeEach } from './settle-outcome.js'
+import { casBackoffMs, DEFAULT_CAS_RETRIES, RowCombiner } from './row-combiner.js'
 
-const MAX_CAS_RETRIES = 16
 /** a unique entry whose row is missing is taken over only once it is this old (its create may be in flight) */
 const ORPHAN_GRACE_MS = 30_000
 
@@ -49,11 +49,24 @@ export function contention(model: string, what: string, attempts: number): Tande
  * (settle-outcome.ts) or reported as OUTCOME_UNKNOWN.
  */
 export class WriteProtocol {
+  /** concurrent arithmetic updates of one row, combined into one compare-and-set (row-combiner.ts) */
+  private readonly combiner: RowCombiner
+
   constructor(
     private readonly s: ScyllaSession,
     private readonly reads: ReadPath,
     private readonly plans: PlanCache<object>,
-  ) {}
+    /** compare-and-set retries of an update before P2034 */
+    private readonly casRetries = DEFAULT_CAS_RETRIES,
+  ) {
+    this.combiner = new RowCombiner({
+      session: s,
+      casRetries,
+      updateText: (t, set, ifFields) => this.updateText(t, set, ifFields),
+      reread: (t, row) => this.reread(t, row),
+      contention: (model, attempts) => contention(model, 'the update', attempts),
+    })
+  }
 
   /**
    * Creates one row; null when `skipDuplicates` and a unique value or the key is taken. Its outcome is
@@ -269,18 +282,22 @@ export class WriteProtocol {
 
   /**
    * Updates one row read through a key. Arithmetic (increment, …) is a compare-and-set on the base
-   * row, retried on contention; a changed key moves the row; changed unique values are claimed first
-   * and the old entries released after; index entries are written before and removed after. Returns the new row,
-   * or null when the row is gone or no longer matches `query.where`.
+   * row, retried on contention; concurrent arithmetic updates of one row are combined into one
+   * compare-and-set when nothing but plain columns changes (row-combiner.ts); a changed key moves the
+   * row; changed unique values are claimed first and the old entries released after; index entries are
+   * written before and removed after. Returns the new row, or null when the row is gone or no longer
+   * matches `query.where`.
    */
   async updateOne(t: ModelTables, read: Row, ops: UpdateOps, query: ReadQuery): Promise<Row | null> {
     const model = t.model
+    const whereFields = this.combiner.combinable(t, ops, query.where)
+    if (whereFields) return this.combiner.update(t, read, read, ops, query.where, whereFields)
     const arithmetic = Object.entries(ops)
       .filter(([, op]) => op.op !== 'set')
       .map(([f]) => f)
     let current = read
-    for (let attempt = 0; attempt <= MAX_CAS_RETRIES; attempt++) {
-      if (attempt > 1) await sleep(Math.random() * Math.min(20, 2 ** attempt))
+    for (let attempt = 0; attempt <= this.casRetries; attempt++) {
+      if (attempt > 0) await sleep(casBackoffMs(attempt))
       const next = applyUpdate(model, current, ops)
       for (const f of Object.keys(ops)) {
         const field = model.fields.get(f)!
@@ -374,7 +391,27 @@ export class WriteProtocol {
       )
       return next
     }
-    throw contention(model.name, 'the update', MAX_CAS_RETRIES + 1)
+    throw contention(model.name, 'the update', this.casRetries + 1)
+  }
+
+  /**
+   * An update of the one row its `where` names by base key, combined with the other updates of that row
+   * in flight and not read on its own (see row-combiner.ts); undefined when it takes the read-then-update
+   * path. Resolves to the new row, or null when there is no such row.
+   */
+  updateByKey(t: ModelTables, query: ReadQuery, ops: UpdateOps): Promise<Row | null> | undefined {
+    const key = query.unique ? this.combiner.baseKeyOf(t, query.where) : undefined
+    const whereFields = key && this.combiner.combinable(t, ops, query.where)
+    return whereFields && this.combiner.update(t, key, undefined, ops, query.where, whereFields)
+  }
+
+  /** Whether `updateByKey` takes the update (for explain; nothing runs). */
+  combinesByKey(t: ModelTables, query: ReadQuery, ops: UpdateOps): boolean {
+    return (
+      query.unique &&
+      this.combiner.baseKeyOf(t, query.where) !== undefined &&
+      this.combiner.combinable(t, ops, query.where) !== undefined
+    )
   }
 
   /**
