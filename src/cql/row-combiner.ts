@@ -5,6 +5,7 @@ import { applyUpdate, evaluate } from '../adapter/evaluate.js'
 import type { Filter, UpdateOps } from '../adapter/query.js'
 import { outOfRange } from '../adapter/values.js'
 import { callScope } from './call-options.js'
+import type { CqlStatement } from './cql-executor.js'
 import type { ScyllaSession } from './scylla-session.js'
 
 /** compare-and-set retries after the first attempt, before P2034 (`scylla.casRetries`) */
@@ -72,6 +73,17 @@ export interface CombinerHost {
   updateText(t: ModelTables, set: readonly string[], ifFields: readonly string[]): string
   /** the row as it is now (by primary key), undefined when it is gone */
   reread(t: ModelTables, row: Row): Promise<Row | undefined>
+  /**
+   * Runs a compare-and-set of the base row (`current` → `next`, comparing `compared`) and says whether it
+   * applied, its outcome settled by a SERIAL read when it timed out (OUTCOME_UNKNOWN when it cannot be told)
+   */
+  cas(
+    t: ModelTables,
+    statement: CqlStatement,
+    current: Row,
+    next: Row,
+    fields: { set: readonly string[]; arithmetic: readonly string[] },
+  ): Promise<boolean>
   /** compare-and-set retries before P2034 */
   readonly casRetries: number
   /** the P2034 a group fails with after its last attempt */
@@ -255,12 +267,15 @@ export class RowCombiner {
         if (set.size > 0) {
           const setFields = [...set].sort()
           const ifFields = [...compared].sort()
-          const r = await s.exec.lwt(this.host.updateText(t, setFields, ifFields), [
-            ...s.bind(model, setFields, row),
-            ...s.bind(model, t.baseKey, current),
-            ...s.bind(model, ifFields, current),
-          ])
-          if (!r.applied) continue
+          const statement = {
+            query: this.host.updateText(t, setFields, ifFields),
+            params: [
+              ...s.bind(model, setFields, row),
+              ...s.bind(model, t.baseKey, current),
+              ...s.bind(model, ifFields, current),
+            ],
+          }
+          if (!(await this.host.cas(t, statement, current, row, { set: setFields, arithmetic: ifFields }))) continue
         }
         group.forEach((w, i) => {
           const step = steps[i]!
@@ -273,7 +288,7 @@ export class RowCombiner {
       for (const w of group) w.reject(error)
       return undefined
     } catch (e) {
-      // the CAS or the re-read failed (BACKEND_UNAVAILABLE, …): every caller of the group sees it
+      // the CAS or the re-read failed (BACKEND_UNAVAILABLE, OUTCOME_UNKNOWN, …): every caller of the group sees it
       for (const w of group) w.reject(e)
       return undefined
     }

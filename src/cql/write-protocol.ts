@@ -61,6 +61,7 @@ export class WriteProtocol {
   ) {
     this.combiner = new RowCombiner({
       session: s,
+      cas: (t, statement, current, next, fields) => this.settledCas(t, statement, current, next, fields),
       casRetries,
       updateText: (t, set, ifFields) => this.updateText(t, set, ifFields),
       reread: (t, row) => this.reread(t, row),
@@ -424,7 +425,7 @@ export class WriteProtocol {
    * increment produces the very same values. A row gone → not applied (deleted meanwhile). A move (no
    * `fields`, a DELETE … IF of the old key): the old row still there → not applied; gone → unknown.
    */
-  private settledCas(
+  settledCas(
     t: ModelTables,
     statement: CqlStatement,
     current: Row,

@@ -8,6 +8,7 @@ const combiner = new RowCombiner({
   get session(): never {
     throw new Error('no I/O in this test')
   },
+  cas: async () => true,
   casRetries: 16,
   updateText: () => '',
   reread: async () => undefined,
