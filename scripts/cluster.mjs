@@ -109,7 +109,8 @@ export async function waitAllUp({ timeoutMs = TIMEOUT_MS } = {}) {
     if (Date.now() > deadline) {
       throw new CassandraNodeError(
         `the nodes did not all see each other UP within ${timeoutMs / 1000}s: ` +
-          nodes.map((n, i) => `${n.host}: ${views[i].ok ? 'ok' : views[i].error}`).join('; '),
+          nodes.map((n, i) => `${n.host}: ${views[i].ok ? 'ok' : views[i].error}`).join('; ') +
+          ' (a node can stay DOWN for a peer whose gossip echo was lost under load: node scripts/cluster.mjs down, then up)',
       )
     }
     if (Date.now() - lastNote > 15_000) {

@@ -372,7 +372,7 @@ describe(`3-node cluster, node ${KILL_NODE} killed (SIGKILL) and restarted under
       missing: missing.length,
     }
     expect(missing).toEqual([])
-  })
+  }, 600_000)
 
   it('no unique value is held by two rows, and every P2002 names a value a row holds', async () => {
     const tags = await uniqueReport('tag', 'slug')
