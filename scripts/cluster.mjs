@@ -153,14 +153,19 @@ export async function up() {
   )
 }
 
-/** Stops the three nodes (SIGTERM, SIGKILL after 20 s). Idempotent. */
+/** Stops the three nodes (SIGTERM, SIGKILL after 60 s). Idempotent. */
 export async function down() {
   const nodes = clusterNodes()
-  return withLock(path.join(CLUSTER_DIR, 'cluster.lock'), () => Promise.all(nodes.map((n) => n.stop())), {
-    name: 'cluster.mjs',
-    timeoutMs: TIMEOUT_MS + 120_000,
-    log,
-  })
+  // A node draining under load can take longer than 20 s; a SIGKILL mid-shutdown has left schema half-written.
+  return withLock(
+    path.join(CLUSTER_DIR, 'cluster.lock'),
+    () => Promise.all(nodes.map((n) => n.stop({ graceMs: 60_000 }))),
+    {
+      name: 'cluster.mjs',
+      timeoutMs: TIMEOUT_MS + 120_000,
+      log,
+    },
+  )
 }
 
 function nodeAt(n, options) {

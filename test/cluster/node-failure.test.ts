@@ -43,8 +43,12 @@ const USERS = 8
 const AUTHORS = 8
 const BUCKETS = 16
 const OPENING_BALANCE = 1_000_000
-/** The call mix each caller cycles through: 3/8 creates, 2/8 relation writes, 2/8 deductions, 1/8 increments. */
-const MIX = ['create', 'relation', 'deduct', 'create', 'increment', 'deduct', 'relation', 'create'] as const
+type Kind = 'create' | 'increment' | 'deduct' | 'relation'
+/**
+ * The callers' kinds: 3/8 create, 2/8 relation writes, 2/8 deductions, 1/8 increments. Each caller sticks to one
+ * kind, so a kind that stalls does not hold up the others' callers (each kind's recovery time is its own).
+ */
+const MIX: Kind[] = ['create', 'relation', 'deduct', 'create', 'increment', 'deduct', 'relation', 'create']
 /**
  * Codes whose contract is "nothing changed" (API.md / README): a call failing with any other code, or with none,
  * may have applied, and counts as an unknown outcome in the bounds below.
@@ -104,16 +108,29 @@ const seedAuthorIds: string[] = []
 let timeline: Timeline
 let figures: Record<string, KindFigures> = {}
 let unfinished = 0
+let restartError: string | undefined
+let allUpError: string | undefined
 const checks: Record<string, unknown> = {}
 
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!
+async function retry<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn()
+    } catch (e) {
+      if (i >= attempts) throw e
+      await sleep(5_000)
+    }
+  }
+}
+const chunks = <T>(xs: readonly T[], n: number): T[][] =>
+  Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n))
 
-/** One caller: cycles through MIX until `stop()`; retries a failed create / deduction once, as an app would. */
-async function caller(w: number, stop: () => boolean): Promise<void> {
+/** One caller of one kind, until `stop()`; retries a failed create / deduction once, as an app would. */
+async function caller(kind: Kind, w: number, stop: () => boolean): Promise<void> {
   let retryTag: { slug: string; bucket: string } | null = null
   let retryKey: { key: string; userId: string } | null = null
   for (let i = 0; !stop(); i++) {
-    const kind = MIX[(w + i) % MIX.length]!
     if (kind === 'create') {
       const t: { slug: string; bucket: string } = retryTag ?? { slug: `t-${run}-${w}-${i}`, bucket: `b${i % BUCKETS}` }
       const isRetry = retryTag !== null
@@ -206,8 +223,9 @@ async function uniqueReport(table: string, column: string) {
 beforeAll(async () => {
   admin = new cassandra.Client({ contactPoints: HOSTS, localDataCenter: DC })
   await admin.connect()
-  await admin.execute(`DROP KEYSPACE IF EXISTS ${KEYSPACE}`, [], { readTimeout: 120_000 })
-  await db.$push()
+  // Schema changes right after nodes (re)started can meet a node whose schema lags ("Unknown CF"): retry.
+  await retry(() => admin.execute(`DROP KEYSPACE IF EXISTS ${KEYSPACE}`, [], { readTimeout: 120_000 }))
+  await retry(() => db.$push())
   await Promise.all(counterIds.map((id) => db.counter.create({ data: { id, hits: 0 } })))
   for (let i = 0; i < AUTHORS; i++)
     seedAuthorIds.push((await db.author.create({ data: { handle: `seed-${run}-${i}` } })).id)
@@ -215,7 +233,7 @@ beforeAll(async () => {
 
   let stopped = false
   const loadStart = Date.now()
-  const callers = Array.from({ length: WORKERS }, (_, w) => caller(w, () => stopped))
+  const callers = Array.from({ length: WORKERS }, (_, w) => caller(MIX[w % MIX.length]!, w, () => stopped))
   let killAt = 0
   let restartAt = 0
   let backAt = 0
@@ -226,9 +244,13 @@ beforeAll(async () => {
     await sleep(DOWN_MS)
     restartAt = Date.now()
     // On a busy 2-core machine a restarting JVM (commit log replay included) can take minutes: wait for it.
-    await startNode(KILL_NODE, { waitUp: false, timeoutMs: RESTART_TIMEOUT_MS })
-    backAt = Date.now()
-    await sleep(AFTER_MS)
+    try {
+      await startNode(KILL_NODE, { waitUp: false, timeoutMs: RESTART_TIMEOUT_MS })
+      backAt = Date.now()
+      await sleep(AFTER_MS)
+    } catch (e) {
+      restartError = e instanceof Error ? e.message : String(e)
+    }
   } finally {
     stopped = true
     const loadEnd = Date.now()
@@ -240,7 +262,11 @@ beforeAll(async () => {
     timeline = { loadStart, killAt, restartAt: restartAt || loadEnd, backAt: backAt || loadEnd, loadEnd }
     if (!clusterNodes()[KILL_NODE - 1]!.pid())
       await startNode(KILL_NODE, { waitUp: false, timeoutMs: RESTART_TIMEOUT_MS })
-    await waitAllUp({ timeoutMs: RESTART_TIMEOUT_MS })
+    // The checks read at QUORUM, so they do not need every node to see every other; under heavy CPU starvation a
+    // restarted node's gossip echo can be lost and a peer keep it DOWN for minutes (recorded, not waited out).
+    await waitAllUp({ timeoutMs: 90_000 }).catch((e: unknown) => {
+      allUpError = e instanceof Error ? e.message : String(e)
+    })
   }
   figures = figuresOf(records, timeline)
   const t = (ms: number) => ((ms - loadStart) / 1000).toFixed(1)
@@ -268,6 +294,8 @@ afterAll(async () => {
           loadEndS: (timeline.loadEnd - timeline.loadStart) / 1000,
         },
         unfinishedCallers: unfinished,
+        restartError,
+        allUpAfterLoad: allUpError ?? true,
         figures,
         checks,
         okPerSecond: timeline && okPerSecond(records, timeline),
@@ -281,16 +309,26 @@ afterAll(async () => {
 })
 
 describe(`3-node cluster, node ${KILL_NODE} killed (SIGKILL) and restarted under load`, () => {
-  it('the load ran: every call kind succeeded, and every caller returned', () => {
+  it('the load ran: every call kind succeeded, every caller returned, the killed node came back', () => {
     for (const kind of ['create', 'increment', 'deduct', 'relation']) expect(figures[kind]?.ok ?? 0).toBeGreaterThan(0)
     expect(unfinished).toBe(0)
+    expect(restartError).toBeUndefined()
   })
 
   it('every acknowledged create is there, by primary key and through every unique and index lookup', async () => {
     const missing: string[] = []
-    await mapLimit([...ackedTags], 32, async ([slug, t]) => {
-      if ((await db.tag.findUnique({ where: { id: t.id } }))?.slug !== slug) missing.push(`tag ${slug} by id`)
-      if ((await db.tag.findUnique({ where: { slug } }))?.id !== t.id) missing.push(`tag ${slug} by slug`)
+    // by primary key and by unique value, 100 keys a call (`in`: one grouped read of the partitions / lookups)
+    await mapLimit(chunks([...ackedTags], 100), 4, async (chunk) => {
+      const ids = new Map(
+        (await db.tag.findMany({ where: { id: { in: chunk.map(([, t]) => t.id) } } })).map((r) => [r.id, r.slug]),
+      )
+      const slugs = new Map(
+        (await db.tag.findMany({ where: { slug: { in: chunk.map(([slug]) => slug) } } })).map((r) => [r.slug, r.id]),
+      )
+      for (const [slug, t] of chunk) {
+        if (ids.get(t.id) !== slug) missing.push(`tag ${slug} by id`)
+        if (slugs.get(slug) !== t.id) missing.push(`tag ${slug} by slug`)
+      }
     })
     const byBucket = new Map<string, Set<string>>()
     for (let b = 0; b < BUCKETS; b++) {
@@ -299,10 +337,17 @@ describe(`3-node cluster, node ${KILL_NODE} killed (SIGKILL) and restarted under
     }
     for (const [slug, t] of ackedTags) if (!byBucket.get(t.bucket)?.has(t.id)) missing.push(`tag ${slug} by bucket`)
 
-    await mapLimit([...ackedPosts], 32, async ([slug, p]) => {
-      if ((await db.post.findUnique({ where: { id: p.id } }))?.authorId !== p.authorId)
-        missing.push(`post ${slug} by id`)
-      if ((await db.post.findUnique({ where: { slug } }))?.id !== p.id) missing.push(`post ${slug} by slug`)
+    await mapLimit(chunks([...ackedPosts], 100), 4, async (chunk) => {
+      const ids = new Map(
+        (await db.post.findMany({ where: { id: { in: chunk.map(([, p]) => p.id) } } })).map((r) => [r.id, r.authorId]),
+      )
+      const slugs = new Map(
+        (await db.post.findMany({ where: { slug: { in: chunk.map(([slug]) => slug) } } })).map((r) => [r.slug, r.id]),
+      )
+      for (const [slug, p] of chunk) {
+        if (ids.get(p.id) !== p.authorId) missing.push(`post ${slug} by id`)
+        if (slugs.get(slug) !== p.id) missing.push(`post ${slug} by slug`)
+      }
     })
     const authorIds = new Set([...ackedPosts.values()].map((p) => p.authorId))
     const postsByAuthor = new Map<string, Set<string>>()
@@ -327,7 +372,7 @@ describe(`3-node cluster, node ${KILL_NODE} killed (SIGKILL) and restarted under
       missing: missing.length,
     }
     expect(missing).toEqual([])
-  })
+  }, 600_000)
 
   it('no unique value is held by two rows, and every P2002 names a value a row holds', async () => {
     const tags = await uniqueReport('tag', 'slug')
