@@ -247,16 +247,19 @@ export class ScyllaLedger implements Ledger {
     const started = Date.now()
     for (;;) {
       const s = this.b.insert(this.entries, idem, mine, true)
+      const sentAt = Date.now()
       const r = await this.b.exec.lwt(s.query, s.params).catch(async (e: unknown) => {
         if (!isOutcomeUnknown(e)) throw e
-        // the claim timed out: read the key back (SERIAL settles it); ours if it names this transaction
+        // the claim timed out: read the key back (SERIAL settles it); ours if it names this transaction;
+        // none: it did not apply (once the server cannot still be running it), so claim again
+        if (e.meta?.writeType === undefined) await untilServerGaveUp(sentAt)
         const back = await serialRow(this.b, this.entries, idem, mine, e)
         if (back?.id === change.transactionId) return { applied: true, current: undefined }
-        if (!back) throw e
         return { applied: false, current: undefined, holder: back }
       })
       if (r.applied) return undefined
-      const known = 'holder' in r ? (r.holder as Row) : undefined
+      const known = 'holder' in r ? (r.holder as Row | undefined) : undefined
+      if ('holder' in r && !known) continue
       let holder =
         known ??
         (r.current &&
@@ -265,6 +268,8 @@ export class ScyllaLedger implements Ledger {
             r.current,
             idem.fields.map((f) => m.fields.get(f)!),
           ))
+      // a re-sent claim refused by this transaction's own first attempt (applied late)
+      if (holder && holder.id === change.transactionId) return undefined
       while (holder) {
         const done = await this.resultOf(holder)
         if (done) return done
