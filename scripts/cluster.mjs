@@ -62,7 +62,9 @@ export function clusterNodes({ startTimeoutMs = TIMEOUT_MS } = {}) {
       numTokens: 1,
       initialToken: TOKENS[i],
       heap: HEAP,
-      yaml: { phi_convict_threshold: PHI },
+      // the servers' default LWT timeouts (the single test node has longer ones for a starved 2-core box): tandem's
+      // default scylla.lwtSettleMs (3.5 s) assumes them when it settles an LWT whose answer was lost
+      yaml: { phi_convict_threshold: PHI, cas_contention_timeout: '1000ms', write_request_timeout: '2000ms' },
       // The single test node skips flushing system tables (unsafesystem) for fast DDL. Here nodes get SIGKILLed:
       // a node that restarted without its schema would skip replaying its commit log for unknown tables.
       systemProperties: { 'cassandra.unsafesystem': null, 'cassandra.test.flush_local_schema_changes': null },

@@ -47,6 +47,13 @@ export interface ScyllaOptions extends ScyllaConnectionOptions {
    */
   casRetries?: number
   /**
+   * how long after sending an LWT whose answer was lost (client timeout, closed connection) tandem waits
+   * before judging it "not applied": the server may still run it for up to its cas_contention_timeout +
+   * write_request_timeout. Default 3500 (the servers' defaults, 1 s + 2 s, and a margin); set it to your
+   * cluster's sum plus a margin when you raised them
+   */
+  lwtSettleMs?: number
+  /**
    * tablets of the keyspace `$push` creates: 'auto' (default) disables them on ScyllaDB versions whose LWT does
    * not work on tablets (before 2025.4) and adds nothing elsewhere; true/false force the clause on ScyllaDB
    * (true is refused on Cassandra, which has no tablets; false adds nothing there)
@@ -108,6 +115,12 @@ export class ScyllaBackend implements Backend {
       ? consistencyCode(options.serialConsistency, 'createDb scylla.serialConsistency', true)
       : undefined
     const casRetries = options.casRetries
+    const lwtSettleMs = options.lwtSettleMs
+    if (lwtSettleMs !== undefined && !(Number.isInteger(lwtSettleMs) && lwtSettleMs >= 0 && lwtSettleMs <= 600_000))
+      throw validationError(
+        'createDb',
+        `scylla.lwtSettleMs must be a whole number of milliseconds from 0 to 600000 (got ${String(lwtSettleMs)})`,
+      )
     if (casRetries !== undefined && !(Number.isInteger(casRetries) && casRetries >= 0 && casRetries <= 1000))
       throw validationError(
         'createDb',
@@ -120,6 +133,7 @@ export class ScyllaBackend implements Backend {
       keyspace,
       this.tables,
       (m, e) => this.warn(m, e),
+      lwtSettleMs,
     )
     this.store = new ScyllaStore(schema, this.session)
     this.reads = new ReadPath(this.session, this.plans)

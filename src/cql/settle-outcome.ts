@@ -10,10 +10,11 @@ import { rowFromCql } from './scylla-values.js'
 /** how often a SERIAL read that settles an outcome is tried (a node that just died is routed around in < 1 s) */
 const SETTLE_READS = 4
 /**
- * How long a server may go on with an LWT after the client stopped waiting: its coordinator retries Paxos
- * rounds for up to cas_contention_timeout (1 s by default on ScyllaDB and Cassandra) and then waits
- * write_request_timeout (2 s) for the commit. A SERIAL read settles what was accepted before it, not a
+ * How long a server may go on with an LWT after the client stopped waiting, by default: its coordinator
+ * retries Paxos rounds for up to cas_contention_timeout (1 s by default on ScyllaDB and Cassandra) and then
+ * waits write_request_timeout (2 s) for the commit. A SERIAL read settles what was accepted before it, not a
  * round its coordinator starts after it, so "not applied" is only final once this has passed since sending.
+ * A cluster with longer timeouts sets `scylla.lwtSettleMs` (ScyllaSession.lwtSettleMs).
  */
 export const SERVER_LWT_BUDGET_MS = 3_500
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -81,7 +82,7 @@ export async function lwtResult(
     let verdict = await decide(e)
     // "not applied" after the client gave up (no server write timeout): the server may still be running it
     if (verdict === false && e.meta?.writeType === undefined) {
-      await untilServerGaveUp(sentAt)
+      await untilServerGaveUp(s, sentAt)
       verdict = await decide(e)
     }
     if (verdict !== undefined) return { applied: verdict, current: undefined }
@@ -89,9 +90,9 @@ export async function lwtResult(
   }
 }
 
-/** Waits until an LWT sent at `sentAt` can no longer be running on the server (SERVER_LWT_BUDGET_MS). */
-export async function untilServerGaveUp(sentAt: number): Promise<void> {
-  const left = sentAt + SERVER_LWT_BUDGET_MS - Date.now()
+/** Waits until an LWT sent at `sentAt` can no longer be running on the server (`scylla.lwtSettleMs`). */
+export async function untilServerGaveUp(s: ScyllaSession, sentAt: number): Promise<void> {
+  const left = sentAt + s.lwtSettleMs - Date.now()
   if (left > 0) await sleep(left)
 }
 

@@ -18,12 +18,18 @@ export function testUrl(): string {
 }
 
 /** A client on the given backend with the conformance schema pushed. */
+/**
+ * The test node's cas_contention_timeout (5 s) + write_request_timeout (10 s), plus a margin
+ * (testinfra/cassandra/cassandra.yaml): an LWT whose answer was lost may apply that long after it was sent.
+ */
+export const TEST_NODE_LWT_SETTLE_MS = 15_500
+
 export async function openDb(backend: BackendKind): Promise<TestDb> {
   const db = createDb({
     schema: models,
     backend,
     postgres: { url: testUrl() },
-    scylla: { keyspace: 'tandem_test' },
+    scylla: { keyspace: 'tandem_test', lwtSettleMs: TEST_NODE_LWT_SETTLE_MS },
     layout: layout as never,
   })
   await db.$push()
