@@ -7,11 +7,26 @@
 // EXISTS` for a new key), re-reading after a jittered back-off when it loses. `cassandra-counter` is a reference,
 // not the same work: a counter column (`SET count = count + 1`), which returns nothing and is not idempotent.
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { BenchDb } from '../clients.js'
 import type { BackendName, Impl, OpContext } from '../types.js'
 import { IDEMPOTENT, ks, LWT, needPg, needScylla, type Workload, type WorkloadEnv } from './common.js'
 
 /** rows the callers share */
 const HOT_ROWS = 3
+
+/** tandem's usage upsert: the same call on either backend */
+const usageUpsert = (backend: BackendName, tandem: BenchDb, keyOf: (c: OpContext) => string): Impl => ({
+  impl: 'tandem',
+  backend,
+  op: (c) => {
+    const key = keyOf(c)
+    return tandem.usageCounter.upsert({
+      where: { key },
+      create: { key, count: 1 },
+      update: { count: { increment: 1 } },
+    })
+  },
+})
 
 export const hotRowIncrement: Workload = {
   name: 'hot-row-increment',
@@ -25,18 +40,7 @@ export const hotRowIncrement: Workload = {
     if (backend === 'postgres') {
       const { tandem, sql: pg } = needPg(env)
       return [
-        {
-          impl: 'tandem',
-          backend,
-          op: (c) => {
-            const key = keyOf('tandem', c)
-            return tandem.usageCounter.upsert({
-              where: { key },
-              create: { key, count: 1 },
-              update: { count: { increment: 1 } },
-            })
-          },
-        },
+        usageUpsert(backend, tandem, (c) => keyOf('tandem', c)),
         {
           impl: 'postgres.js',
           backend,
@@ -55,18 +59,7 @@ export const hotRowIncrement: Workload = {
     const counters = ks(keyspace, 'usage_counter_reference')
     const bump = `UPDATE ${counters} SET count = count + 1 WHERE key = ?`
     return [
-      {
-        impl: 'tandem',
-        backend,
-        op: (c) => {
-          const key = keyOf('tandem', c)
-          return tandem.usageCounter.upsert({
-            where: { key },
-            create: { key, count: 1 },
-            update: { count: { increment: 1 } },
-          })
-        },
-      },
+      usageUpsert(backend, tandem, (c) => keyOf('tandem', c)),
       {
         impl: 'cassandra-driver',
         backend,

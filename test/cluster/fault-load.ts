@@ -1,6 +1,9 @@
 // The fault suite's load harness: many async callers running a mix of call kinds for a fixed time, every call
 // recorded (kind, start, end, outcome, error code), and the figures computed from those records against the
 // timeline of the fault (kill, node back). Pure apart from the clock; the scenario lives in node-failure.test.ts.
+import { mapLimit } from '../../src/cql/scylla-session.js'
+
+export { mapLimit }
 
 /** One call as the caller saw it. `code` is the error's string code; `message` is kept for uncoded errors. */
 export interface CallRecord {
@@ -139,20 +142,6 @@ export function figuresTable(figures: Record<string, KindFigures>): string {
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n')
-}
-
-/** Maps `items` through `fn` with at most `limit` calls in flight; results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length)
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i]!)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return out
 }
 
 export function sleep(ms: number): Promise<void> {
