@@ -6,6 +6,7 @@ import type { ReadQuery, UpdateOps } from '../adapter/query.js'
 import { TandemError, validationError } from '../errors.js'
 import { PlanCache } from '../cache/plan-cache.js'
 import { serverCode } from './driver-errors.js'
+import { SERVER_LWT_BUDGET_MS } from './settle-outcome.js'
 import { CqlExecutor } from './cql-executor.js'
 import { ReadPath } from './read-path.js'
 import { ReferentialActions } from './referential-actions.js'
@@ -133,7 +134,7 @@ export class ScyllaBackend implements Backend {
       keyspace,
       this.tables,
       (m, e) => this.warn(m, e),
-      lwtSettleMs,
+      lwtSettleMs ?? SERVER_LWT_BUDGET_MS,
     )
     this.store = new ScyllaStore(schema, this.session)
     this.reads = new ReadPath(this.session, this.plans)

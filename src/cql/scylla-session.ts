@@ -2,7 +2,6 @@ import type { Model, Row } from '../schema/model.js'
 import type { CqlTable, ModelTables } from '../schema/scylla-layout.js'
 import type { CqlExecutor, CqlStatement } from './cql-executor.js'
 import { TableStatements } from './cql-statements.js'
-import { SERVER_LWT_BUDGET_MS } from './settle-outcome.js'
 import { rowFromCql, toCql } from './scylla-values.js'
 
 /**
@@ -20,7 +19,7 @@ export class ScyllaSession {
     /** a failure tandem recovered from (the caller sees the original error or none): logged, never swallowed */
     readonly warn: (message: string, error: unknown) => void,
     /** how long after sending a timed-out LWT it may still apply on the server (settle-outcome.ts) */
-    readonly lwtSettleMs: number = SERVER_LWT_BUDGET_MS,
+    readonly lwtSettleMs: number,
   ) {
     for (const t of tables.values())
       for (const table of [t.base, ...t.uniques, ...t.indexes])

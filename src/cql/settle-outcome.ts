@@ -1,3 +1,4 @@
+import net from 'node:net'
 import type { Row } from '../schema/model.js'
 import type { CqlTable, ModelTables } from '../schema/scylla-layout.js'
 import { TandemError } from '../errors.js'
@@ -82,7 +83,7 @@ export async function lwtResult(
     let verdict = await decide(e)
     // "not applied" after the client gave up (no server write timeout): the server may still be running it
     if (verdict === false && e.meta?.writeType === undefined) {
-      await untilServerGaveUp(s, sentAt)
+      await untilServerGaveUp(s, sentAt, e)
       verdict = await decide(e)
     }
     if (verdict !== undefined) return { applied: verdict, current: undefined }
@@ -90,10 +91,41 @@ export async function lwtResult(
   }
 }
 
-/** Waits until an LWT sent at `sentAt` can no longer be running on the server (`scylla.lwtSettleMs`). */
-export async function untilServerGaveUp(s: ScyllaSession, sentAt: number): Promise<void> {
+/**
+ * Waits until an LWT sent at `sentAt` can no longer be running on the server (`scylla.lwtSettleMs`), unless
+ * its coordinator's process is gone (its port refuses connections: a killed or stopped node). A dead
+ * coordinator starts no new Paxos round, and a proposal of its that arrives late carries a ballot below the
+ * one the SERIAL read-back was promised, so replicas refuse it: the read-back's verdict is final at once.
+ * A coordinator that does not answer (a partition, a stall) may still be running, so that waits.
+ */
+export async function untilServerGaveUp(s: ScyllaSession, sentAt: number, unknown: TandemError): Promise<void> {
   const left = sentAt + s.lwtSettleMs - Date.now()
-  if (left > 0) await sleep(left)
+  if (left <= 0) return
+  const coordinator = coordinatorOf(unknown)
+  if (coordinator && (await refusesConnections(coordinator, Math.min(left, 500)))) return
+  await sleep(sentAt + s.lwtSettleMs - Date.now())
+}
+
+/** The `host:port` the driver sent the request to (cassandra-driver names it on the error it saw there). */
+function coordinatorOf(e: TandemError): string | undefined {
+  const cause = e.cause as { coordinator?: unknown } | undefined
+  return typeof cause?.coordinator === 'string' ? cause.coordinator : undefined
+}
+
+/** Whether nothing listens at `host:port` (connection refused), tried for at most `timeoutMs`. */
+function refusesConnections(address: string, timeoutMs: number): Promise<boolean> {
+  const at = address.lastIndexOf(':')
+  const [host, port] = [address.slice(0, at).replace(/^\[|\]$/g, ''), Number(address.slice(at + 1))]
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port })
+    const done = (refused: boolean) => {
+      socket.destroy()
+      resolve(refused)
+    }
+    socket.setTimeout(timeoutMs, () => done(false))
+    socket.once('connect', () => done(false))
+    socket.once('error', (err: NodeJS.ErrnoException) => done(err.code === 'ECONNREFUSED'))
+  })
 }
 
 /** OUTCOME_UNKNOWN for a model call, keeping the driver's failure as cause. */

@@ -156,7 +156,7 @@ export class ScyllaLedger implements Ledger {
       } catch (e) {
         if (!isOutcomeUnknown(e)) throw e
         // the client gave up (no server write timeout): the server may still run the CAS; wait it out
-        if (e.meta?.writeType === undefined) await untilServerGaveUp(this.b, sentAt)
+        if (e.meta?.writeType === undefined) await untilServerGaveUp(this.b, sentAt, e)
         // a CAS that timed out may still have applied: read back (SERIAL, which settles it) before deciding.
         // The version decides exactly: below ours, it did not apply (and cannot any more); our entry in
         // last_entry, it applied; a later version with another entry: ours may be under it, unknown.
@@ -252,7 +252,7 @@ export class ScyllaLedger implements Ledger {
         if (!isOutcomeUnknown(e)) throw e
         // the claim timed out: read the key back (SERIAL settles it); ours if it names this transaction;
         // none: it did not apply (once the server cannot still be running it), so claim again
-        if (e.meta?.writeType === undefined) await untilServerGaveUp(this.b, sentAt)
+        if (e.meta?.writeType === undefined) await untilServerGaveUp(this.b, sentAt, e)
         const back = await serialRow(this.b, this.entries, idem, mine, e)
         if (back?.id === change.transactionId) return { applied: true, current: undefined }
         return { applied: false, current: undefined, holder: back }

@@ -30,6 +30,7 @@ const session = new ScyllaSession(
   KS,
   deriveAllTables(info, layout),
   () => {},
+  3_500,
 )
 /** The statements (text + bound params) the read path issues for a base read of this query: one per partition. */
 function baseStatements(modelName: string, query: ReadQuery): { query: string; params: readonly unknown[] }[] {
