@@ -12,7 +12,7 @@ import type { ScyllaSession } from './scylla-session.js'
 import type { CqlStatement } from './cql-executor.js'
 import { rowFromCql } from './scylla-values.js'
 import { lwtResult, lwtSettled, outcomeUnknown, serialRow, writeEach } from './settle-outcome.js'
-import { casBackoffMs, DEFAULT_CAS_RETRIES, RowCombiner } from './row-combiner.js'
+import { casBackoffMs, DEFAULT_CAS_RETRIES, RowCombiner, stepError } from './row-combiner.js'
 
 /** a unique entry whose row is missing is taken over only once it is this old (its create may be in flight) */
 const ORPHAN_GRACE_MS = 30_000
@@ -300,23 +300,8 @@ export class WriteProtocol {
     for (let attempt = 0; attempt <= this.casRetries; attempt++) {
       if (attempt > 0) await sleep(casBackoffMs(attempt))
       const next = applyUpdate(model, current, ops)
-      for (const f of Object.keys(ops)) {
-        const field = model.fields.get(f)!
-        if (!field.nullable && (next[f] === null || next[f] === undefined))
-          throw validationError(`${model.name}.update`, `\`${f}\` must not be null`)
-        if (
-          field.kind === 'int' &&
-          typeof next[f] === 'number' &&
-          ((next[f] as number) > 2147483647 || (next[f] as number) < -2147483648)
-        )
-          throw outOfRange(field, next[f])
-        if (
-          field.kind === 'bigint' &&
-          next[f] !== null &&
-          (BigInt(next[f] as number) >= 2n ** 63n || BigInt(next[f] as number) < -(2n ** 63n))
-        )
-          throw outOfRange(field, next[f])
-      }
+      const invalid = stepError(model, ops, next)
+      if (invalid) throw invalid
       const changed = (f: string) => !sameValue(model, f, current[f], next[f])
       const keyMoved = t.baseKey.some(changed)
       const claimed: CqlTable[] = []

@@ -160,7 +160,9 @@ export class ScyllaLedger implements Ledger {
         // a CAS that timed out may still have applied: read back (SERIAL, which settles it) before deciding.
         // The version decides exactly: below ours, it did not apply (and cannot any more); our entry in
         // last_entry, it applied; a later version with another entry: ours may be under it, unknown.
-        const back = await this.settleRead(change.userId)
+        const back = await serialRow(this.b, this.account, this.account.base, { userId: change.userId }).catch(
+          () => undefined,
+        )
         const last = back?.lastEntry ? (JSON.parse(back.lastEntry as string) as EntryJson) : undefined
         if (last?.id !== change.transactionId) {
           if (back && (back.version as number) < version) continue
@@ -188,18 +190,6 @@ export class ScyllaLedger implements Ledger {
       `credits: too much contention on user ${JSON.stringify(change.userId)} (${MAX_CAS_ATTEMPTS} compare-and-set attempts); nothing was charged, please retry`,
       { meta: { userId: change.userId, attempts: MAX_CAS_ATTEMPTS } },
     )
-  }
-
-  /** The account at SERIAL, a few tries; undefined when it cannot be read (the caller reports the outcome unknown). */
-  private async settleRead(userId: string): Promise<Row | undefined> {
-    for (let i = 0; i < 4; i++) {
-      try {
-        return await this.readAccount(userId, true)
-      } catch {
-        await sleep(100 * 2 ** i)
-      }
-    }
-    return undefined
   }
 
   private async readAccount(userId: string, serial: boolean): Promise<Row | undefined> {
