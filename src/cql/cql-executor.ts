@@ -192,10 +192,10 @@ export class CqlExecutor {
   }
 
   /**
-   * Statements as one LOGGED batch (all or nothing across tables), or a single write when there is one.
-   * `logged: false`: an UNLOGGED batch, one request for independent writes (no atomicity, no batch log).
+   * Independent idempotent writes as one UNLOGGED batch (one request; no atomicity and no batch log, which
+   * stalls until a dead node is convicted), or a single write when there is one.
    */
-  async batch(statements: readonly CqlStatement[], logged = true): Promise<void> {
+  async unloggedBatch(statements: readonly CqlStatement[]): Promise<void> {
     if (statements.length === 0) return
     if (statements.length === 1) return this.write(statements[0]!.query, statements[0]!.params)
     if (approximateBytes(statements) > BATCH_BYTES_LIMIT) {
@@ -208,7 +208,7 @@ export class CqlExecutor {
     await this.guard('write', () =>
       this.client.batch(
         statements.map((s) => withTtl(s.query, s.params)),
-        scoped({ prepare: true, logged, isIdempotent: true }),
+        scoped({ prepare: true, logged: false, isIdempotent: true }),
       ),
     )
   }

@@ -275,10 +275,12 @@ export class ScyllaBackend implements Backend {
         out.push({
           text: t.baseKeyIsPrimary ? st(t.base).insertIfNotExists : st(t.base).insert,
           table: t.base.name,
-          note: t.baseKeyIsPrimary ? 'LWT: the primary key is unique' : 'in a LOGGED batch with the index entries',
+          note: t.baseKeyIsPrimary
+            ? 'LWT: the primary key is unique'
+            : 'plain write, after its index entries (the primary key is claimed)',
         })
         for (const ix of t.indexes)
-          out.push({ text: st(ix).insert, table: ix.name, note: 'index entry (LOGGED batch)' })
+          out.push({ text: st(ix).insert, table: ix.name, note: 'index entry (plain idempotent write)' })
         break
       case 'update': {
         const read = this.reads.explain(t, operation.query, `${model.name}.update`)
@@ -305,7 +307,11 @@ export class ScyllaBackend implements Backend {
               : 'per matched row (LWT)',
           })
         for (const ix of t.indexes.filter((ix) => ix.fields.some((f) => f in operation.set)))
-          out.push({ text: st(ix).insert, table: ix.name, note: 'index entry moved (delete + insert, LOGGED batch)' })
+          out.push({
+            text: st(ix).insert,
+            table: ix.name,
+            note: 'index entry moved (insert before, delete after; plain writes)',
+          })
         for (const u of t.uniques.filter((u) => u.keyFields.some((f) => f in operation.set)))
           out.push({
             text: st(u).insertIfNotExists,
@@ -319,7 +325,7 @@ export class ScyllaBackend implements Backend {
         out.push({
           text: st(t.base).deleteIfExists,
           table: t.base.name,
-          note: 'per matched row (LWT), then its index entries in one LOGGED batch',
+          note: 'per matched row (LWT), then its index entries (plain writes)',
         })
         for (const ix of t.indexes) out.push({ text: st(ix).delete, table: ix.name })
         for (const u of t.uniques) out.push({ text: st(u).deleteIfOwned, table: u.name, note: 'released by LWT' })

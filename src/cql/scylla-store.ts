@@ -259,7 +259,7 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
       }
     }
     if (chunk.length) chunks.push(chunk)
-    await mapLimit(chunks, concurrency, (c) => this.s.exec.batch(c, false))
+    await mapLimit(chunks, concurrency, (c) => this.s.exec.unloggedBatch(c))
   }
 
   /**
