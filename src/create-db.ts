@@ -6,9 +6,11 @@ import { ScyllaBackend, type ScyllaOptions } from './cql/scylla-backend.js'
 import type { Backend, PushOptions, PushReport } from './adapter/backend.js'
 import { TandemError, validationError } from './errors.js'
 import { ModelDelegate } from './adapter/model-delegate.js'
+import { buildClient, type ClientParts } from './adapter/client-build.js'
 import { recordingBackend, ShapeRecorder } from './adapter/shape-recorder.js'
 import { PostgresBackend, type PostgresOptions } from './postgres/postgres-backend.js'
 import type { ModelClient, ModelClients } from './adapter/types.js'
+import type { ClientScope } from './adapter/extension-types.js'
 import { DualBackend, type DualControls } from './dual/dual-backend.js'
 import { dualSettings, type DualOptions } from './dual/dual-options.js'
 import { FallbackBackend } from './dual/fallback-backend.js'
@@ -93,9 +95,15 @@ export interface ScyllaScope<S extends Record<string, unknown>> {
 }
 
 /** A client on one database (`backend: 'postgres' | 'scylla'`). */
-export type SingleDb<S extends Record<string, unknown>> = DbControls & ModelClients<S> & ScyllaScope<S>
+export type SingleDb<S extends Record<string, unknown>> = DbControls &
+  ModelClients<S> &
+  ScyllaScope<S> &
+  ClientScope<S, DbControls & ScyllaScope<S>>
 /** A client on both databases (`backend: 'dual'`). */
-export type DualDb<S extends Record<string, unknown>> = DualDbControls & ModelClients<S> & ScyllaScope<S>
+export type DualDb<S extends Record<string, unknown>> = DualDbControls &
+  ModelClients<S> &
+  ScyllaScope<S> &
+  ClientScope<S, DualDbControls & ScyllaScope<S>>
 /** What `createDb` returns when the backend comes from the environment: either; `$backend` tells which. */
 export type TandemDb<S extends Record<string, unknown>> = SingleDb<S> | DualDb<S>
 
@@ -214,18 +222,18 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
   // recording wraps the backend the delegates call; off, they call it directly (no cost)
   const recorder = recordTo ? new ShapeRecorder(recordTo) : undefined
   for (const model of info.models.values())
-    if (model.name in controls || model.name === '$scylla')
+    if (model.name in controls || ['$scylla', '$transaction', '$extends'].includes(model.name))
       throw new TandemError('VALIDATION', `createDb: model name \`${model.name}\` clashes with a client method`)
-  const delegatesOver = (over: Backend) => {
-    const runs = recorder ? recordingBackend(over, recorder) : over
+  const runsOver = (over: Backend) => (recorder ? recordingBackend(over, recorder) : over)
+  const delegatesOn = (runs: Backend) => {
     const delegates = new Map<string, ModelDelegate>()
     for (const model of info.models.values()) delegates.set(model.name, new ModelDelegate(model, runs))
     for (const delegate of delegates.values()) delegate.delegates = delegates
-    return modelClients<S>(delegates)
+    return delegates
   }
   const $scylla = (callOptions: ScyllaCallOptions): ModelClients<S> => {
     const resolved = resolveCallOptions(callOptions)
-    if (backend instanceof ScyllaBackend) return delegatesOver(backend.scoped(resolved))
+    if (backend instanceof ScyllaBackend) return modelClients<S>(delegatesOn(runsOver(backend.scoped(resolved))))
     if (backend instanceof PostgresBackend) {
       if (resolved.ttl !== undefined)
         throw validationError('$scylla', '`ttl` is ScyllaDB-only: PostgreSQL rows do not expire')
@@ -233,9 +241,25 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
     }
     throw validationError('$scylla', 'per-call ScyllaDB options are not supported in dual mode or with `fallback`')
   }
-  const db: TandemDb<S> = Object.assign(controls, { $scylla }, delegatesOver(backend))
-  backends.set(db, backend)
-  current.set(db, now)
+  // models, $transaction and $extends (client-build.ts); extended clients are registered like this one
+  const parts: ClientParts = {
+    schema: info,
+    delegatesOn,
+    controls: Object.assign(controls, { $scylla }),
+    txControls: () => ({ $backend: controls.$backend, $schema: info }),
+    register: (client) => {
+      backends.set(client, backend)
+      current.set(client, now)
+    },
+  }
+  // the assertion is modelClients' (below): the keys are the schema's, known only at run time
+  const db = buildClient(
+    parts,
+    runsOver(backend),
+    [],
+    false,
+    controls as unknown as Record<string, unknown>,
+  ) as TandemDb<S>
   return db
 }
 

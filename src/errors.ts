@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'P2021'
   | 'P2022'
   | 'P2025'
+  /** Prisma's transaction API error: an expired or closed `$transaction`, or one that could not start within maxWait */
+  | 'P2028'
   | 'P2034'
   | 'VALIDATION'
   | 'UNSERVABLE_QUERY'

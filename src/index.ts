@@ -19,6 +19,20 @@ export { TandemError } from './errors.js'
 export type { ErrorCode } from './errors.js'
 export type { PushOptions, PushProgress, PushReport, SchemaChange, Statement } from './adapter/backend.js'
 export type { ModelClient, WhereInput, FieldFilter, Selected } from './adapter/types.js'
+export type { TandemPromise } from './adapter/lazy-call.js'
+export type { IsolationLevel } from './adapter/backend.js'
+export type { TransactionOptions } from './adapter/transaction.js'
+export type {
+  BatchTransactionOptions,
+  ClientScope,
+  ComputedOf,
+  ExtendedClient,
+  Extension,
+  QueryHook,
+  QueryHookParams,
+  ResultFieldDefinition,
+  TransactionClient,
+} from './adapter/extension-types.js'
 export type { LayoutOptions, ModelLayout } from './schema/scylla-layout.js'
 export type { ScyllaOptions } from './cql/scylla-backend.js'
 export type { PemSource, ScyllaPolicies, ScyllaTlsOptions } from './cql/scylla-connection.js'

@@ -77,5 +77,13 @@ export interface Backend {
    * Runs `fn` so that its writes happen all or not at all: a transaction on PostgreSQL; on ScyllaDB the
    * writes done so far are undone when `fn` fails (see README: not isolated from concurrent writers).
    */
-  transaction<T>(fn: (tx: Backend) => Promise<T>): Promise<T>
+  transaction<T>(fn: (tx: Backend) => Promise<T>, options?: BackendTransactionOptions): Promise<T>
+}
+
+/** Prisma's isolation level names (`$transaction(…, { isolationLevel })`). */
+export type IsolationLevel = 'ReadUncommitted' | 'ReadCommitted' | 'RepeatableRead' | 'Serializable'
+
+/** What a backend's transaction takes: PostgreSQL sets the isolation level; ScyllaDB refuses one (VALIDATION). */
+export interface BackendTransactionOptions {
+  readonly isolationLevel?: IsolationLevel
 }

@@ -25,6 +25,7 @@ import {
 import { createNested, hasRelationData, updateNested } from './nested-writes.js'
 import { project, sampleValue } from './values.js'
 import { keyOf, rowsOf, whereKeys, type Runner } from './runner.js'
+import { LazyCall, type TandemPromise } from './lazy-call.js'
 
 export type { Runner } from './runner.js'
 
@@ -112,65 +113,85 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
 
   private readonly runner: Runner = (model, op) => this.backend.run(model, op)
 
-  findUnique<A extends UniqueArgs<T>>(args: A): Promise<Selected<T, A> | null>
-  findUnique(args: unknown): Promise<Row | null> {
-    return this.findUniqueWith(this.runner, args, 'findUnique')
+  findUnique<A extends UniqueArgs<T>>(args: A): TandemPromise<Selected<T, A> | null>
+  findUnique(args: unknown): TandemPromise<Row | null> {
+    return this.call('findUnique', args, (run) => this.findUniqueWith(run, args, 'findUnique'))
   }
-  findUniqueOrThrow<A extends UniqueArgs<T>>(args: A): Promise<Selected<T, A>>
-  async findUniqueOrThrow(args: unknown): Promise<Row> {
-    const row = await this.findUniqueWith(this.runner, args, 'findUniqueOrThrow')
-    if (!row) throw notFoundError(this.model.name, 'findUniqueOrThrow', 'No record was found for a query.')
-    return row
+  findUniqueOrThrow<A extends UniqueArgs<T>>(args: A): TandemPromise<Selected<T, A>>
+  findUniqueOrThrow(args: unknown): TandemPromise<Row> {
+    return this.call('findUniqueOrThrow', args, async (run) => {
+      const row = await this.findUniqueWith(run, args, 'findUniqueOrThrow')
+      if (!row) throw notFoundError(this.model.name, 'findUniqueOrThrow', 'No record was found for a query.')
+      return row
+    })
   }
-  findFirst<A extends FindManyArgs<T>>(args?: A): Promise<Selected<T, A> | null>
-  findFirst(args?: unknown): Promise<Row | null> {
-    return this.findFirstWith(this.runner, args, 'findFirst')
+  findFirst<A extends FindManyArgs<T>>(args?: A): TandemPromise<Selected<T, A> | null>
+  findFirst(args?: unknown): TandemPromise<Row | null> {
+    return this.call('findFirst', args, (run) => this.findFirstWith(run, args, 'findFirst'))
   }
-  findFirstOrThrow<A extends FindManyArgs<T>>(args?: A): Promise<Selected<T, A>>
-  async findFirstOrThrow(args?: unknown): Promise<Row> {
-    const row = await this.findFirstWith(this.runner, args, 'findFirstOrThrow')
-    if (!row) throw notFoundError(this.model.name, 'findFirstOrThrow', 'No record was found for a query.')
-    return row
+  findFirstOrThrow<A extends FindManyArgs<T>>(args?: A): TandemPromise<Selected<T, A>>
+  findFirstOrThrow(args?: unknown): TandemPromise<Row> {
+    return this.call('findFirstOrThrow', args, async (run) => {
+      const row = await this.findFirstWith(run, args, 'findFirstOrThrow')
+      if (!row) throw notFoundError(this.model.name, 'findFirstOrThrow', 'No record was found for a query.')
+      return row
+    })
   }
-  findMany<A extends FindManyArgs<T>>(args?: A): Promise<Selected<T, A>[]>
-  findMany(args?: unknown): Promise<Row[]> {
-    return this.findManyWith(this.runner, args, 'findMany')
+  findMany<A extends FindManyArgs<T>>(args?: A): TandemPromise<Selected<T, A>[]>
+  findMany(args?: unknown): TandemPromise<Row[]> {
+    return this.call('findMany', args, (run) => this.findManyWith(run, args, 'findMany'))
   }
-  create<A extends CreateArgs<T>>(args: A): Promise<Selected<T, A>>
-  create(args: unknown): Promise<Row> {
-    return this.writing(args, (run) => this.createWith(run, args))
+  create<A extends CreateArgs<T>>(args: A): TandemPromise<Selected<T, A>>
+  create(args: unknown): TandemPromise<Row> {
+    return this.call('create', args, (_, backend) => this.writing(backend, args, (run) => this.createWith(run, args)))
   }
-  createMany(args: CreateManyArgs<T>): Promise<{ count: number }>
-  createMany(args: unknown): Promise<{ count: number }> {
-    return this.createManyWith(this.runner, args, 'createMany').then((rows) => ({ count: rows.length }))
+  createMany(args: CreateManyArgs<T>): TandemPromise<{ count: number }>
+  createMany(args: unknown): TandemPromise<{ count: number }> {
+    return this.call('createMany', args, async (run) => ({
+      count: (await this.createManyWith(run, args, 'createMany')).length,
+    }))
   }
-  createManyAndReturn<A extends CreateManyAndReturnArgs<T>>(args: A): Promise<Selected<T, A>[]>
-  createManyAndReturn(args: unknown): Promise<Row[]> {
-    return this.createManyWith(this.runner, args, 'createManyAndReturn')
+  createManyAndReturn<A extends CreateManyAndReturnArgs<T>>(args: A): TandemPromise<Selected<T, A>[]>
+  createManyAndReturn(args: unknown): TandemPromise<Row[]> {
+    return this.call('createManyAndReturn', args, (run) => this.createManyWith(run, args, 'createManyAndReturn'))
   }
-  update<A extends UpdateArgs<T>>(args: A): Promise<Selected<T, A>>
-  update(args: unknown): Promise<Row> {
-    return this.writing(args, (run) => this.updateWith(run, args))
+  update<A extends UpdateArgs<T>>(args: A): TandemPromise<Selected<T, A>>
+  update(args: unknown): TandemPromise<Row> {
+    return this.call('update', args, (_, backend) => this.writing(backend, args, (run) => this.updateWith(run, args)))
   }
-  updateMany(args: UpdateManyArgs<T>): Promise<{ count: number }>
-  updateMany(args: unknown): Promise<{ count: number }> {
-    return this.updateManyWith(this.runner, args)
+  updateMany(args: UpdateManyArgs<T>): TandemPromise<{ count: number }>
+  updateMany(args: unknown): TandemPromise<{ count: number }> {
+    return this.call('updateMany', args, (run) => this.updateManyWith(run, args))
   }
-  upsert<A extends UpsertArgs<T>>(args: A): Promise<Selected<T, A>>
-  upsert(args: unknown): Promise<Row> {
-    return this.writing(args, (run) => this.upsertWith(run, args))
+  upsert<A extends UpsertArgs<T>>(args: A): TandemPromise<Selected<T, A>>
+  upsert(args: unknown): TandemPromise<Row> {
+    return this.call('upsert', args, (_, backend) => this.writing(backend, args, (run) => this.upsertWith(run, args)))
   }
-  delete<A extends UniqueArgs<T>>(args: A): Promise<Selected<T, A>>
-  delete(args: unknown): Promise<Row> {
-    return this.deleteWith(this.runner, args)
+  delete<A extends UniqueArgs<T>>(args: A): TandemPromise<Selected<T, A>>
+  delete(args: unknown): TandemPromise<Row> {
+    return this.call('delete', args, (run) => this.deleteWith(run, args))
   }
-  deleteMany(args?: DeleteManyArgs<T>): Promise<{ count: number }>
-  deleteMany(args?: unknown): Promise<{ count: number }> {
-    return this.deleteManyWith(this.runner, args)
+  deleteMany(args?: DeleteManyArgs<T>): TandemPromise<{ count: number }>
+  deleteMany(args?: unknown): TandemPromise<{ count: number }> {
+    return this.call('deleteMany', args, (run) => this.deleteManyWith(run, args))
   }
-  count<A extends CountArgs<T>>(args?: A): Promise<CountResult<A>>
-  count(args?: unknown): Promise<number | Record<string, number>> {
-    return this.countWith(this.runner, args)
+  count<A extends CountArgs<T>>(args?: A): TandemPromise<CountResult<A>>
+  count(args?: unknown): TandemPromise<number | Record<string, number>> {
+    return this.call('count', args, (run) => this.countWith(run, args))
+  }
+
+  /**
+   * A call that runs nothing until awaited or taken by `$transaction` (lazy-call.ts); `body` gets the runner
+   * and backend it runs on: the client's, or a transaction's.
+   */
+  private call<R>(
+    operation: ModelMethod,
+    args: unknown,
+    body: (run: Runner, backend: Backend) => Promise<R>,
+  ): LazyCall<R> {
+    return new LazyCall({ model: this.model.name, operation, args }, this.backend, (backend) =>
+      body(backend === this.backend ? this.runner : (model, op) => backend.run(model, op), backend),
+    )
   }
 
   /**
@@ -208,12 +229,15 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     return { backend: this.backend.kind, statements }
   }
 
-  /** A write whose data touches relations runs all-or-nothing (backend.transaction); others run directly. */
-  private writing<T>(args: unknown, fn: (run: Runner) => Promise<T>): Promise<T> {
+  /**
+   * A write whose data touches relations runs all-or-nothing (backend.transaction; inside `$transaction`
+   * that is the outer transaction itself); others run directly.
+   */
+  private writing<T>(backend: Backend, args: unknown, fn: (run: Runner) => Promise<T>): Promise<T> {
     const a = isPlainObject(args) ? args : {}
     const nested = [a.data, a.create, a.update].some((d) => hasRelationData(this.model, d))
-    if (!nested) return fn(this.runner)
-    return this.backend.transaction((tx) => fn((model, op) => tx.run(model, op)))
+    if (!nested) return fn(backend === this.backend ? this.runner : (model, op) => backend.run(model, op))
+    return backend.transaction((tx) => fn((model, op) => tx.run(model, op)))
   }
 
   private ctx(method: string): string {

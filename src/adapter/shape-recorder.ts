@@ -100,6 +100,6 @@ export function recordingBackend(backend: Backend, recorder: ShapeRecorder): Bac
     push: (options) => backend.push(options),
     ping: () => backend.ping(),
     close: () => backend.close(),
-    transaction: (fn) => backend.transaction((tx) => fn(recordingBackend(tx, recorder))),
+    transaction: (fn, options) => backend.transaction((tx) => fn(recordingBackend(tx, recorder)), options),
   }
 }

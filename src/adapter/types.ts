@@ -1,6 +1,7 @@
 import type { InferInsertModel, InferSelectModel } from 'drizzle-orm'
 import type { PgTable } from 'drizzle-orm/pg-core'
 import type { Statement } from './backend.js'
+import type { TandemPromise } from './lazy-call.js'
 
 /** Types of the model API, derived from the Drizzle tables. Runtime checks live in normalize.ts. */
 
@@ -115,20 +116,20 @@ export interface DeleteManyArgs<T extends PgTable> {
 
 /** `db.<model>`: the methods of one model. ModelDelegate (model-delegate.ts) implements it. */
 export interface ModelClient<T extends PgTable> {
-  findUnique<A extends UniqueArgs<T>>(args: A): Promise<Selected<T, A> | null>
-  findUniqueOrThrow<A extends UniqueArgs<T>>(args: A): Promise<Selected<T, A>>
-  findFirst<A extends FindManyArgs<T>>(args?: A): Promise<Selected<T, A> | null>
-  findFirstOrThrow<A extends FindManyArgs<T>>(args?: A): Promise<Selected<T, A>>
-  findMany<A extends FindManyArgs<T>>(args?: A): Promise<Selected<T, A>[]>
-  create<A extends CreateArgs<T>>(args: A): Promise<Selected<T, A>>
-  createMany(args: CreateManyArgs<T>): Promise<{ count: number }>
-  createManyAndReturn<A extends CreateManyAndReturnArgs<T>>(args: A): Promise<Selected<T, A>[]>
-  update<A extends UpdateArgs<T>>(args: A): Promise<Selected<T, A>>
-  updateMany(args: UpdateManyArgs<T>): Promise<{ count: number }>
-  upsert<A extends UpsertArgs<T>>(args: A): Promise<Selected<T, A>>
-  delete<A extends UniqueArgs<T>>(args: A): Promise<Selected<T, A>>
-  deleteMany(args?: DeleteManyArgs<T>): Promise<{ count: number }>
-  count<A extends CountArgs<T>>(args?: A): Promise<CountResult<A>>
+  findUnique<A extends UniqueArgs<T>>(args: A): TandemPromise<Selected<T, A> | null>
+  findUniqueOrThrow<A extends UniqueArgs<T>>(args: A): TandemPromise<Selected<T, A>>
+  findFirst<A extends FindManyArgs<T>>(args?: A): TandemPromise<Selected<T, A> | null>
+  findFirstOrThrow<A extends FindManyArgs<T>>(args?: A): TandemPromise<Selected<T, A>>
+  findMany<A extends FindManyArgs<T>>(args?: A): TandemPromise<Selected<T, A>[]>
+  create<A extends CreateArgs<T>>(args: A): TandemPromise<Selected<T, A>>
+  createMany(args: CreateManyArgs<T>): TandemPromise<{ count: number }>
+  createManyAndReturn<A extends CreateManyAndReturnArgs<T>>(args: A): TandemPromise<Selected<T, A>[]>
+  update<A extends UpdateArgs<T>>(args: A): TandemPromise<Selected<T, A>>
+  updateMany(args: UpdateManyArgs<T>): TandemPromise<{ count: number }>
+  upsert<A extends UpsertArgs<T>>(args: A): TandemPromise<Selected<T, A>>
+  delete<A extends UniqueArgs<T>>(args: A): TandemPromise<Selected<T, A>>
+  deleteMany(args?: DeleteManyArgs<T>): TandemPromise<{ count: number }>
+  count<A extends CountArgs<T>>(args?: A): TandemPromise<CountResult<A>>
   explain(method: ModelMethod, args?: unknown): Promise<{ backend: 'postgres' | 'scylla'; statements: Statement[] }>
 }
 

@@ -1,6 +1,13 @@
 import type { Model, Row, SchemaInfo } from '../schema/model.js'
 import { deriveAllTables, type LayoutOptions, type ModelTables } from '../schema/scylla-layout.js'
-import type { Backend, Operation, PushOptions, PushReport, Statement } from '../adapter/backend.js'
+import type {
+  Backend,
+  BackendTransactionOptions,
+  Operation,
+  PushOptions,
+  PushReport,
+  Statement,
+} from '../adapter/backend.js'
 import { applyUpdate } from '../adapter/evaluate.js'
 import type { ReadQuery, UpdateOps } from '../adapter/query.js'
 import { TandemError, validationError } from '../errors.js'
@@ -450,7 +457,14 @@ export class ScyllaBackend implements Backend {
     await this.exec.select('SELECT release_version FROM system.local', [])
   }
 
-  async transaction<T>(fn: (tx: Backend) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Backend) => Promise<T>, options: BackendTransactionOptions = {}): Promise<T> {
+    if (options.isolationLevel !== undefined)
+      throw validationError(
+        '$transaction',
+        `isolationLevel "${options.isolationLevel}" cannot be given on ScyllaDB: it has no multi-row isolation, so ` +
+          'a transaction there is all-or-nothing by undo but never isolated from concurrent writers (README, ' +
+          '"Transactions"); leave isolationLevel out',
+      )
     const log = new ScyllaUndoLog(this, (m, e) => this.warn(m, e))
     try {
       return await fn(log)
@@ -480,7 +494,7 @@ export class ScyllaBackend implements Backend {
       push: (o) => this.push(o),
       ping: () => within(() => this.ping()),
       close: () => this.close(),
-      transaction: (fn) => within(() => this.transaction(fn)),
+      transaction: (fn, o) => within(() => this.transaction(fn, o)),
     }
   }
 

@@ -70,6 +70,7 @@ export class ScyllaUndoLog implements Backend {
     this.undo.length = 0
   }
 
+  /** nested writes inside a transaction run in it (its undo log), never in a second one */
   transaction<T>(fn: (tx: Backend) => Promise<T>): Promise<T> {
     return fn(this)
   }

@@ -2,7 +2,14 @@ import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
 import { randomUUID } from 'node:crypto'
 import type { Model, Row, SchemaInfo } from '../schema/model.js'
-import type { Backend, Operation, PushOptions, PushReport, Statement } from '../adapter/backend.js'
+import type {
+  Backend,
+  BackendTransactionOptions,
+  Operation,
+  PushOptions,
+  PushReport,
+  Statement,
+} from '../adapter/backend.js'
 import { shapeOf } from '../adapter/query.js'
 import { TandemError } from '../errors.js'
 import { keyOf, keyText, updateTimeField, type RowStore } from '../move/row-store.js'
@@ -304,7 +311,7 @@ export class DualBackend implements Backend {
    * A transaction on the active database; the keys it wrote are queued as it writes them and again after
    * it ends (committed or not: a copy reads the current row, so an extra key costs a read, never a wrong row).
    */
-  async transaction<T>(fn: (tx: Backend) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Backend) => Promise<T>, options?: BackendTransactionOptions): Promise<T> {
     if (!this.timer && !this.closed) await this.start()
     if (this.gate) await this.gate
     const side = this.active
@@ -332,7 +339,7 @@ export class DualBackend implements Backend {
           transaction: (inner) => tx.transaction(inner),
         }
         return fn(wrapped)
-      })
+      }, options)
     } finally {
       for (const [model, rows] of written) await this.mirrorRows(model, rows, side)
       this.wrote(side)

@@ -1,5 +1,12 @@
 import type { Model, Row } from '../schema/model.js'
-import type { Backend, Operation, PushOptions, PushReport, Statement } from '../adapter/backend.js'
+import type {
+  Backend,
+  BackendTransactionOptions,
+  Operation,
+  PushOptions,
+  PushReport,
+  Statement,
+} from '../adapter/backend.js'
 import { TandemError } from '../errors.js'
 
 /**
@@ -72,8 +79,8 @@ export class FallbackBackend implements Backend {
     await (await this.choose()).ping()
   }
 
-  async transaction<T>(fn: (tx: Backend) => Promise<T>): Promise<T> {
-    return (await this.choose()).transaction(fn)
+  async transaction<T>(fn: (tx: Backend) => Promise<T>, options?: BackendTransactionOptions): Promise<T> {
+    return (await this.choose()).transaction(fn, options)
   }
 
   async close(): Promise<void> {

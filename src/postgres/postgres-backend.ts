@@ -1,7 +1,15 @@
 import type postgres from 'postgres'
 import type { Model, Row, SchemaInfo } from '../schema/model.js'
 import { postgresDdl } from '../schema/postgres-ddl.js'
-import type { Backend, Operation, PushOptions, PushReport, Statement } from '../adapter/backend.js'
+import type {
+  Backend,
+  BackendTransactionOptions,
+  IsolationLevel,
+  Operation,
+  PushOptions,
+  PushReport,
+  Statement,
+} from '../adapter/backend.js'
 import { shapeOf, templateOf } from '../adapter/query.js'
 import { PlanCache } from '../cache/plan-cache.js'
 import { compileSql, type CompiledSql } from './sql-compiler.js'
@@ -22,6 +30,14 @@ type Plan = CompiledSql &
     | { readonly values: false; readonly decode: (raw: Record<string, unknown>) => Row }
     | { readonly values: true; readonly decode: (raw: readonly unknown[]) => Row }
   )
+
+/** Prisma's isolation level names → PostgreSQL's. */
+const ISOLATION: Record<IsolationLevel, string> = {
+  ReadUncommitted: 'read uncommitted',
+  ReadCommitted: 'read committed',
+  RepeatableRead: 'repeatable read',
+  Serializable: 'serializable',
+}
 
 /** PostgreSQL allows 65535 bind parameters per statement; createMany is split below that. */
 const MAX_PARAMS = 60_000
@@ -55,9 +71,10 @@ export class PostgresBackend implements Backend {
   private readonly parsers: Parsers
 
   /** Runs `fn` in one transaction: everything or nothing (nested writes). */
-  async transaction<T>(fn: (tx: Backend) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Backend) => Promise<T>, options: BackendTransactionOptions = {}): Promise<T> {
+    const level = options.isolationLevel && ISOLATION[options.isolationLevel]
     try {
-      return (await this.sql.client.begin((client) =>
+      return (await this.sql.client.begin(level ? `isolation level ${level}` : '', (client) =>
         fn(
           new PostgresBackend(
             this.schema,
