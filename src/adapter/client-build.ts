@@ -45,8 +45,10 @@ export function buildClient(
   client.$transaction = inTx
     ? nestedTransactionRefused
     : transactionOf(backend, (tx) => buildClient(parts, tx, extensions, true))
-  client.$extends = (extension: unknown) =>
-    buildClient(parts, backend, [...extensions, checkExtension(parts.schema, extension)], inTx)
+  // as Prisma's transaction client, tx has no $extends (extend the client the transaction starts from)
+  if (!inTx)
+    client.$extends = (extension: unknown) =>
+      buildClient(parts, backend, [...extensions, checkExtension(parts.schema, extension)], false)
   addClientMethods(client, extensions)
   if (!inTx) parts.register(client)
   return client

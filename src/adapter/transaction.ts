@@ -53,7 +53,7 @@ function closedError(state: TxState, operation: string): TandemError {
   if (state.status === 'expired') {
     const timeTaken = Date.now() - state.startedAt
     return transactionApiError(
-      `Transaction already closed: A ${operation} cannot be executed on an expired transaction. The timeout for ` +
+      `A ${operation} cannot be executed on an expired transaction. The timeout for ` +
         `this transaction was ${state.timeout} ms, however ${timeTaken} ms passed since the start of the ` +
         'transaction. Consider increasing the interactive transaction timeout or doing less work in the transaction.',
       { operation, timeout: state.timeout, timeTaken },

@@ -164,7 +164,7 @@ describe.each(BACKENDS)('$transaction on %s', (backend) => {
       'P2028',
     )
     expect(err.message).toMatch(
-      /^Transaction API error: Transaction already closed: A commit cannot be executed on an expired transaction\. The timeout for this transaction was 150 ms/,
+      /^Transaction API error: A commit cannot be executed on an expired transaction\. The timeout for this transaction was 150 ms/,
     )
     expect((late as { code?: string })?.code).toBe('P2028')
     expect((late as Error).message).toMatch(/A query cannot be executed on an expired transaction/)
