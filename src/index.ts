@@ -28,6 +28,7 @@ export type {
   ComputedOf,
   ExtendedClient,
   Extension,
+  HookArgs,
   QueryHook,
   QueryHookParams,
   ResultFieldDefinition,

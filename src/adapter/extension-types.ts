@@ -20,13 +20,20 @@ import type {
 export type ModelKey<S> = keyof { [K in keyof S as S[K] extends PgTable ? K : never]: true } & string
 type RowOf<S, K> = K extends keyof S ? (S[K] extends PgTable ? InferSelectModel<S[K]> : never) : never
 
+/** A call's arguments as a hook sees them: any model's, so only loosely typed (checked when the call runs). */
+export interface HookArgs {
+  where?: Record<string, unknown>
+  data?: Record<string, unknown>
+  [key: string]: unknown
+}
+
 /** A query hook's parameter (as Prisma's): `query(args)` runs the rest of the chain and the call itself. */
 export interface QueryHookParams {
   model: string
   operation: ModelMethod
   /** a copy of the call's arguments */
-  args: Record<string, unknown>
-  query: (args: Record<string, unknown>) => Promise<unknown>
+  args: HookArgs
+  query: (args: HookArgs) => Promise<unknown>
 }
 export type QueryHook = (params: QueryHookParams) => unknown
 type OperationHooks = { [O in ModelMethod | '$allOperations']?: QueryHook }

@@ -84,10 +84,11 @@ function guarded(tx: Backend, state: TxState): Backend {
       if (prop === 'run') return (...a: Parameters<Backend['run']>) => track(() => target.run(...a))
       const value: unknown = Reflect.get(target, prop, receiver)
       if (typeof value !== 'function' || prop === 'explain' || prop === 'ddl') return value
+      // the Backend's other methods (and raw statements other modules add) are async: refused the same way
       return (...a: unknown[]) => {
+        if (state.status !== 'open') return Promise.reject(closedError(state, 'query'))
         const out: unknown = (value as (...args: unknown[]) => unknown).apply(target, a)
-        if (!(out instanceof Promise)) return out
-        return track(() => out)
+        return out instanceof Promise ? track(() => out) : out
       }
     },
   })

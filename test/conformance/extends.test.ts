@@ -63,7 +63,7 @@ describe.each(BACKENDS)('$extends on %s', (backend) => {
           sample: {
             findMany: async ({ args: a, query }) => {
               order.push('a:in')
-              a.where = { ...(a.where as object), label: 'only' }
+              a.where = { ...a.where, label: 'only' }
               const out = await query(a)
               order.push('a:out')
               return out
@@ -101,10 +101,10 @@ describe.each(BACKENDS)('$extends on %s', (backend) => {
           delete: ({ args }) => db.sample.update({ where: args.where as { id: string }, data: { at: new Date() } }),
           deleteMany: ({ args }) =>
             db.sample.updateMany({ where: args.where as { group: string }, data: { at: new Date() } }),
-          findMany: ({ args, query }) => query({ ...args, where: { ...(args.where as object), at: null } }),
-          findFirst: ({ args, query }) => query({ ...args, where: { ...(args.where as object), at: null } }),
-          findUnique: ({ args, query }) => query({ ...args, where: { ...(args.where as object), at: null } }),
-          count: ({ args, query }) => query({ ...args, where: { ...(args.where as object), at: null } }),
+          findMany: ({ args, query }) => query({ ...args, where: { ...args.where, at: null } }),
+          findFirst: ({ args, query }) => query({ ...args, where: { ...args.where, at: null } }),
+          findUnique: ({ args, query }) => query({ ...args, where: { ...args.where, at: null } }),
+          count: ({ args, query }) => query({ ...args, where: { ...args.where, at: null } }),
         },
       },
       model: {
@@ -139,7 +139,7 @@ describe.each(BACKENDS)('$extends on %s', (backend) => {
         query: {
           sample: {
             $allOperations: ({ operation, args, query }) => {
-              if (operation === 'create') return query({ ...args, data: { ...(args.data as object), group: t } })
+              if (operation === 'create') return query({ ...args, data: { ...args.data, group: t } })
               if (operation === 'createMany' || operation === 'createManyAndReturn' || operation === 'upsert')
                 throw new Error(`${operation} is not wired for tenants in this test`)
               const where = (args.where ?? {}) as { AND?: unknown[] }
@@ -249,6 +249,8 @@ describe.each(BACKENDS)('$extends on %s', (backend) => {
     await xdb.sample.create({ data: { group } })
     expect(await xdb.sample.exists({ group })).toBe(true)
     expect(xdb.$tenantOf('x')).toBe('tenant:x')
+    expectTypeOf(xdb.$tenantOf).returns.toEqualTypeOf<string>()
+    expectTypeOf(xdb.sample.exists).parameter(0).toEqualTypeOf<object>()
     expect(xdb.$both('y')).toEqual(['tenant:y', 'both'])
     expect(await xdb.$transaction(async (tx) => tx.sample.exists({ group }))).toBe(true)
   })

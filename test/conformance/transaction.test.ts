@@ -262,7 +262,7 @@ describe.each(BACKENDS)('$transaction on %s', (backend) => {
   })
 })
 
-describe('$transaction in dual mode', () => {
+describe('$transaction in dual mode and with fallback', () => {
   let dual: DualTestDb
   let pg: TestDb
   let scylla: TestDb
@@ -302,5 +302,35 @@ describe('$transaction in dual mode', () => {
     expect(made.name).toBe('D2')
     expect((await pg.profile.findUnique({ where: { userId } }))?.name).toBe('D2')
     expect((await scylla.profile.findUnique({ where: { userId } }))?.name).toBe('D2')
+  })
+
+  it('with `fallback`: runs on the database chosen at start-up (here PostgreSQL, isolation allowed)', async () => {
+    const fdb = createDb({
+      schema: schemaModels,
+      backend: 'scylla',
+      fallback: 'postgres',
+      postgres: { url: testUrl() },
+      scylla: { contactPoints: ['127.0.0.1:1'], keyspace: 'tandem_test', connectTimeoutMs: 1000, logger: () => {} },
+      layout: schema.layout as never,
+    })
+    try {
+      const userId = uid('fb')
+      const taken = await fdb.profile.create({ data: { userId: uid('fbt'), name: 'T' } })
+      await expectCode(
+        fdb.$transaction(
+          [
+            fdb.profile.create({ data: { userId, name: 'F' } }),
+            fdb.profile.create({ data: { userId: taken.userId, name: 'dup' } }),
+          ],
+          { isolationLevel: 'Serializable' },
+        ),
+        'P2002',
+      )
+      expect(await pg.profile.findUnique({ where: { userId } })).toBeNull()
+      const made = await fdb.$transaction(async (tx) => tx.profile.create({ data: { userId, name: 'F' } }))
+      expect((await pg.profile.findUnique({ where: { userId } }))?.id).toBe(made.id)
+    } finally {
+      await fdb.$disconnect()
+    }
   })
 })
