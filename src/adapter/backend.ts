@@ -76,6 +76,7 @@ export interface Backend {
   /**
    * Runs `fn` so that its writes happen all or not at all: a transaction on PostgreSQL; on ScyllaDB the
    * writes done so far are undone when `fn` fails (see README: not isolated from concurrent writers).
+   * `options.isolationLevel` is PostgreSQL's; ScyllaDB refuses it (VALIDATION) before running anything.
    */
   transaction<T>(fn: (tx: Backend) => Promise<T>, options?: BackendTransactionOptions): Promise<T>
 }
