@@ -137,6 +137,12 @@ async function within<T>(
         const first = await Promise.race([work, expired])
         if (first === EXPIRED) throw EXPIRED
         return first as T
+      } catch (e) {
+        // calls still under way (a Promise.all whose other call failed) finish before the rollback, so it
+        // covers them (ScyllaDB's undo log records a write only once it is done); no new ones start
+        if (state.status === 'open') state.status = 'rolled back'
+        await Promise.allSettled([...state.inflight])
+        throw e
       } finally {
         clearTimeout(timer)
       }

@@ -135,6 +135,36 @@ describe.each(BACKENDS)('$transaction on %s', (backend) => {
     expect(await db.server.findUnique({ where: { inviteCode } })).toBeNull()
   })
 
+  it('interactive form: calls still under way when another fails are rolled back too', async () => {
+    const userId = uid('par')
+    const group = uid('g')
+    const taken = await db.profile.create({ data: { userId: uid('taken'), name: 'T' } })
+    await expectCode(
+      db.$transaction(async (tx) =>
+        Promise.all([
+          tx.profile.create({ data: { userId, name: 'P' } }),
+          tx.sample.createMany({ data: Array.from({ length: 20 }, (_, i) => ({ group, label: `l${i}` })) }),
+          // fails at once, before any I/O, while the two writes above are under way
+          tx.profile.create({ data: { userId: uid('bad'), name: 'bad', nope: 1 } as never }),
+        ]),
+      ),
+      'VALIDATION',
+    )
+    expect(await profileOf(userId)).toBeNull()
+    expect(await db.sample.count({ where: { group } })).toBe(0)
+    // a duplicate (found by the database, later) rolls back the same way
+    await expectCode(
+      db.$transaction(async (tx) =>
+        Promise.all([
+          tx.profile.create({ data: { userId, name: 'P' } }),
+          tx.profile.create({ data: { userId: taken.userId, name: 'dup' } }),
+        ]),
+      ),
+      'P2002',
+    )
+    expect(await profileOf(userId)).toBeNull()
+  })
+
   it('interactive form: nested $transaction on tx is refused', async () => {
     await expectCode(
       db.$transaction(async (tx) => {
