@@ -334,6 +334,23 @@ describe('$transaction in dual mode and with fallback', () => {
     expect((await scylla.profile.findUnique({ where: { userId } }))?.name).toBe('D2')
   })
 
+  it('an extended dual client keeps $dual and runs its hooks inside $transaction', async () => {
+    const seen: string[] = []
+    const x = dual.$extends({
+      query: {
+        $allOperations: ({ model, operation, args, query }) => {
+          seen.push(`${model}.${operation}`)
+          return query(args)
+        },
+      },
+    })
+    expect(x.$dual.status().active).toBe('postgres')
+    const userId = uid('dx')
+    await x.$transaction(async (tx) => tx.profile.create({ data: { userId, name: 'X' } }))
+    expect(seen).toEqual(['profile.create'])
+    expect((await scylla.profile.findUnique({ where: { userId } }))?.name).toBe('X')
+  })
+
   it('with `fallback`: runs on the database chosen at start-up (here PostgreSQL, isolation allowed)', async () => {
     const fdb = createDb({
       schema: schemaModels,
