@@ -14,6 +14,15 @@ import { dualSettings, type DualOptions } from './dual/dual-options.js'
 import { FallbackBackend } from './dual/fallback-backend.js'
 import { sync } from './move/sync.js'
 import { resolveCallOptions, type ScyllaCallOptions } from './cql/call-options.js'
+import {
+  telemetryFrom,
+  type LogDefinition,
+  type LogEvent,
+  type LogLevel,
+  type QueryEvent,
+} from './observe/telemetry.js'
+import { watchedClient } from './observe/watched-client.js'
+import { rawMethods, type RawMethods } from './raw/raw-client.js'
 
 export type { ScyllaCallOptions } from './cql/call-options.js'
 
@@ -40,6 +49,22 @@ export interface CreateDbOptions<S extends Record<string, unknown>> {
    * default TANDEM_RECORD_SHAPES; `false` turns it off whatever the environment says
    */
   recordShapes?: string | false
+  /**
+   * As Prisma's: levels printed to stdout (`['query', 'warn']`) or delivered to `db.$on` (`[{ emit: 'event',
+   * level: 'query' }]`). Off by default, at no cost. See README, "Logging, events and tracing"
+   */
+  log?: (LogLevel | LogDefinition)[]
+  /**
+   * OpenTelemetry spans (when the application has `@opentelemetry/api` and registers a tracer provider): one
+   * `tandem.<model>.<method>` span per call with a child span per statement. Default false
+   */
+  tracing?: boolean
+}
+
+/** `db.$on`: listeners of the levels `log` enables with `emit: 'event'` (others: VALIDATION), as Prisma. */
+export interface EventMethods {
+  $on(event: 'query', listener: (e: QueryEvent) => void): void
+  $on(event: 'info' | 'warn' | 'error', listener: (e: LogEvent) => void): void
 }
 
 /** What `$health()` resolves to (one per database in dual mode). */
@@ -93,9 +118,17 @@ export interface ScyllaScope<S extends Record<string, unknown>> {
 }
 
 /** A client on one database (`backend: 'postgres' | 'scylla'`). */
-export type SingleDb<S extends Record<string, unknown>> = DbControls & ModelClients<S> & ScyllaScope<S>
+export type SingleDb<S extends Record<string, unknown>> = DbControls &
+  ModelClients<S> &
+  ScyllaScope<S> &
+  RawMethods &
+  EventMethods
 /** A client on both databases (`backend: 'dual'`). */
-export type DualDb<S extends Record<string, unknown>> = DualDbControls & ModelClients<S> & ScyllaScope<S>
+export type DualDb<S extends Record<string, unknown>> = DualDbControls &
+  ModelClients<S> &
+  ScyllaScope<S> &
+  RawMethods &
+  EventMethods
 /** What `createDb` returns when the backend comes from the environment: either; `$backend` tells which. */
 export type TandemDb<S extends Record<string, unknown>> = SingleDb<S> | DualDb<S>
 
@@ -156,7 +189,18 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
 export function createDb<S extends Record<string, unknown>>(options: CreateDbOptions<S>): TandemDb<S> {
   if (!options || typeof options !== 'object' || !options.schema)
     throw validationError('createDb', 'pass { schema } (the Drizzle schema module)')
-  const known = ['schema', 'backend', 'postgres', 'scylla', 'layout', 'dual', 'fallback', 'recordShapes']
+  const known = [
+    'schema',
+    'backend',
+    'postgres',
+    'scylla',
+    'layout',
+    'dual',
+    'fallback',
+    'recordShapes',
+    'log',
+    'tracing',
+  ]
   for (const key of Object.keys(options))
     if (!known.includes(key))
       throw validationError('createDb', `unknown option \`${key}\`; options are ${known.join(', ')}`)
@@ -174,9 +218,44 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
     for (const name of Object.keys(options.layout))
       if (!info.models.has(name)) throw validationError('createDb', `layout names unknown model \`${name}\``)
   }
-  const settings = kind === 'dual' ? dualSettings(options.dual) : undefined
-  const scylla = () => new ScyllaBackend(info, options.scylla, options.layout)
-  const postgres = () => new PostgresBackend(info, options.postgres)
+  const telemetry = telemetryFrom(options.log, options.tracing)
+  const messages =
+    telemetry && (['info', 'warn', 'error'] as const).some((l) => telemetry.has(l)) ? telemetry : undefined
+  // tandem's own messages (driver warnings, recovered failures, dual mode's switches) also go to `log`
+  const userLogger = options.scylla?.logger
+  const scyllaOptions: ScyllaOptions | undefined = messages
+    ? {
+        ...options.scylla,
+        logger: (level, message) => {
+          userLogger?.(level, message)
+          const l = level === 'warning' ? 'warn' : level
+          if (l === 'info' || l === 'warn' || l === 'error') messages.log(l, message, 'scylla')
+        },
+      }
+    : options.scylla
+  let settings = kind === 'dual' ? dualSettings(options.dual) : undefined
+  if (settings && messages) {
+    const own = settings.logger
+    settings = {
+      ...settings,
+      logger: (level, message) => {
+        if (own) own(level, message)
+        else if (!messages.has(level) && level !== 'info') process.stderr.write(`tandem ${level}: ${message}\n`)
+        messages.log(level, message, 'dual')
+      },
+    }
+  }
+  const watch = telemetry?.watchesStatements ? telemetry : undefined
+  const scylla = () => {
+    const b = new ScyllaBackend(info, scyllaOptions, options.layout)
+    if (watch) b.observe(watch)
+    return b
+  }
+  const postgres = () => {
+    const b = new PostgresBackend(info, options.postgres)
+    if (watch) b.observe(watch)
+    return b
+  }
   let backend: AnyBackend
   let now: () => PostgresBackend | ScyllaBackend
   if (settings) {
@@ -185,7 +264,7 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
     now = () => members[dual.active]
     backend = dual
   } else if (kind === 'scylla' && options.fallback) {
-    const logger = options.scylla?.logger
+    const logger = scyllaOptions?.logger
     const [preferred, fallback] = [scylla(), postgres()]
     const chooser = new FallbackBackend(preferred, fallback, (m) =>
       logger ? logger('warning', m) : process.stderr.write(`tandem warning: ${m}\n`),
@@ -213,14 +292,33 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
     throw validationError('createDb', '`recordShapes` must be a file path (or false)')
   // recording wraps the backend the delegates call; off, they call it directly (no cost)
   const recorder = recordTo ? new ShapeRecorder(recordTo) : undefined
+  const raws = rawMethods(() => backend, telemetry)
+  const $on = (event: LogLevel, listener: (e: never) => void): void => {
+    if (!telemetry)
+      throw validationError(
+        '$on',
+        `'${event}' events are not enabled: create the client with log: [{ emit: 'event', level: '${event}' }]`,
+      )
+    telemetry.on(event, listener)
+  }
   for (const model of info.models.values())
-    if (model.name in controls || model.name === '$scylla')
+    if (model.name in controls || model.name in raws || model.name === '$scylla' || model.name === '$on')
       throw new TandemError('VALIDATION', `createDb: model name \`${model.name}\` clashes with a client method`)
   const delegatesOver = (over: Backend) => {
     const runs = recorder ? recordingBackend(over, recorder) : over
     const delegates = new Map<string, ModelDelegate>()
     for (const model of info.models.values()) delegates.set(model.name, new ModelDelegate(model, runs))
     for (const delegate of delegates.values()) delegate.delegates = delegates
+    if (telemetry?.watchesCalls) {
+      // the client hands out watched views; relations inside a call still use the delegates themselves
+      const watched = new Map<string, ModelDelegate>()
+      for (const [name, d] of delegates)
+        watched.set(
+          name,
+          watchedClient(d, name, d.model.table, telemetry, () => over.kind),
+        )
+      return modelClients<S>(watched)
+    }
     return modelClients<S>(delegates)
   }
   const $scylla = (callOptions: ScyllaCallOptions): ModelClients<S> => {
@@ -233,7 +331,12 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
     }
     throw validationError('$scylla', 'per-call ScyllaDB options are not supported in dual mode or with `fallback`')
   }
-  const db: TandemDb<S> = Object.assign(controls, { $scylla }, delegatesOver(backend))
+  const db: TandemDb<S> = Object.assign(
+    controls,
+    { $scylla, $on: $on as EventMethods['$on'] },
+    raws,
+    delegatesOver(backend),
+  )
   backends.set(db, backend)
   current.set(db, now)
   return db

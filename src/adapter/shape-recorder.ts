@@ -101,5 +101,6 @@ export function recordingBackend(backend: Backend, recorder: ShapeRecorder): Bac
     ping: () => backend.ping(),
     close: () => backend.close(),
     transaction: (fn) => backend.transaction((tx) => fn(recordingBackend(tx, recorder))),
+    raw: (query) => backend.raw(query),
   }
 }

@@ -1,5 +1,5 @@
 import type { Model, Row } from '../schema/model.js'
-import type { Backend, Operation, PushOptions, PushReport, Statement } from '../adapter/backend.js'
+import type { Backend, Operation, PushOptions, PushReport, RawQuery, Statement } from '../adapter/backend.js'
 import { TandemError } from '../errors.js'
 
 /**
@@ -74,6 +74,11 @@ export class FallbackBackend implements Backend {
 
   async transaction<T>(fn: (tx: Backend) => Promise<T>): Promise<T> {
     return (await this.choose()).transaction(fn)
+  }
+
+  /** on the database chosen at the first call (so `$cql` is refused once the client fell back to PostgreSQL) */
+  async raw(query: RawQuery): Promise<Record<string, unknown>[] | number> {
+    return (this.chosen ?? (await this.choose())).raw(query)
   }
 
   async close(): Promise<void> {
