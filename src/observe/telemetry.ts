@@ -84,6 +84,7 @@ export class Telemetry {
       this.loading = loadOtel().then((api) => {
         this.otel = api
         this.tracer = api?.trace.getTracer('tandem-orm')
+        this.loading = undefined // later calls skip the await
       })
   }
 
