@@ -1,8 +1,7 @@
 import { TandemError, validationError } from '../errors.js'
-import { serverCode } from '../cql/driver-errors.js'
 
 /** The P2010 Prisma throws for a raw statement the database rejected, with the database's code in `meta`. */
-function rawFailed(method: string, code: string, message: string, cause: unknown): TandemError {
+export function rawFailed(method: string, code: string, message: string, cause: unknown): TandemError {
   return new TandemError('P2010', `${method}: Raw query failed. Code: \`${code}\`. Message: \`${message}\``, {
     cause,
     // `code`/`message` as Prisma 5 gave them; `driverAdapterError.cause` as Prisma 7 (driver adapters) does
@@ -31,23 +30,4 @@ export function sqlRawError(method: string, e: unknown, translate: (e: unknown) 
   if (mapped instanceof TandemError) return mapped
   // postgres.js refused a value before sending (a type it cannot serialize)
   return validationError(method, `the statement could not be sent: ${e instanceof Error ? e.message : String(e)}`)
-}
-
-/**
- * A raw CQL statement's failure, after driver-errors.ts coded it: a statement the server rejected (syntax,
- * invalid, unknown table or column: BACKEND_ERROR, P1003, P2021, P2022 with a server code) → P2010 with the
- * server's code as hex (`0x2000`); availability, timeouts (OUTCOME_UNKNOWN) and credentials keep their codes;
- * a value the driver cannot bind → VALIDATION.
- */
-export function cqlRawError(method: string, e: unknown): unknown {
-  const code = serverCode(e)
-  if (e instanceof TandemError && code !== undefined && ['BACKEND_ERROR', 'P1003', 'P2021', 'P2022'].includes(e.code)) {
-    const message = e.cause instanceof Error ? e.cause.message : e.message
-    return rawFailed(method, `0x${code.toString(16).padStart(4, '0')}`, message, e.cause)
-  }
-  if (e instanceof TandemError) return e
-  return validationError(
-    method,
-    `cassandra-driver cannot bind the values: ${e instanceof Error ? e.message : String(e)}`,
-  )
 }

@@ -4,6 +4,17 @@ import { validationError } from '../errors.js'
 export type RawValue = unknown
 
 /**
+ * Whether a value is a fragment: tandem's Sql or one shaped like it (another copy of this package, or
+ * Prisma's own `Prisma.Sql`, which has the same `strings`/`values`), told by shape rather than `instanceof`.
+ */
+export function isSql(v: unknown): v is { readonly strings: readonly string[]; readonly values: readonly unknown[] } {
+  if (v instanceof Sql) return true
+  if (typeof v !== 'object' || v === null) return false
+  const { strings, values } = v as { strings?: unknown; values?: unknown }
+  return Array.isArray(strings) && Array.isArray(values) && strings.length === values.length + 1
+}
+
+/**
  * A statement fragment with its bound values, as Prisma's `Prisma.Sql` (sql-template-tag semantics): fragments
  * nest (a fragment among the values is spliced in, its values taking their place in order), everything else
  * is a value bound as a parameter, never text. `text` numbers the parameters `$1, $2, …` (PostgreSQL), `sql`
@@ -23,7 +34,7 @@ export class Sql {
     for (let i = 0; i < rawValues.length; i++) {
       const child = rawValues[i]
       const next = rawStrings[i + 1]!
-      if (child instanceof Sql) {
+      if (isSql(child)) {
         this.strings[this.strings.length - 1] += child.strings[0]!
         for (let j = 0; j < child.values.length; j++) {
           this.values.push(child.values[j])
@@ -108,9 +119,9 @@ function isTemplate(first: unknown): first is TemplateStringsArray {
  * else is refused with VALIDATION naming the method.
  */
 export function templateArgs(method: string, first: unknown, values: readonly unknown[]): Sql {
-  if (first instanceof Sql) {
+  if (isSql(first)) {
     if (values.length > 0) throw validationError(method, 'takes one sql`…` fragment and no further values')
-    return first
+    return first instanceof Sql ? first : new Sql(first.strings, first.values)
   }
   if (isTemplate(first)) return new Sql(first, values)
   throw validationError(

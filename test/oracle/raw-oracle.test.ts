@@ -185,6 +185,12 @@ describe('differential oracle: raw statements, tandem vs Prisma 7 on PostgreSQL'
     )
   })
 
+  it("tandem takes Prisma's own Prisma.sql fragments (by shape), alone and nested in its sql", async () => {
+    expect(await db.$queryRaw(prismaHelpers.sql`SELECT ${1}::int AS x`)).toEqual([{ x: 1 }])
+    const nested = sql`SELECT ${prismaHelpers.join([1, 2])} AS a, ${3}::int AS b`
+    expect(nested.text).toBe('SELECT $1,$2 AS a, $3::int AS b')
+  })
+
   it('values are never spliced', async () => {
     await both(
       'injection attempt',
