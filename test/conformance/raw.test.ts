@@ -285,7 +285,7 @@ describe.each(BACKENDS)('raw statements on %s', (backend) => {
   }
 })
 
-describe('raw statements in dual mode run on the active database', () => {
+describe.each(BACKENDS)('raw statements in dual mode with %s primary run on the active database', (primary) => {
   let db: DualDb<typeof models>
   beforeAll(async () => {
     db = createDb({
@@ -294,14 +294,26 @@ describe('raw statements in dual mode run on the active database', () => {
       postgres: { url: testUrl() },
       scylla: { keyspace: 'tandem_test', lwtSettleMs: TEST_NODE_LWT_SETTLE_MS },
       layout: layout as never,
-      dual: { healthIntervalMs: 60_000, syncIntervalMs: 0, logger: () => {} },
+      dual: {
+        primary,
+        secondary: primary === 'postgres' ? 'scylla' : 'postgres',
+        healthIntervalMs: 60_000,
+        syncIntervalMs: 0,
+        logger: () => {},
+      },
     })
   })
   afterAll(() => db.$disconnect())
 
-  it('PostgreSQL active: $queryRaw runs there, $cql is refused with VALIDATION', async () => {
-    expect(db.$dual.status().active).toBe('postgres')
-    expect(await db.$queryRaw`SELECT ${2}::int * 21 AS n`).toEqual([{ n: 42 }])
-    expect(await codeOf(db.$cql`SELECT release_version FROM system.local`)).toBe('VALIDATION')
+  it('the active database runs its language; the other is refused with VALIDATION', async () => {
+    expect(await db.$health()).toHaveLength(2)
+    expect(db.$dual.status().active).toBe(primary)
+    if (primary === 'postgres') {
+      expect(await db.$queryRaw`SELECT ${2}::int * 21 AS n`).toEqual([{ n: 42 }])
+      expect(await codeOf(db.$cql`SELECT release_version FROM system.local`)).toBe('VALIDATION')
+    } else {
+      expect(await db.$cql`SELECT key FROM system.local WHERE key = ${'local'}`).toEqual([{ key: 'local' }])
+      expect(await codeOf(db.$queryRaw`SELECT 1`)).toBe('VALIDATION')
+    }
   })
 })
