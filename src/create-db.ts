@@ -14,13 +14,8 @@ import { dualSettings, type DualOptions } from './dual/dual-options.js'
 import { FallbackBackend } from './dual/fallback-backend.js'
 import { sync } from './move/sync.js'
 import { resolveCallOptions, type ScyllaCallOptions } from './cql/call-options.js'
-import {
-  telemetryFrom,
-  type LogDefinition,
-  type LogEvent,
-  type LogLevel,
-  type QueryEvent,
-} from './observe/telemetry.js'
+import { telemetryFrom, type LogDefinition, type LogLevel } from './observe/telemetry.js'
+import { dualWithEvents, eventMethods, scyllaWithEvents, type EventMethods } from './observe/client-events.js'
 import { watchedClient } from './observe/watched-client.js'
 import { rawMethods, type RawMethods } from './raw/raw-client.js'
 
@@ -61,11 +56,7 @@ export interface CreateDbOptions<S extends Record<string, unknown>> {
   tracing?: boolean
 }
 
-/** `db.$on`: listeners of the levels `log` enables with `emit: 'event'` (others: VALIDATION), as Prisma. */
-export interface EventMethods {
-  $on(event: 'query', listener: (e: QueryEvent) => void): void
-  $on(event: 'info' | 'warn' | 'error', listener: (e: LogEvent) => void): void
-}
+export type { EventMethods } from './observe/client-events.js'
 
 /** What `$health()` resolves to (one per database in dual mode). */
 export interface Health {
@@ -219,32 +210,9 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
       if (!info.models.has(name)) throw validationError('createDb', `layout names unknown model \`${name}\``)
   }
   const telemetry = telemetryFrom(options.log, options.tracing)
-  const messages =
-    telemetry && (['info', 'warn', 'error'] as const).some((l) => telemetry.has(l)) ? telemetry : undefined
   // tandem's own messages (driver warnings, recovered failures, dual mode's switches) also go to `log`
-  const userLogger = options.scylla?.logger
-  const scyllaOptions: ScyllaOptions | undefined = messages
-    ? {
-        ...options.scylla,
-        logger: (level, message) => {
-          userLogger?.(level, message)
-          const l = level === 'warning' ? 'warn' : level
-          if (l === 'info' || l === 'warn' || l === 'error') messages.log(l, message, 'scylla')
-        },
-      }
-    : options.scylla
-  let settings = kind === 'dual' ? dualSettings(options.dual) : undefined
-  if (settings && messages) {
-    const own = settings.logger
-    settings = {
-      ...settings,
-      logger: (level, message) => {
-        if (own) own(level, message)
-        else if (!messages.has(level) && level !== 'info') process.stderr.write(`tandem ${level}: ${message}\n`)
-        messages.log(level, message, 'dual')
-      },
-    }
-  }
+  const scyllaOptions = scyllaWithEvents(options.scylla, telemetry)
+  const settings = kind === 'dual' ? dualWithEvents(dualSettings(options.dual), telemetry) : undefined
   const watch = telemetry?.watchesStatements ? telemetry : undefined
   const scylla = () => {
     const b = new ScyllaBackend(info, scyllaOptions, options.layout)
@@ -293,14 +261,6 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
   // recording wraps the backend the delegates call; off, they call it directly (no cost)
   const recorder = recordTo ? new ShapeRecorder(recordTo) : undefined
   const raws = rawMethods(() => backend, telemetry)
-  const $on = (event: LogLevel, listener: (e: never) => void): void => {
-    if (!telemetry)
-      throw validationError(
-        '$on',
-        `'${event}' events are not enabled: create the client with log: [{ emit: 'event', level: '${event}' }]`,
-      )
-    telemetry.on(event, listener)
-  }
   for (const model of info.models.values())
     if (model.name in controls || model.name in raws || model.name === '$scylla' || model.name === '$on')
       throw new TandemError('VALIDATION', `createDb: model name \`${model.name}\` clashes with a client method`)
@@ -331,12 +291,7 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
     }
     throw validationError('$scylla', 'per-call ScyllaDB options are not supported in dual mode or with `fallback`')
   }
-  const db: TandemDb<S> = Object.assign(
-    controls,
-    { $scylla, $on: $on as EventMethods['$on'] },
-    raws,
-    delegatesOver(backend),
-  )
+  const db: TandemDb<S> = Object.assign(controls, { $scylla }, eventMethods(telemetry), raws, delegatesOver(backend))
   backends.set(db, backend)
   current.set(db, now)
   return db
