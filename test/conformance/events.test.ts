@@ -194,6 +194,15 @@ describe.each(BACKENDS)('events on %s', (backend) => {
     expect(queries.filter((q) => q.target === 'profile.delete').length).toBeGreaterThan(0)
   })
 
+  it('a nested write (run in a transaction on PostgreSQL, an undo log on ScyllaDB) reports every statement', async () => {
+    await db.profile.create({
+      data: { userId: uid('nest'), name: 'N', servers: { create: [{ name: 'S', inviteCode: uid('inv') }] } },
+    })
+    const mine = queries.filter((q) => q.target === 'profile.create')
+    expect(mine.some((q) => /INSERT INTO "?(\w+"\.")?profile"? /i.test(q.query))).toBe(true)
+    expect(mine.some((q) => /INSERT INTO "?(\w+"\.")?server"? /i.test(q.query))).toBe(true)
+  })
+
   it('raw statements are query events too (target the method)', async () => {
     if (backend === 'postgres') await db.$queryRaw`SELECT ${1}::int AS one`
     else await db.$cql`SELECT release_version FROM system.local WHERE key = ${'local'}`
