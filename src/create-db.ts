@@ -16,6 +16,10 @@ import { dualSettings, type DualOptions } from './dual/dual-options.js'
 import { FallbackBackend } from './dual/fallback-backend.js'
 import { sync } from './move/sync.js'
 import { resolveCallOptions, type ScyllaCallOptions } from './cql/call-options.js'
+import { telemetryFrom, type LogDefinition, type LogLevel } from './observe/telemetry.js'
+import { dualWithEvents, eventMethods, scyllaWithEvents, type EventMethods } from './observe/client-events.js'
+import { watchedClient } from './observe/watched-client.js'
+import { rawMethods, type RawMethods } from './raw/raw-client.js'
 
 export type { ScyllaCallOptions } from './cql/call-options.js'
 
@@ -42,7 +46,19 @@ export interface CreateDbOptions<S extends Record<string, unknown>> {
    * default TANDEM_RECORD_SHAPES; `false` turns it off whatever the environment says
    */
   recordShapes?: string | false
+  /**
+   * As Prisma's: levels printed to stdout (`['query', 'warn']`) or delivered to `db.$on` (`[{ emit: 'event',
+   * level: 'query' }]`). Off by default, at no cost. See README, "Logging, events and tracing"
+   */
+  log?: (LogLevel | LogDefinition)[]
+  /**
+   * OpenTelemetry spans (when the application has `@opentelemetry/api` and registers a tracer provider): one
+   * `tandem.<model>.<method>` span per call with a child span per statement. Default false
+   */
+  tracing?: boolean
 }
+
+export type { EventMethods } from './observe/client-events.js'
 
 /** What `$health()` resolves to (one per database in dual mode). */
 export interface Health {
@@ -98,12 +114,16 @@ export interface ScyllaScope<S extends Record<string, unknown>> {
 export type SingleDb<S extends Record<string, unknown>> = DbControls &
   ModelClients<S> &
   ScyllaScope<S> &
-  ClientScope<S, DbControls & ScyllaScope<S>>
+  RawMethods &
+  EventMethods &
+  ClientScope<S, DbControls & ScyllaScope<S> & RawMethods & EventMethods, {}, RawMethods>
 /** A client on both databases (`backend: 'dual'`). */
 export type DualDb<S extends Record<string, unknown>> = DualDbControls &
   ModelClients<S> &
   ScyllaScope<S> &
-  ClientScope<S, DualDbControls & ScyllaScope<S>>
+  RawMethods &
+  EventMethods &
+  ClientScope<S, DualDbControls & ScyllaScope<S> & RawMethods & EventMethods, {}, RawMethods>
 /** What `createDb` returns when the backend comes from the environment: either; `$backend` tells which. */
 export type TandemDb<S extends Record<string, unknown>> = SingleDb<S> | DualDb<S>
 
@@ -164,7 +184,18 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
 export function createDb<S extends Record<string, unknown>>(options: CreateDbOptions<S>): TandemDb<S> {
   if (!options || typeof options !== 'object' || !options.schema)
     throw validationError('createDb', 'pass { schema } (the Drizzle schema module)')
-  const known = ['schema', 'backend', 'postgres', 'scylla', 'layout', 'dual', 'fallback', 'recordShapes']
+  const known = [
+    'schema',
+    'backend',
+    'postgres',
+    'scylla',
+    'layout',
+    'dual',
+    'fallback',
+    'recordShapes',
+    'log',
+    'tracing',
+  ]
   for (const key of Object.keys(options))
     if (!known.includes(key))
       throw validationError('createDb', `unknown option \`${key}\`; options are ${known.join(', ')}`)
@@ -182,9 +213,21 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
     for (const name of Object.keys(options.layout))
       if (!info.models.has(name)) throw validationError('createDb', `layout names unknown model \`${name}\``)
   }
-  const settings = kind === 'dual' ? dualSettings(options.dual) : undefined
-  const scylla = () => new ScyllaBackend(info, options.scylla, options.layout)
-  const postgres = () => new PostgresBackend(info, options.postgres)
+  const telemetry = telemetryFrom(options.log, options.tracing)
+  // tandem's own messages (driver warnings, recovered failures, dual mode's switches) also go to `log`
+  const scyllaOptions = scyllaWithEvents(options.scylla, telemetry)
+  const settings = kind === 'dual' ? dualWithEvents(dualSettings(options.dual), telemetry) : undefined
+  const watch = telemetry?.watchesStatements ? telemetry : undefined
+  const scylla = () => {
+    const b = new ScyllaBackend(info, scyllaOptions, options.layout)
+    if (watch) b.observe(watch)
+    return b
+  }
+  const postgres = () => {
+    const b = new PostgresBackend(info, options.postgres)
+    if (watch) b.observe(watch)
+    return b
+  }
   let backend: AnyBackend
   let now: () => PostgresBackend | ScyllaBackend
   if (settings) {
@@ -193,7 +236,7 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
     now = () => members[dual.active]
     backend = dual
   } else if (kind === 'scylla' && options.fallback) {
-    const logger = options.scylla?.logger
+    const logger = scyllaOptions?.logger
     const [preferred, fallback] = [scylla(), postgres()]
     const chooser = new FallbackBackend(preferred, fallback, (m) =>
       logger ? logger('warning', m) : process.stderr.write(`tandem warning: ${m}\n`),
@@ -221,15 +264,28 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
     throw validationError('createDb', '`recordShapes` must be a file path (or false)')
   // recording wraps the backend the delegates call; off, they call it directly (no cost)
   const recorder = recordTo ? new ShapeRecorder(recordTo) : undefined
+  const raws = rawMethods(() => backend, telemetry)
   for (const model of info.models.values())
-    if (model.name in controls || ['$scylla', '$transaction', '$extends'].includes(model.name))
+    if (
+      model.name in controls ||
+      model.name in raws ||
+      ['$scylla', '$on', '$transaction', '$extends'].includes(model.name)
+    )
       throw new TandemError('VALIDATION', `createDb: model name \`${model.name}\` clashes with a client method`)
   const runsOver = (over: Backend) => (recorder ? recordingBackend(over, recorder) : over)
   const delegatesOn = (runs: Backend) => {
     const delegates = new Map<string, ModelDelegate>()
     for (const model of info.models.values()) delegates.set(model.name, new ModelDelegate(model, runs))
     for (const delegate of delegates.values()) delegate.delegates = delegates
-    return delegates
+    if (!telemetry?.watchesCalls) return delegates
+    // the client hands out watched views; relations inside a call still use the delegates themselves
+    const watched = new Map<string, ModelDelegate>()
+    for (const [name, d] of delegates)
+      watched.set(
+        name,
+        watchedClient(d, name, d.model.table, telemetry, () => runs.kind),
+      )
+    return watched
   }
   const $scylla = (callOptions: ScyllaCallOptions): ModelClients<S> => {
     const resolved = resolveCallOptions(callOptions)
@@ -245,8 +301,8 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
   const parts: ClientParts = {
     schema: info,
     delegatesOn,
-    controls: Object.assign(controls, { $scylla }),
-    txControls: () => ({ $backend: controls.$backend, $schema: info }),
+    controls: Object.assign(controls, { $scylla }, eventMethods(telemetry), raws),
+    txControls: (tx) => ({ $backend: controls.$backend, $schema: info, ...rawMethods(() => tx, telemetry) }),
     register: (client) => {
       backends.set(client, backend)
       current.set(client, now)

@@ -6,6 +6,8 @@ export type ErrorCode =
   /** ScyllaDB: the user lacks a permission on the keyspace */
   | 'P1010'
   | 'P2002'
+  /** a raw statement (`$queryRaw`, `$executeRaw`, `$cql`) the database rejected; `meta.code` is the database's code */
+  | 'P2010'
   | 'P2003'
   | 'P2011'
   | 'P2014'

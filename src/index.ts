@@ -40,3 +40,8 @@ export type { PemSource, ScyllaPolicies, ScyllaTlsOptions } from './cql/scylla-c
 export type { PostgresOptions } from './postgres/postgres-backend.js'
 export { readSchema } from './schema/read-schema.js'
 export { withLayout } from './schema/scylla-layout.js'
+export { Prisma, Sql, empty, join, raw, sql } from './raw/sql-template.js'
+export type { RawMethods } from './raw/raw-client.js'
+export type { RawRow } from './raw/raw-values.js'
+export type { EventMethods } from './observe/client-events.js'
+export type { LogDefinition, LogEvent, LogLevel, QueryEvent } from './observe/telemetry.js'

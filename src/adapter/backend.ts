@@ -53,6 +53,21 @@ export interface PushReport {
 }
 
 /**
+ * A raw statement (`$queryRaw`/`$executeRaw` and their Unsafe forms: `sql`, PostgreSQL; `$cql`: `cql`, ScyllaDB),
+ * its values bound as parameters. A backend refuses the other language with VALIDATION before any I/O.
+ */
+export interface RawQuery {
+  readonly language: 'sql' | 'cql'
+  /** placeholders `$1, $2, …` (sql) or `?` (cql) */
+  readonly text: string
+  readonly values: readonly unknown[]
+  /** `rows`: resolve to the rows as plain objects; `count`: to the number of rows affected (sql only) */
+  readonly result: 'rows' | 'count'
+  /** the client method, named in errors (`$queryRaw`, `$cql`, …) */
+  readonly method: string
+}
+
+/**
  * What each backend implements. `run` returns rows for findMany, insert (the stored rows), update
  * (the new rows) and delete (the removed rows), and a number for count. Refusals (UNSERVABLE_QUERY,
  * VALIDATION) happen in `plan`, before any I/O.
@@ -79,6 +94,8 @@ export interface Backend {
    * `options.isolationLevel` is PostgreSQL's; ScyllaDB refuses it (VALIDATION) before running anything.
    */
   transaction<T>(fn: (tx: Backend) => Promise<T>, options?: BackendTransactionOptions): Promise<T>
+  /** Runs a raw statement (inside a transaction: on its connection); see RawQuery. */
+  raw(query: RawQuery): Promise<Record<string, unknown>[] | number>
 }
 
 /** Prisma's isolation level names (`$transaction(…, { isolationLevel })`). */

@@ -135,14 +135,21 @@ export interface BatchTransactionOptions {
   timeout?: number
 }
 
-/** The client inside `$transaction(async (tx) => …)`: the model clients (and extensions) on the transaction. */
-export type TransactionClient<S, E = {}> = {
+/**
+ * The client inside `$transaction(async (tx) => …)`: the model clients (and extensions) on the transaction, and
+ * `X`, what else the transaction offers (the raw-statement methods).
+ */
+export type TransactionClient<S, E = {}, X = {}> = {
   readonly $backend: 'postgres' | 'scylla' | 'dual'
-} & ExtendedModels<S, E> &
+} & X &
+  ExtendedModels<S, E> &
   ClientMethodsOf<E>
 
-/** `$transaction` and `$extends` of a client over schema S whose other members are C, with extensions E. */
-export interface ClientScope<S, C, E = {}> {
+/**
+ * `$transaction` and `$extends` of a client over schema S whose other members are C, with extensions E; X is
+ * what a transaction client has besides its models.
+ */
+export interface ClientScope<S, C, E = {}, X = {}> {
   /**
    * The calls (not awaited) run in order in one transaction, all or nothing; resolves to their results.
    * @example const [a, b] = await db.$transaction([db.profile.create({ data }), db.server.update(args)])
@@ -155,13 +162,13 @@ export interface ClientScope<S, C, E = {}> {
    * `fn`'s calls on `tx` run in one transaction (README, "Transactions": what ScyllaDB guarantees).
    * @example await db.$transaction(async (tx) => { await tx.profile.update(a); await tx.server.create(b) })
    */
-  $transaction<R>(fn: (tx: TransactionClient<S, E>) => Promise<R>, options?: TransactionOptions): Promise<R>
+  $transaction<R>(fn: (tx: TransactionClient<S, E, X>) => Promise<R>, options?: TransactionOptions): Promise<R>
   /**
    * A new client with the extension's hooks, result fields and methods (this client is unchanged).
    * @example const xdb = db.$extends({ query: { $allModels: { findMany: ({ args, query }) => query(args) } } })
    */
-  $extends<const E2 extends Extension<S>>(extension: E2): ExtendedClient<S, C, E & E2>
+  $extends<const E2 extends Extension<S>>(extension: E2): ExtendedClient<S, C, E & E2, X>
 }
 
 /** What `$extends` returns. */
-export type ExtendedClient<S, C, E> = C & ExtendedModels<S, E> & ClientMethodsOf<E> & ClientScope<S, C, E>
+export type ExtendedClient<S, C, E, X = {}> = C & ExtendedModels<S, E> & ClientMethodsOf<E> & ClientScope<S, C, E, X>

@@ -50,6 +50,14 @@ export class LazyCall<T> implements TandemPromise<T> {
     return this.started
   }
 
+  /**
+   * The same call with `around` wrapped about its run (telemetry's span and error event), still lazy, so a
+   * watched call can still be taken by a transaction.
+   */
+  around(around: (run: () => Promise<T>) => Promise<T>): LazyCall<T> {
+    return new LazyCall(this.info, this.backend, (backend) => around(() => this.body(backend)))
+  }
+
   then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,

@@ -101,5 +101,6 @@ export function recordingBackend(backend: Backend, recorder: ShapeRecorder): Bac
     ping: () => backend.ping(),
     close: () => backend.close(),
     transaction: (fn, options) => backend.transaction((tx) => fn(recordingBackend(tx, recorder)), options),
+    raw: (query) => backend.raw(query),
   }
 }

@@ -2,6 +2,7 @@ import cassandra from 'cassandra-driver'
 import { callScope, ttlText } from './call-options.js'
 import { driverError, type DriverOp } from './driver-errors.js'
 import type { DriverConnection } from './scylla-connection.js'
+import type { Telemetry } from '../observe/telemetry.js'
 
 const { types } = cassandra
 
@@ -27,6 +28,8 @@ export interface ExecutorOptions {
   username?: string | undefined
   /** the TLS options, if any (error messages hint at TLS when a connect fails without them) */
   tls?: object | undefined
+  /** set when the client reports statements (query events, tracing) */
+  telemetry?: Telemetry | undefined
 }
 
 const PAGE = 1000
@@ -103,6 +106,31 @@ export class CqlExecutor {
   }
 
   private ready = false
+
+  /**
+   * cassandra-driver's execute, reported to the client's telemetry when it has one (one check otherwise). Every
+   * statement goes through here or `sendBatch`: reads, pages, writes, LWTs, lookups, DDL and raw `$cql`.
+   */
+  private execute(query: string, params: unknown[], options: QueryOptions): Promise<cassandra.types.ResultSet> {
+    const t = this.options.telemetry
+    if (t === undefined) return this.client.execute(query, params, options)
+    return t.statement('scylla', query, params, () => this.client.execute(query, params, options))
+  }
+
+  private sendBatch(
+    statements: { query: string; params: unknown[] }[],
+    options: QueryOptions,
+  ): Promise<cassandra.types.ResultSet> {
+    const t = this.options.telemetry
+    if (t === undefined) return this.client.batch(statements, options)
+    const text = `BEGIN UNLOGGED BATCH ${statements.map((s) => s.query).join('; ')} APPLY BATCH`
+    return t.statement(
+      'scylla',
+      text,
+      statements.flatMap((s) => s.params),
+      () => this.client.batch(statements, options),
+    )
+  }
   /** serial reads at the configured serial consistency (LOCAL_SERIAL unless `scylla.serialConsistency`) */
   private readonly serialRead: QueryOptions
 
@@ -131,7 +159,7 @@ export class CqlExecutor {
     const options = scoped(serial ? this.serialRead : READ, serial)
     let rs: cassandra.types.ResultSet
     try {
-      rs = await this.client.execute(query, params as unknown[], options)
+      rs = await this.execute(query, params as unknown[], options)
     } catch (e) {
       throw this.failure(e, 'read')
     }
@@ -142,9 +170,7 @@ export class CqlExecutor {
     rows = [...rows]
     let pageState: string | undefined = rs.pageState
     while (pageState && (limit === undefined || rows.length < limit)) {
-      const page = await this.guard('read', () =>
-        this.client.execute(query, params as unknown[], { ...options, pageState }),
-      )
+      const page = await this.guard('read', () => this.execute(query, params as unknown[], { ...options, pageState }))
       for (const r of page.rows) rows.push(r as unknown as Record<string, unknown>)
       pageState = page.pageState ?? undefined
     }
@@ -163,11 +189,7 @@ export class CqlExecutor {
   ): Promise<{ rows: Record<string, unknown>[]; pageState: string | undefined }> {
     if (!this.ready) await this.connect()
     const rs = await this.guard('read', () =>
-      this.client.execute(
-        query,
-        params as unknown[],
-        scoped({ prepare: true, isIdempotent: true, fetchSize, pageState }),
-      ),
+      this.execute(query, params as unknown[], scoped({ prepare: true, isIdempotent: true, fetchSize, pageState })),
     )
     return { rows: rs.rows as unknown as Record<string, unknown>[], pageState: rs.pageState ?? undefined }
   }
@@ -175,7 +197,7 @@ export class CqlExecutor {
   async write(query: string, params: readonly unknown[], idempotent = true): Promise<void> {
     if (!this.ready) await this.connect()
     const w = withTtl(query, params)
-    await this.guard('write', () => this.client.execute(w.query, w.params, scoped(idempotent ? WRITE : WRITE_ONCE)))
+    await this.guard('write', () => this.execute(w.query, w.params, scoped(idempotent ? WRITE : WRITE_ONCE)))
   }
 
   /** A lightweight transaction: returns whether it applied and the current row when it did not. */
@@ -185,7 +207,7 @@ export class CqlExecutor {
   ): Promise<{ applied: boolean; current: Record<string, unknown> | undefined }> {
     if (!this.ready) await this.connect()
     const w = withTtl(query, params)
-    const rs = await this.guard('write', () => this.client.execute(w.query, w.params, scoped(WRITE_ONCE)))
+    const rs = await this.guard('write', () => this.execute(w.query, w.params, scoped(WRITE_ONCE)))
     const row = rs.first() as unknown as Record<string, unknown> | null
     const applied = row?.['[applied]'] === true
     return { applied, current: applied || !row ? undefined : row }
@@ -206,16 +228,59 @@ export class CqlExecutor {
     }
     await this.connect()
     await this.guard('write', () =>
-      this.client.batch(
+      this.sendBatch(
         statements.map((s) => withTtl(s.query, s.params)),
         scoped({ prepare: true, logged: false, isIdempotent: true }),
       ),
     )
   }
 
+  private using: Promise<void> | undefined
+
+  /**
+   * Makes `keyspace` the session's keyspace (`USE`; the driver switches every connection), once: raw CQL
+   * names tables unqualified, as an application does; tandem's own statements are qualified and unaffected.
+   */
+  useKeyspace(keyspace: string): Promise<void> {
+    this.using ??= this.connect()
+      .then(() => this.guard('ddl', () => this.client.execute(`USE "${keyspace}"`)))
+      .then(
+        () => {},
+        (e: unknown) => {
+          this.using = undefined
+          throw e
+        },
+      )
+    return this.using
+  }
+
+  /**
+   * A user's raw statement (`$cql`): prepared when it has values (bound, typed by the server's metadata), sent
+   * as it is otherwise (DDL, USE). A SELECT is read to its last page; anything else runs once, not idempotent
+   * (never retried: an LWT or counter update must not apply twice), and gives the rows it returned (an LWT's
+   * `[applied]` row; none for a plain write). Errors are coded by driver-errors.ts.
+   */
+  async rawStatement(query: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
+    if (!this.ready) await this.connect()
+    const prepare = params.length > 0
+    const read = /^\s*select\b/i.test(query)
+    const options = scoped(read ? { ...READ, prepare } : { prepare, isIdempotent: false })
+    const rs = await this.guard(read ? 'read' : 'write', () => this.execute(query, params as unknown[], options))
+    const rows = (rs.rows ?? []) as unknown as Record<string, unknown>[]
+    if (!rs.pageState) return rows
+    const all = [...rows]
+    let pageState: string | undefined = rs.pageState
+    while (pageState) {
+      const page = await this.guard('read', () => this.execute(query, params as unknown[], { ...options, pageState }))
+      for (const r of page.rows) all.push(r as unknown as Record<string, unknown>)
+      pageState = page.pageState ?? undefined
+    }
+    return all
+  }
+
   async ddl(query: string): Promise<void> {
     await this.connect()
-    await this.guard('ddl', () => this.client.execute(query, [], { prepare: false, readTimeout: 60_000 }))
+    await this.guard('ddl', () => this.execute(query, [], { prepare: false, readTimeout: 60_000 }))
   }
 
   async close(): Promise<void> {

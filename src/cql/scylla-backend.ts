@@ -6,8 +6,12 @@ import type {
   Operation,
   PushOptions,
   PushReport,
+  RawQuery,
   Statement,
 } from '../adapter/backend.js'
+import type { Telemetry } from '../observe/telemetry.js'
+import { cqlRawError } from './cql-raw-error.js'
+import { cqlRows } from '../raw/raw-values.js'
 import { applyUpdate } from '../adapter/evaluate.js'
 import type { ReadQuery, UpdateOps } from '../adapter/query.js'
 import { TandemError, validationError } from '../errors.js'
@@ -178,9 +182,34 @@ export class ScyllaBackend implements Backend {
         username: this.connection.username,
         tls: this.connection.sslOptions,
         logger: this.options.logger,
+        telemetry: this.telemetry,
       })
     }
     return this.executor
+  }
+
+  private telemetry: Telemetry | undefined
+
+  /** Reports every statement of this backend to the client's telemetry (set before the first call). */
+  observe(telemetry: Telemetry): void {
+    this.telemetry = telemetry
+  }
+
+  /** A raw CQL statement (`$cql`), values bound; SQL is refused (there is no SQL on ScyllaDB). */
+  async raw(query: RawQuery): Promise<Record<string, unknown>[] | number> {
+    if (query.language !== 'cql')
+      throw validationError(
+        query.method,
+        `${query.method} sends SQL and this client runs on ScyllaDB: use $cql\`SELECT … WHERE id = \${id}\`` +
+          ' (values are bound) or $cqlUnsafe(text, ...values)',
+      )
+    // unqualified table names are the configured keyspace's (a keyspace not pushed yet: P1003)
+    await this.exec.useKeyspace(this.session.keyspace)
+    try {
+      return cqlRows(await this.exec.rawStatement(query.text, query.values))
+    } catch (e) {
+      throw cqlRawError(query.method, e)
+    }
   }
 
   async run(model: Model, operation: Operation): Promise<Row[] | number> {
@@ -495,6 +524,7 @@ export class ScyllaBackend implements Backend {
       ping: () => within(() => this.ping()),
       close: () => this.close(),
       transaction: (fn, o) => within(() => this.transaction(fn, o)),
+      raw: (query) => within(() => this.raw(query)),
     }
   }
 

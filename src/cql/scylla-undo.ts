@@ -1,4 +1,4 @@
-import type { Backend, Operation, PushOptions, PushReport, Statement } from '../adapter/backend.js'
+import type { Backend, Operation, PushOptions, PushReport, RawQuery, Statement } from '../adapter/backend.js'
 import { andFilters, type Filter, type ReadQuery, type UpdateOps } from '../adapter/query.js'
 import type { Model, Row } from '../schema/model.js'
 
@@ -85,6 +85,10 @@ export class ScyllaUndoLog implements Backend {
   }
   ping(): Promise<void> {
     return this.inner.ping()
+  }
+  /** raw statements run as they are: tandem cannot know their inverse, so a rollback does not undo them */
+  raw(query: RawQuery): Promise<Record<string, unknown>[] | number> {
+    return this.inner.raw(query)
   }
   close(): Promise<void> {
     return this.inner.close()

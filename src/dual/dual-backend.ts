@@ -8,6 +8,7 @@ import type {
   Operation,
   PushOptions,
   PushReport,
+  RawQuery,
   Statement,
 } from '../adapter/backend.js'
 import { shapeOf } from '../adapter/query.js'
@@ -337,6 +338,7 @@ export class DualBackend implements Backend {
           ping: () => tx.ping(),
           close: () => tx.close(),
           transaction: (inner) => tx.transaction(inner),
+          raw: (query) => tx.raw(query),
         }
         return fn(wrapped)
       }, options)
@@ -348,6 +350,17 @@ export class DualBackend implements Backend {
 
   explain(model: Model, operation: Operation): Statement[] {
     return this.members[this.active].explain(model, operation)
+  }
+
+  /**
+   * A raw statement on the ACTIVE database (so `$queryRaw` works while PostgreSQL is active and `$cql` while
+   * ScyllaDB is; the other is refused by the backend with VALIDATION). Its writes are not mirrored: tandem
+   * cannot tell which rows a statement changed. A sync (`$dual.sync`, the periodic one) copies changed rows
+   * of models with an update-time column; write through the model API for mirrored changes.
+   */
+  async raw(query: RawQuery): Promise<Record<string, unknown>[] | number> {
+    if (!this.timer && !this.closed) await this.start()
+    return this.members[this.active].raw(query)
   }
 
   /** both databases' DDL: the primary's, then the secondary's */

@@ -5,6 +5,7 @@ import type {
   Operation,
   PushOptions,
   PushReport,
+  RawQuery,
   Statement,
 } from '../adapter/backend.js'
 import { TandemError } from '../errors.js'
@@ -81,6 +82,11 @@ export class FallbackBackend implements Backend {
 
   async transaction<T>(fn: (tx: Backend) => Promise<T>, options?: BackendTransactionOptions): Promise<T> {
     return (await this.choose()).transaction(fn, options)
+  }
+
+  /** on the database chosen at the first call (so `$cql` is refused once the client fell back to PostgreSQL) */
+  async raw(query: RawQuery): Promise<Record<string, unknown>[] | number> {
+    return (this.chosen ?? (await this.choose())).raw(query)
   }
 
   async close(): Promise<void> {

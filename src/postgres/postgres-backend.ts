@@ -8,8 +8,12 @@ import type {
   Operation,
   PushOptions,
   PushReport,
+  RawQuery,
   Statement,
 } from '../adapter/backend.js'
+import { validationError } from '../errors.js'
+import type { Telemetry } from '../observe/telemetry.js'
+import { sqlRawError } from '../raw/raw-errors.js'
 import { shapeOf, templateOf } from '../adapter/query.js'
 import { PlanCache } from '../cache/plan-cache.js'
 import { compileSql, type CompiledSql } from './sql-compiler.js'
@@ -59,10 +63,10 @@ export class PostgresBackend implements Backend {
   constructor(
     private readonly schema: SchemaInfo,
     options: PostgresOptions = {},
-    tx?: { client: postgres.Sql; plans: PlanCache<Plan>; parsers: Parsers },
+    tx?: { client: postgres.Sql; plans: PlanCache<Plan>; parsers: Parsers; telemetry: Telemetry | undefined },
     private readonly plans: PlanCache<Plan> = tx?.plans ?? new PlanCache<Plan>(2000),
   ) {
-    this.sql = new SqlExecutor(tx?.client ?? openPool(options), schema)
+    this.sql = new SqlExecutor(tx?.client ?? openPool(options), schema, tx?.telemetry)
     this.store = new PostgresStore(schema, this.sql)
     this.parsers = tx?.parsers ?? (this.sql.client as unknown as { options: { parsers: Parsers } }).options.parsers
   }
@@ -79,13 +83,38 @@ export class PostgresBackend implements Backend {
           new PostgresBackend(
             this.schema,
             {},
-            { client: client as unknown as postgres.Sql, plans: this.plans, parsers: this.parsers },
+            {
+              client: client as unknown as postgres.Sql,
+              plans: this.plans,
+              parsers: this.parsers,
+              telemetry: this.sql.telemetry,
+            },
           ),
         ),
       )) as T
     } catch (e) {
       // errors of the calls inside are already coded; this codes BEGIN/COMMIT failures
       throw this.sql.translate(undefined, e)
+    }
+  }
+
+  /** Reports every statement of this backend (and its transactions) to the client's telemetry. */
+  observe(telemetry: Telemetry): void {
+    this.sql.telemetry = telemetry
+  }
+
+  /** A raw SQL statement, on this backend's connection (a transaction's, inside one); CQL is refused. */
+  async raw(query: RawQuery): Promise<Record<string, unknown>[] | number> {
+    if (query.language !== 'sql')
+      throw validationError(
+        query.method,
+        `${query.method} sends ScyllaDB CQL and this client runs on PostgreSQL: use $queryRaw\`…\` (rows) or ` +
+          '$executeRaw`…` (row count)',
+      )
+    try {
+      return await this.sql.rawStatement(query.text, query.values, query.result)
+    } catch (e) {
+      throw sqlRawError(query.method, e, (x) => this.sql.translate(undefined, x))
     }
   }
 

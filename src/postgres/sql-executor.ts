@@ -2,6 +2,8 @@ import postgres from 'postgres'
 import { drizzle } from 'drizzle-orm/postgres-js'
 import type { SchemaInfo } from '../schema/model.js'
 import { TandemError, uniqueViolation, validationError } from '../errors.js'
+import type { Telemetry } from '../observe/telemetry.js'
+import { pgParam, pgRows, type RawRow } from '../raw/raw-values.js'
 
 export interface PostgresOptions {
   /** connection URL; default DATABASE_URL */
@@ -46,11 +48,17 @@ export class SqlExecutor {
   constructor(
     readonly client: postgres.Sql,
     private readonly schema: SchemaInfo,
+    /** set when the client reports statements (query events, tracing); undefined costs one check per statement */
+    public telemetry?: Telemetry,
   ) {}
 
   /** Runs a prepared statement; `model` names the model in error messages. */
   async query(model: string | undefined, text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
     try {
+      if (this.telemetry !== undefined)
+        return (await this.telemetry.statement('postgres', text, params, () =>
+          this.client.unsafe(text, params as never[], PREPARED),
+        )) as unknown as Record<string, unknown>[]
       return (await this.client.unsafe(text, params as never[], PREPARED)) as unknown as Record<string, unknown>[]
     } catch (e) {
       throw this.translate(model, e)
@@ -60,7 +68,11 @@ export class SqlExecutor {
   /** Runs a prepared statement and returns its rows as arrays of values, in select-list order. */
   async queryValues(model: string | undefined, text: string, params: readonly unknown[]): Promise<unknown[][]> {
     try {
-      return (await this.client.unsafe(text, params as never[], { prepare: true }).values()) as unknown as unknown[][]
+      if (this.telemetry !== undefined)
+        return (await this.telemetry.statement('postgres', text, params, () =>
+          this.client.unsafe(text, params as never[], PREPARED).values(),
+        )) as unknown as unknown[][]
+      return (await this.client.unsafe(text, params as never[], PREPARED).values()) as unknown as unknown[][]
     } catch (e) {
       throw this.translate(model, e)
     }
@@ -69,10 +81,33 @@ export class SqlExecutor {
   /** Runs a statement as given (DDL, health checks), unprepared. */
   async raw(text: string): Promise<void> {
     try {
-      await this.client.unsafe(text)
+      if (this.telemetry !== undefined)
+        await this.telemetry.statement('postgres', text, [], () => this.client.unsafe(text))
+      else await this.client.unsafe(text)
     } catch (e) {
       throw this.translate(undefined, e)
     }
+  }
+
+  /**
+   * A user's raw statement (`$queryRaw`, `$executeRaw`): values bound (never spliced into the text) on an
+   * unnamed statement, so arbitrary texts do not pile up prepared statements on the server; without values
+   * it goes as a simple query (several statements allowed; the last one's result counts). Errors are
+   * thrown as the driver gave them (the backend codes them: P2010).
+   */
+  async rawStatement(text: string, values: readonly unknown[], result: 'rows' | 'count'): Promise<RawRow[] | number> {
+    const params = values.map(pgParam)
+    const send = () =>
+      params.length > 0 ? this.client.unsafe(text, params as never[], { prepare: false }) : this.client.unsafe(text)
+    const sent = (await (this.telemetry !== undefined
+      ? this.telemetry.statement('postgres', text, values, send)
+      : send())) as unknown as RawRow[] & { count?: number | null; columns?: { name: string; type: number }[] }
+    // several statements (simple query): a Result per statement
+    const last = (
+      Array.isArray(sent[0]) && sent.length > 0 && !sent.columns ? sent[sent.length - 1] : sent
+    ) as typeof sent
+    if (result === 'count') return last.count ?? 0
+    return pgRows(last, last.columns)
   }
 
   /** A driver error → tandem's code; an error that already has one passes unchanged. */
