@@ -25,6 +25,16 @@ import {
 import { createNested, hasRelationData, updateNested } from './nested-writes.js'
 import { project, sampleValue } from './values.js'
 import { keyOf, rowsOf, whereKeys, type Runner } from './runner.js'
+import { aggregateRows } from './aggregate.js'
+import { aggregateSelection, nestAggregates, normalizeGroupBy } from './aggregate-args.js'
+import { distinctRows, normalizeDistinct } from './distinct.js'
+import type {
+  AggregateArgs,
+  AggregateResult,
+  GroupByArgs,
+  GroupByResult,
+  UpdateManyAndReturnArgs,
+} from './aggregate-types.js'
 
 export type { Runner } from './runner.js'
 
@@ -45,6 +55,9 @@ import type {
   UpdateArgs,
   UpdateManyArgs,
   UpsertArgs,
+  OrderByInput,
+  UpdateInput,
+  WhereInput,
 } from './types.js'
 
 const READ_ARGS = ['where', 'select', 'omit', 'include', 'orderBy', 'take', 'skip', 'cursor', 'distinct'] as const
@@ -66,6 +79,9 @@ export const MODEL_METHODS: readonly ModelMethod[] = [
   'delete',
   'deleteMany',
   'count',
+  'aggregate',
+  'groupBy',
+  'updateManyAndReturn',
 ]
 
 const numberOf = (r: Row[] | number): number => (typeof r === 'number' ? r : r.length)
@@ -85,11 +101,6 @@ const manyQuery = (where: Filter | undefined): ReadQuery => ({
   skip: undefined,
   unique: false,
 })
-
-function rejectDistinct(ctx: string, a: Record<string, unknown>): void {
-  if (a.distinct !== undefined)
-    throw validationError(ctx, '`distinct` is not supported yet (see README, "Not supported")')
-}
 
 /**
  * The Prisma-style methods of one model, written once over the backend interface: both backends get
@@ -172,6 +183,20 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
   count(args?: unknown): Promise<number | Record<string, number>> {
     return this.countWith(this.runner, args)
   }
+  aggregate<A extends AggregateArgs<T, WhereInput<T>, OrderByInput<T>>>(args: A): Promise<AggregateResult<T, A>>
+  aggregate(args: unknown): Promise<Row> {
+    return this.aggregateWith(this.runner, args)
+  }
+  groupBy<A extends GroupByArgs<T, WhereInput<T>>>(args: A): Promise<GroupByResult<T, A>[]>
+  groupBy(args: unknown): Promise<Row[]> {
+    return this.groupByWith(this.runner, args)
+  }
+  updateManyAndReturn<A extends UpdateManyAndReturnArgs<T, WhereInput<T>, UpdateInput<T>>>(
+    args: A,
+  ): Promise<Selected<T, A>[]>
+  updateManyAndReturn(args: unknown): Promise<Row[]> {
+    return this.updateManyAndReturnWith(this.runner, args)
+  }
 
   /**
    * The statements a call would run, in order, without running anything. Steps that depend on data
@@ -185,6 +210,7 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     const recorder: Runner = async (model, op) => {
       statements.push(...this.backend.explain(model, op))
       if (op.op === 'count') return 0
+      if (op.op === 'aggregate') return aggregateRows(model, [], op.spec)
       if (op.op === 'insert') return op.rows.map((r) => ({ ...r }))
       return [Object.fromEntries([...model.fields.values()].map((f) => [f.name, sampleValue(f)]))]
     }
@@ -203,6 +229,9 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
       delete: () => this.deleteWith(recorder, args),
       deleteMany: () => this.deleteManyWith(recorder, args),
       count: () => this.countWith(recorder, args),
+      aggregate: () => this.aggregateWith(recorder, args),
+      groupBy: () => this.groupByWith(recorder, args),
+      updateManyAndReturn: () => this.updateManyAndReturnWith(recorder, args),
     }[method]
     await run()
     return { backend: this.backend.kind, statements }
@@ -241,10 +270,20 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
   async findManyWith(run: Runner, args: unknown, method: string): Promise<Row[]> {
     const ctx = this.ctx(method)
     const a = checkArgs(ctx, args, READ_ARGS)
-    rejectDistinct(ctx, a)
     const projection = normalizeProjection(this.model, a, ctx)
+    const distinct = normalizeDistinct(this.model, a.distinct, ctx)
     const read = await this.readQuery(run, a, ctx)
     if (!read) return []
+    if (distinct) {
+      // Prisma's distinct: the first row of each value in the where's order, then take/skip (see distinct.ts)
+      const { take, skip } = read.query
+      const all = rowsOf(
+        await run(this.model, { op: 'findMany', query: { ...read.query, take: undefined, skip: undefined } }),
+      )
+      const rows = distinctRows(all, distinct).slice(skip ?? 0, take === undefined ? undefined : (skip ?? 0) + take)
+      if (read.reversed) rows.reverse()
+      return this.shape(run, rows, projection, ctx)
+    }
     return this.readShaped(run, read.query, read.reversed, projection, ctx)
   }
 
@@ -293,8 +332,9 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
   includeNode(relation: RelationInfo, args: Record<string, unknown>, method: string): IncludeNode | undefined {
     const ctx = this.ctx(method)
     const a = checkArgs(ctx, args, READ_ARGS)
-    rejectDistinct(ctx, a)
     const projection = normalizeProjection(this.model, a, ctx)
+    // distinct runs on the rows read (distinct.ts): the loader serves it
+    if (a.distinct !== undefined) return undefined
     let query: ReadQuery | undefined
     if (relation.kind === 'many') {
       const where = normalizeWhere(this.model, a.where, ctx)
@@ -448,7 +488,8 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     const userWhere = (args.where as Record<string, unknown> | undefined) ?? {}
     const groups = new Map<string, Row[]>()
     const windowed =
-      relation.kind === 'many' && (args.take !== undefined || args.skip !== undefined || args.cursor !== undefined)
+      relation.kind === 'many' &&
+      (args.take !== undefined || args.skip !== undefined || args.cursor !== undefined || args.distinct !== undefined)
     if (windowed) {
       await Promise.all(
         [...keys.entries()].map(async ([k, tuple]) => {
@@ -585,6 +626,17 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     return { count: numberOf(await this.runUpdate(run, manyQuery(where), set)) }
   }
 
+  /** @internal updateMany that returns the updated rows (Prisma 6.2+), with select/omit. */
+  async updateManyAndReturnWith(run: Runner, args: unknown): Promise<Row[]> {
+    const ctx = this.ctx('updateManyAndReturn')
+    const a = checkArgs(ctx, args, ['where', 'data', 'select', 'omit'])
+    const projection = normalizeProjection(this.model, a, ctx)
+    const where = normalizeWhere(this.model, a.where, ctx)
+    if (hasRelationData(this.model, a.data)) throw validationError(ctx, 'updateManyAndReturn takes no relation fields')
+    const set = normalizeUpdateData(this.model, a.data, ctx)
+    return this.shape(run, rowsOf(await this.runUpdate(run, manyQuery(where), set)), projection, ctx)
+  }
+
   private async upsertWith(run: Runner, args: unknown): Promise<Row> {
     const ctx = this.ctx('upsert')
     const a = checkArgs(ctx, args, ['where', 'create', 'update', 'select', 'omit', 'include'])
@@ -663,6 +715,51 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
         counts[f] = f === '_all' ? rows.length : rows.filter((r) => r[f] !== null && r[f] !== undefined).length
     }
     return counts
+  }
+
+  /** @internal aggregate: over the rows where/orderBy/cursor/take/skip select (a window, as Prisma's). */
+  async aggregateWith(run: Runner, args: unknown): Promise<Row> {
+    const ctx = this.ctx('aggregate')
+    const a = checkArgs(ctx, args, [
+      'where',
+      'orderBy',
+      'cursor',
+      'take',
+      'skip',
+      '_count',
+      '_sum',
+      '_avg',
+      '_min',
+      '_max',
+    ])
+    const { terms, output } = aggregateSelection(this.model, a, ctx)
+    const spec = { by: [], terms, having: undefined, orderBy: [], take: undefined, skip: undefined }
+    const read = await this.readQuery(run, a, ctx)
+    const rows = read
+      ? rowsOf(await run(this.model, { op: 'aggregate', query: read.query, spec }))
+      : aggregateRows(this.model, [], spec)
+    return nestAggregates(rows[0] ?? {}, [], output)
+  }
+
+  /** @internal groupBy: groups of the where's rows by `by`, with having, orderBy and take/skip over groups. */
+  async groupByWith(run: Runner, args: unknown): Promise<Row[]> {
+    const ctx = this.ctx('groupBy')
+    const a = checkArgs(ctx, args, [
+      'by',
+      'where',
+      'having',
+      'orderBy',
+      'take',
+      'skip',
+      '_count',
+      '_sum',
+      '_avg',
+      '_min',
+      '_max',
+    ])
+    const { spec, where, output } = normalizeGroupBy(this.model, a, ctx)
+    const rows = rowsOf(await run(this.model, { op: 'aggregate', query: manyQuery(where), spec }))
+    return rows.map((r) => nestAggregates(r, spec.by, output))
   }
 
   private countSelect(select: unknown, ctx: string): string[] | undefined {

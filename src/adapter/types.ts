@@ -1,6 +1,14 @@
 import type { InferInsertModel, InferSelectModel } from 'drizzle-orm'
 import type { PgTable } from 'drizzle-orm/pg-core'
 import type { Statement } from './backend.js'
+import type {
+  AggregateArgs,
+  AggregateResult,
+  DistinctInput,
+  GroupByArgs,
+  GroupByResult,
+  UpdateManyAndReturnArgs,
+} from './aggregate-types.js'
 
 /** Types of the model API, derived from the Drizzle tables. Runtime checks live in normalize.ts. */
 
@@ -67,6 +75,7 @@ export interface FindManyArgs<T extends PgTable> extends Projection<T> {
   take?: number
   skip?: number
   cursor?: WhereInput<T>
+  distinct?: DistinctInput<T>
 }
 export interface UniqueArgs<T extends PgTable> extends Projection<T> {
   where: WhereInput<T>
@@ -129,6 +138,11 @@ export interface ModelClient<T extends PgTable> {
   delete<A extends UniqueArgs<T>>(args: A): Promise<Selected<T, A>>
   deleteMany(args?: DeleteManyArgs<T>): Promise<{ count: number }>
   count<A extends CountArgs<T>>(args?: A): Promise<CountResult<A>>
+  aggregate<A extends AggregateArgs<T, WhereInput<T>, OrderByInput<T>>>(args: A): Promise<AggregateResult<T, A>>
+  groupBy<A extends GroupByArgs<T, WhereInput<T>>>(args: A): Promise<GroupByResult<T, A>[]>
+  updateManyAndReturn<A extends UpdateManyAndReturnArgs<T, WhereInput<T>, UpdateInput<T>>>(
+    args: A,
+  ): Promise<Selected<T, A>[]>
   explain(method: ModelMethod, args?: unknown): Promise<{ backend: 'postgres' | 'scylla'; statements: Statement[] }>
 }
 
@@ -148,6 +162,9 @@ export type ModelMethod =
   | 'delete'
   | 'deleteMany'
   | 'count'
+  | 'aggregate'
+  | 'groupBy'
+  | 'updateManyAndReturn'
 
 /** `db.<exportName>` for every pgTable export of the schema module. */
 export type ModelClients<S> = {

@@ -2,6 +2,7 @@ import type { Model, Row, SchemaInfo } from '../schema/model.js'
 import { deriveAllTables, type LayoutOptions, type ModelTables } from '../schema/scylla-layout.js'
 import type { Backend, Operation, PushOptions, PushReport, Statement } from '../adapter/backend.js'
 import { applyUpdate } from '../adapter/evaluate.js'
+import { aggregateRows } from '../adapter/aggregate.js'
 import type { ReadQuery, UpdateOps } from '../adapter/query.js'
 import { TandemError, validationError } from '../errors.js'
 import { PlanCache } from '../cache/plan-cache.js'
@@ -190,6 +191,13 @@ export class ScyllaBackend implements Backend {
             `${model.name}.count`,
           )
         ).length
+      case 'aggregate':
+        // in memory over the rows read through a key (the read refuses an unkeyed where before any I/O)
+        return aggregateRows(
+          model,
+          await this.reads.read(t, operation.query, `${model.name}.aggregate`),
+          operation.spec,
+        )
       case 'insert': {
         await this.actions.checkReferences(t, operation.rows, `${model.name}.create`)
         const settled = await mapLimit(operation.rows, concurrency, (row) =>
@@ -268,6 +276,13 @@ export class ScyllaBackend implements Backend {
       case 'findMany':
       case 'count':
         out.push(...this.reads.explain(t, operation.query, `${model.name}.${operation.op}`))
+        break
+      case 'aggregate':
+        out.push(
+          ...this.reads
+            .explain(t, operation.query, `${model.name}.aggregate`)
+            .map((st) => ({ ...st, note: `${st.note ? `${st.note}; ` : ''}aggregated in memory over the rows read` })),
+        )
         break
       case 'insert':
         for (const u of t.uniques)

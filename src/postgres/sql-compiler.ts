@@ -123,6 +123,8 @@ export function compileSql(model: Model, operation: Operation): CompiledSql {
         .returning() as unknown as typeof built
       break
     }
+    case 'aggregate':
+      throw new Error('internal: aggregate operations are compiled by compileAggregate (sql-aggregate.ts)')
     case 'delete':
       built = builder
         .delete(table as PgTable)
