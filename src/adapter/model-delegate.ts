@@ -28,6 +28,7 @@ import { keyOf, rowsOf, whereKeys, type Runner } from './runner.js'
 import { aggregateRows } from './aggregate.js'
 import { aggregateSelection, nestAggregates, normalizeGroupBy } from './aggregate-args.js'
 import { distinctRows, normalizeDistinct } from './distinct.js'
+import { hasRelationOrder, sortByRelations, type RelatedReader } from './relation-order.js'
 import type {
   AggregateArgs,
   AggregateResult,
@@ -274,13 +275,16 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     const distinct = normalizeDistinct(this.model, a.distinct, ctx)
     const read = await this.readQuery(run, a, ctx)
     if (!read) return []
-    if (distinct) {
+    // a backend that cannot join orders by related rows here (relation-order.ts)
+    const relationOrder = this.backend.includes === 'loader' && hasRelationOrder(read.query.orderBy)
+    if (distinct || relationOrder) {
       // Prisma's distinct: the first row of each value in the where's order, then take/skip (see distinct.ts)
-      const { take, skip } = read.query
-      const all = rowsOf(
-        await run(this.model, { op: 'findMany', query: { ...read.query, take: undefined, skip: undefined } }),
-      )
-      const rows = distinctRows(all, distinct).slice(skip ?? 0, take === undefined ? undefined : (skip ?? 0) + take)
+      const { take, skip, orderBy } = read.query
+      const query = { ...read.query, take: undefined, skip: undefined, ...(relationOrder ? { orderBy: [] } : {}) }
+      let all = rowsOf(await run(this.model, { op: 'findMany', query }))
+      if (relationOrder) all = await sortByRelations(this.model, all, orderBy, this.relatedReader(run, ctx))
+      if (distinct) all = distinctRows(all, distinct)
+      const rows = all.slice(skip ?? 0, take === undefined ? undefined : (skip ?? 0) + take)
       if (read.reversed) rows.reverse()
       return this.shape(run, rows, projection, ctx)
     }
@@ -386,7 +390,9 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     if (a.cursor !== undefined || reversed) {
       // ties broken by the primary key, in the direction of the last term (so a time-series layout
       // clustered (createdAt desc, id desc) serves `orderBy: { createdAt: 'desc' }` natively)
-      const named = new Set(orderBy.map((t) => t.field))
+      if (a.cursor !== undefined && hasRelationOrder(orderBy))
+        throw validationError(ctx, 'a `cursor` with an `orderBy` along a relation is not supported (see README)')
+      const named = new Set(orderBy.filter((t) => !t.path).map((t) => t.field))
       const dir = orderBy.at(-1)?.dir ?? 'asc'
       orderBy = [
         ...orderBy,
@@ -441,6 +447,30 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
       ...(projection.counts ? [this.loadCounts(run, rows, extras, projection.counts, ctx)] : []),
     ])
     return rows.map((row, i) => ({ ...(projection.scalars ? project(row, projection.scalars) : row), ...extras[i] }))
+  }
+
+  /** Reads related rows for an in-memory relation orderBy, through the related model's own reads. */
+  private relatedReader(run: Runner, ctx: string): RelatedReader {
+    return (relation, where, select) =>
+      this.related(relation).findManyWith(
+        run,
+        select ? { where, select: Object.fromEntries(select.map((f) => [f, true])) } : { where },
+        `${ctx}.orderBy.${relation.name}`,
+      )
+  }
+
+  /**
+   * A read window (count, aggregate) ordered along a relation on a backend that cannot join: the order
+   * does not matter without take/skip (dropped); with them it is refused (findMany serves it).
+   */
+  private unjoinedOrder(query: ReadQuery, ctx: string): ReadQuery {
+    if (this.backend.includes !== 'loader' || !hasRelationOrder(query.orderBy)) return query
+    if (query.take !== undefined || query.skip !== undefined)
+      throw new TandemError(
+        'UNSERVABLE_QUERY',
+        `${ctx}: take/skip over an orderBy along a relation is served by findMany on ScyllaDB, not by count or aggregate`,
+      )
+    return { ...query, orderBy: [] }
   }
 
   private related(relation: RelationInfo): ModelDelegate {
@@ -710,7 +740,7 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     // count({ select: { _all: true, field: true } }): rows, and non-null values per field
     const counts: Record<string, number> = Object.fromEntries(select.map((f) => [f, 0]))
     if (read) {
-      const rows = rowsOf(await run(this.model, { op: 'findMany', query: read.query }))
+      const rows = rowsOf(await run(this.model, { op: 'findMany', query: this.unjoinedOrder(read.query, ctx) }))
       for (const f of select)
         counts[f] = f === '_all' ? rows.length : rows.filter((r) => r[f] !== null && r[f] !== undefined).length
     }
@@ -736,7 +766,7 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     const spec = { by: [], terms, having: undefined, orderBy: [], take: undefined, skip: undefined }
     const read = await this.readQuery(run, a, ctx)
     const rows = read
-      ? rowsOf(await run(this.model, { op: 'aggregate', query: read.query, spec }))
+      ? rowsOf(await run(this.model, { op: 'aggregate', query: this.unjoinedOrder(read.query, ctx), spec }))
       : aggregateRows(this.model, [], spec)
     return nestAggregates(rows[0] ?? {}, [], output)
   }

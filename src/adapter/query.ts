@@ -48,6 +48,11 @@ export interface OrderTerm {
   readonly dir: SortDir
   /** where NULLs go; PostgreSQL's default is last for asc, first for desc */
   readonly nulls?: 'first' | 'last'
+  /**
+   * Ordering by a related row (`orderBy: { server: { name: 'asc' } }`): the relations followed, to-one but
+   * the last, which is a list relation when `field` is `_count` (`{ members: { _count: 'desc' } }`).
+   */
+  readonly path?: readonly string[]
 }
 
 export interface ReadQuery {
@@ -245,7 +250,8 @@ class ShapeWalker {
   private query(q: ReadQuery): ReadQuery {
     this.key += q.unique ? '|u' : '|m'
     const where = q.where && this.filter(q.where)
-    for (const t of q.orderBy) this.key += `|o:${t.field}:${t.dir}${t.nulls ?? ''}`
+    for (const t of q.orderBy)
+      this.key += `|o:${t.path ? `${t.path.join('.')}.` : ''}${t.field}:${t.dir}${t.nulls ?? ''}`
     this.key += q.take === undefined ? '|' : '|t'
     const take = q.take === undefined ? undefined : this.slot(q.take)
     // skip 0 is no OFFSET at all

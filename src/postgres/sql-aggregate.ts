@@ -60,7 +60,7 @@ export function compileAggregate(model: Model, operation: AggregateOperation): C
   let outerWhere: SQL | undefined
   if (windowed) {
     let inner = builder.select().from(table).where(where).$dynamic()
-    if (q.orderBy.length) inner = inner.orderBy(...orderSql(cols, q.orderBy))
+    if (q.orderBy.length) inner = inner.orderBy(...orderSql(cols, q.orderBy, model, aliases))
     if (q.take !== undefined) inner = inner.limit(placeholder(q.take) as unknown as number)
     if (q.skip !== undefined) inner = inner.offset(placeholder(q.skip) as unknown as number)
     from = sql`(${inner}) as ${sql.identifier('t')}`
