@@ -1,5 +1,5 @@
 import type { Model, Row } from '../schema/model.js'
-import { validationError } from '../errors.js'
+import { inputError, validationError } from '../errors.js'
 import { aggregates, resultField } from './aggregate.js'
 import { isPlainObject, normalizeWhere } from './normalize.js'
 import {
@@ -153,7 +153,7 @@ export function normalizeGroupOrderBy(
       }
       if (!model.fields.has(name)) throw validationError(ctx, `unknown field \`${name}\` in orderBy`)
       if (!by.includes(name))
-        throw validationError(ctx, `every field used for \`orderBy\` must be in \`by\`: \`${name}\` is not`)
+        throw inputError(ctx, `Every field used for orderBy must be included in the by-arguments: \`${name}\` is not`)
       out.push(term(name, spec, name))
     }
   }
@@ -208,7 +208,7 @@ export function normalizeHaving(
     } else scalar.equals = value
     if (Object.keys(scalar).length) {
       if (!by.includes(key))
-        throw validationError(
+        throw inputError(
           ctx,
           `\`having\` filters \`${key}\` by value, so \`${key}\` must be in \`by\` (or filter an aggregate of it)`,
         )
@@ -266,7 +266,7 @@ export function normalizeGroupBy(
   const { terms, output } = aggregateSelection(model, a, ctx)
   const orderBy = normalizeGroupOrderBy(model, a.orderBy, by, terms, ctx)
   if ((a.take !== undefined || a.skip !== undefined) && orderBy.length === 0)
-    throw validationError(ctx, '`take` and `skip` of groupBy need an `orderBy` (as in Prisma)')
+    throw inputError(ctx, '`take` and `skip` of groupBy need an `orderBy` of `by` fields or aggregates (as in Prisma)')
   const having = normalizeHaving(model, a.having, by, terms, ctx)
   const count = (v: unknown, name: string) => {
     if (v === undefined) return undefined

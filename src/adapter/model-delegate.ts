@@ -1,6 +1,6 @@
 import type { Model, RelationInfo, Row } from '../schema/model.js'
 import type { Backend, Operation, Statement } from './backend.js'
-import { notFoundError, TandemError, validationError } from '../errors.js'
+import { inputError, notFoundError, TandemError, validationError } from '../errors.js'
 import {
   checkArgs,
   isPlainObject,
@@ -764,6 +764,11 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     ])
     const { terms, output } = aggregateSelection(this.model, a, ctx)
     const spec = { by: [], terms, having: undefined, orderBy: [], take: undefined, skip: undefined }
+    if (a.cursor !== undefined && a.orderBy !== undefined && !this.stableOrder(a.orderBy, ctx))
+      throw inputError(
+        ctx,
+        'a cursor with an orderBy that is not unique (stable) cannot be aggregated, as in Prisma: order by a unique key too',
+      )
     const read = await this.readQuery(run, a, ctx)
     const rows = read
       ? rowsOf(await run(this.model, { op: 'aggregate', query: this.unjoinedOrder(read.query, ctx), spec }))
@@ -790,6 +795,12 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     const { spec, where, output } = normalizeGroupBy(this.model, a, ctx)
     const rows = rowsOf(await run(this.model, { op: 'aggregate', query: manyQuery(where), spec }))
     return rows.map((r) => nestAggregates(r, spec.by, output))
+  }
+
+  /** Does the orderBy name every field of some unique key (so the cursor's position is one row)? */
+  private stableOrder(orderBy: unknown, ctx: string): boolean {
+    const named = new Set(normalizeOrderBy(this.model, orderBy, ctx).flatMap((t) => (t.path ? [] : [t.field])))
+    return this.model.uniqueKeys.some((u) => u.fields.every((f) => named.has(f)))
   }
 
   private countSelect(select: unknown, ctx: string): string[] | undefined {

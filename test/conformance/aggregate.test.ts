@@ -93,12 +93,17 @@ describe.each(BACKENDS)('aggregate on %s', (backend) => {
     const c = await db.sample.findFirstOrThrow({ where: { group, label: 'b' } })
     const fromCursor = await db.sample.aggregate({
       where: { group },
-      orderBy: { count: 'asc' },
+      orderBy: [{ count: 'asc' }, { id: 'asc' }],
       cursor: { id: c.id },
       take: 2,
       _sum: { count: true },
     })
     expect(fromCursor).toEqual({ _sum: { count: 5 } })
+    // as Prisma: a cursor needs an orderBy that names a unique key (P2019)
+    await expectCode(
+      db.sample.aggregate({ where: { group }, orderBy: { count: 'asc' }, cursor: { id: c.id }, _count: true }),
+      'P2019',
+    )
   })
 
   it('filters beyond the key apply before aggregating', async () => {
@@ -229,10 +234,10 @@ describe.each(BACKENDS)('groupBy on %s', (backend) => {
     ])
   })
 
-  it('refuses take/skip without orderBy, orderBy or having on a field not in by, and no by (VALIDATION)', async () => {
-    await expectCode(db.sample.groupBy({ by: ['role'], where: { group }, take: 1 }), 'VALIDATION')
-    await expectCode(db.sample.groupBy({ by: ['role'], where: { group }, orderBy: { label: 'asc' } }), 'VALIDATION')
-    await expectCode(db.sample.groupBy({ by: ['role'], where: { group }, having: { label: 'a' } }), 'VALIDATION')
+  it('refuses take/skip without orderBy, orderBy or having on a field not in by (P2019), no by (VALIDATION)', async () => {
+    await expectCode(db.sample.groupBy({ by: ['role'], where: { group }, take: 1 }), 'P2019')
+    await expectCode(db.sample.groupBy({ by: ['role'], where: { group }, orderBy: { label: 'asc' } }), 'P2019')
+    await expectCode(db.sample.groupBy({ by: ['role'], where: { group }, having: { label: 'a' } }), 'P2019')
     await expectCode(db.sample.groupBy({ by: [], where: { group } } as never), 'VALIDATION')
     await expectCode(db.sample.groupBy({ by: ['role'], _sum: { role: true } } as never), 'VALIDATION')
   })
