@@ -1,6 +1,6 @@
 import type { Field, Model, Row } from '../schema/model.js'
 import { compareValues, evaluate, rowComparator } from './evaluate.js'
-import { aggKey, type AggregateSpec, type AggTerm } from './query.js'
+import { aggKey, type AggregateSpec, type AggTerm, type Filter, type ReadQuery } from './query.js'
 import { atScale, float4 } from './values.js'
 
 /**
@@ -44,6 +44,25 @@ export function aggregateModel(model: Model, spec: AggregateSpec): Model {
   const fields = new Map(model.fields)
   for (const t of spec.terms) fields.set(aggKey(t), resultField(model, t))
   return { ...model, fields }
+}
+
+/**
+ * The fields an aggregate needs from each row: its `by` fields and aggregated fields, and every field its where
+ * and orderBy look at (a backend that reads rows may select only these). Never empty: the primary key at least.
+ */
+export function aggregateColumns(model: Model, query: ReadQuery, spec: AggregateSpec): string[] {
+  const out = new Set<string>([...spec.by, ...spec.terms.map((t) => t.field).filter((f) => f !== '_all')])
+  const walk = (f: Filter) => {
+    if (f.kind === 'and' || f.kind === 'or') f.items.forEach(walk)
+    else if (f.kind === 'not') walk(f.item)
+    else if (f.kind === 'cmp') out.add(f.field)
+    else if (f.kind === 'after') f.fields.forEach((x) => out.add(x))
+    else if (f.kind === 'relation') model.relations.get(f.relation)?.fields.forEach((x) => out.add(x))
+  }
+  if (query.where) walk(query.where)
+  for (const t of query.orderBy) if (!t.path) out.add(t.field)
+  if (out.size === 0) model.primaryKey.forEach((f) => out.add(f))
+  return [...model.fields.keys()].filter((f) => out.has(f))
 }
 
 const groupKey = (row: Row, by: readonly string[]): string =>

@@ -2,7 +2,7 @@ import type { Model, Row, SchemaInfo } from '../schema/model.js'
 import { deriveAllTables, type LayoutOptions, type ModelTables } from '../schema/scylla-layout.js'
 import type { Backend, Operation, PushOptions, PushReport, Statement } from '../adapter/backend.js'
 import { applyUpdate } from '../adapter/evaluate.js'
-import { aggregateRows } from '../adapter/aggregate.js'
+import { aggregateColumns, aggregateRows } from '../adapter/aggregate.js'
 import type { ReadQuery, UpdateOps } from '../adapter/query.js'
 import { TandemError, validationError } from '../errors.js'
 import { PlanCache } from '../cache/plan-cache.js'
@@ -195,7 +195,12 @@ export class ScyllaBackend implements Backend {
         // in memory over the rows read through a key (the read refuses an unkeyed where before any I/O)
         return aggregateRows(
           model,
-          await this.reads.read(t, operation.query, `${model.name}.aggregate`),
+          await this.reads.read(
+            t,
+            operation.query,
+            `${model.name}.aggregate`,
+            aggregateColumns(model, operation.query, operation.spec),
+          ),
           operation.spec,
         )
       case 'insert': {
@@ -280,7 +285,12 @@ export class ScyllaBackend implements Backend {
       case 'aggregate':
         out.push(
           ...this.reads
-            .explain(t, operation.query, `${model.name}.aggregate`)
+            .explain(
+              t,
+              operation.query,
+              `${model.name}.aggregate`,
+              aggregateColumns(model, operation.query, operation.spec),
+            )
             .map((st) => ({ ...st, note: `${st.note ? `${st.note}; ` : ''}aggregated in memory over the rows read` })),
         )
         break
