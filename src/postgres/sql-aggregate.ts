@@ -63,7 +63,8 @@ export function compileAggregate(model: Model, operation: AggregateOperation): C
     if (q.orderBy.length) inner = inner.orderBy(...orderSql(cols, q.orderBy, model, aliases))
     if (q.take !== undefined) inner = inner.limit(placeholder(q.take) as unknown as number)
     if (q.skip !== undefined) inner = inner.offset(placeholder(q.skip) as unknown as number)
-    from = sql`(${inner}) as ${sql.identifier('t')}`
+    // drizzle parenthesizes an embedded query itself
+    from = sql`${inner} as ${sql.identifier('t')}`
   } else {
     from = sql`${table}`
     outerWhere = where
