@@ -65,13 +65,19 @@ export function aggregateColumns(model: Model, query: ReadQuery, spec: Aggregate
   return [...model.fields.keys()].filter((f) => out.has(f))
 }
 
-const groupKey = (row: Row, by: readonly string[]): string =>
-  JSON.stringify(
-    by.map((f) => {
-      const v = row[f]
-      return v === null || v === undefined ? null : v instanceof Date ? v.getTime() : `${typeof v}:${String(v)}`
-    }),
-  )
+/** One value as a group-key part: a field has one kind, so its text (Dates by time) is unambiguous; NULL apart. */
+const keyPart = (v: unknown): string =>
+  v === null || v === undefined
+    ? '\u0000'
+    : v instanceof Date
+      ? String(v.getTime())
+      : typeof v === 'object'
+        ? JSON.stringify(v)
+        : String(v)
+
+/** The group key of a row: the one field's text, or the parts of several joined (JSON keeps them apart). */
+const groupKeyOf = (by: readonly string[]): ((row: Row) => string) =>
+  by.length === 1 ? (row) => keyPart(row[by[0]!]) : (row) => JSON.stringify(by.map((f) => keyPart(row[f])))
 
 /**
  * Groups rows by `spec.by` (no `by`: one group, also of no rows), computes the aggregates, keeps the
@@ -82,13 +88,15 @@ const groupKey = (row: Row, by: readonly string[]): string =>
 export function aggregateRows(model: Model, rows: readonly Row[], spec: AggregateSpec): Row[] {
   const groups = new Map<string, Row[]>()
   if (spec.by.length === 0) groups.set('', [...rows])
-  else
+  else {
+    const groupKey = groupKeyOf(spec.by)
     for (const r of rows) {
-      const k = groupKey(r, spec.by)
+      const k = groupKey(r)
       const g = groups.get(k)
       if (g) g.push(r)
       else groups.set(k, [r])
     }
+  }
   let out: Row[] = []
   for (const members of groups.values()) {
     const row: Row = {}
