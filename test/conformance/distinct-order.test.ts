@@ -124,6 +124,18 @@ describe.each(BACKENDS)('orderBy along relations on %s', (backend) => {
     expect(await Promise.all(page.map((m) => profileName(m.id as string)))).toEqual(['Owner', 'Mia'])
   })
 
+  it('a negative take counts from the end of the relation order', async () => {
+    const last = await loose(
+      db,
+      'member',
+    )({
+      where: { serverId: ch.server.id },
+      orderBy: { profile: { name: 'asc' } },
+      take: -2,
+    })
+    expect(await Promise.all(last.map((m) => profileName(m.id as string)))).toEqual(['Owner', 'Zoe'])
+  })
+
   it('a nested to-one path', async () => {
     const rows = await loose(
       db,

@@ -296,6 +296,29 @@ const CASES: Case[] = [
     }),
   },
   {
+    name: 'findMany: distinct with a negative take',
+    model: 'sample',
+    method: 'findMany',
+    args: ({ group }) => ({
+      where: { group },
+      distinct: ['role'],
+      orderBy: { count: 'asc' },
+      take: -2,
+      select: { label: true },
+    }),
+  },
+  {
+    name: 'findMany: relation orderBy with a negative take',
+    model: 'member',
+    method: 'findMany',
+    args: ({ serverId }) => ({
+      where: { serverId },
+      orderBy: { profile: { name: 'asc' } },
+      take: -2,
+      select: { role: true, profileId: true },
+    }),
+  },
+  {
     name: 'findFirst: distinct',
     model: 'sample',
     method: 'findFirst',
