@@ -35,6 +35,8 @@ interface PrismaDelegate {
   findMany(args: PrismaArgs): Promise<unknown[]>
   create(args: PrismaArgs): Promise<unknown>
   update(args: PrismaArgs): Promise<unknown>
+  aggregate(args: PrismaArgs): Promise<unknown>
+  groupBy(args: PrismaArgs): Promise<unknown[]>
 }
 export interface PrismaLike {
   profile: PrismaDelegate

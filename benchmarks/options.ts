@@ -14,6 +14,8 @@ export const WORKLOAD_NAMES: readonly string[] = [
   'credits-balance-cached',
   'credits-deduct',
   'hot-row-increment',
+  'aggregate',
+  'group-by',
 ]
 
 /** Defaults of a full run; `quick` shortens rounds and the scale series. */

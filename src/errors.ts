@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'P2015'
   | 'P2017'
   | 'P2018'
+  /** Prisma's "Input error": argument combinations its engine rejects (groupBy orderBy/having outside `by`, …) */
+  | 'P2019'
   | 'P2020'
   /** ScyllaDB: a table / column the schema has does not exist on the server (run push) */
   | 'P2021'
@@ -74,4 +76,9 @@ export function uniqueViolation(model: string, target: readonly string[], cause?
       cause,
     },
   )
+}
+
+/** P2019, Prisma's "Input error" for argument combinations its query engine rejects (groupBy, aggregate cursor). */
+export function inputError(where: string, message: string): TandemError {
+  return new TandemError('P2019', `${where}: Input error. ${message}`)
 }

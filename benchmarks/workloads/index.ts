@@ -1,5 +1,6 @@
 // Every workload, in the order the harness runs them.
 import type { Workload } from './common.js'
+import { aggregate, groupBy } from './aggregate.js'
 import { create } from './create.js'
 import { creditsBalanceCached, creditsDeduct } from './credits.js'
 import { findManyPage } from './find-many-page.js'
@@ -19,6 +20,8 @@ export const WORKLOADS: readonly Workload[] = [
   creditsBalanceCached,
   creditsDeduct,
   hotRowIncrement,
+  aggregate,
+  groupBy,
 ]
 export { findManyPage }
 export type { Workload, WorkloadEnv } from './common.js'

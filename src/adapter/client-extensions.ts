@@ -39,6 +39,7 @@ const ROW_METHODS: ReadonlySet<string> = new Set([
   'create',
   'createManyAndReturn',
   'update',
+  'updateManyAndReturn',
   'upsert',
   'delete',
 ])
@@ -59,6 +60,9 @@ export const HOOKED_METHODS: readonly ModelMethod[] = [
   'delete',
   'deleteMany',
   'count',
+  'aggregate',
+  'groupBy',
+  'updateManyAndReturn',
 ]
 
 /** Checks an extension's shape (names of models and operations) so a typo fails at `$extends`, not silently. */

@@ -13,8 +13,11 @@ import type {
   Selected,
   UniqueArgs,
   UpdateArgs,
+  UpdateInput,
   UpsertArgs,
+  WhereInput,
 } from './types.js'
+import type { UpdateManyAndReturnArgs } from './aggregate-types.js'
 
 /** The keys of S that are tables: the model names. */
 export type ModelKey<S> = keyof { [K in keyof S as S[K] extends PgTable ? K : never]: true } & string
@@ -93,6 +96,7 @@ type RowMethods =
   | 'create'
   | 'createManyAndReturn'
   | 'update'
+  | 'updateManyAndReturn'
   | 'upsert'
   | 'delete'
 
@@ -116,6 +120,9 @@ export interface ResultModelClient<T extends PgTable, R> extends Omit<ModelClien
     args: A,
   ): TandemPromise<WithComputed<Selected<T, A>, A, R>[]>
   update<A extends Computable<UpdateArgs<T>, T, R>>(args: A): TandemPromise<WithComputed<Selected<T, A>, A, R>>
+  updateManyAndReturn<A extends Computable<UpdateManyAndReturnArgs<T, WhereInput<T>, UpdateInput<T>>, T, R>>(
+    args: A,
+  ): TandemPromise<WithComputed<Selected<T, A>, A, R>[]>
   upsert<A extends Computable<UpsertArgs<T>, T, R>>(args: A): TandemPromise<WithComputed<Selected<T, A>, A, R>>
   delete<A extends Computable<UniqueArgs<T>, T, R>>(args: A): TandemPromise<WithComputed<Selected<T, A>, A, R>>
 }

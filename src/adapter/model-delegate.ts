@@ -1,6 +1,6 @@
 import type { Model, RelationInfo, Row } from '../schema/model.js'
 import type { Backend, Operation, Statement } from './backend.js'
-import { notFoundError, TandemError, validationError } from '../errors.js'
+import { inputError, notFoundError, TandemError, validationError } from '../errors.js'
 import {
   checkArgs,
   isPlainObject,
@@ -26,6 +26,17 @@ import { createNested, hasRelationData, updateNested } from './nested-writes.js'
 import { project, sampleValue } from './values.js'
 import { keyOf, rowsOf, whereKeys, type Runner } from './runner.js'
 import { LazyCall, type TandemPromise } from './lazy-call.js'
+import { aggregateRows } from './aggregate.js'
+import { aggregateSelection, nestAggregates, normalizeGroupBy } from './aggregate-args.js'
+import { distinctRows, normalizeDistinct } from './distinct.js'
+import { hasRelationOrder, sortByRelations, type RelatedReader } from './relation-order.js'
+import type {
+  AggregateArgs,
+  AggregateResult,
+  GroupByArgs,
+  GroupByResult,
+  UpdateManyAndReturnArgs,
+} from './aggregate-types.js'
 
 export type { Runner } from './runner.js'
 
@@ -46,6 +57,9 @@ import type {
   UpdateArgs,
   UpdateManyArgs,
   UpsertArgs,
+  OrderByInput,
+  UpdateInput,
+  WhereInput,
 } from './types.js'
 
 const READ_ARGS = ['where', 'select', 'omit', 'include', 'orderBy', 'take', 'skip', 'cursor', 'distinct'] as const
@@ -67,6 +81,9 @@ export const MODEL_METHODS: readonly ModelMethod[] = [
   'delete',
   'deleteMany',
   'count',
+  'aggregate',
+  'groupBy',
+  'updateManyAndReturn',
 ]
 
 const numberOf = (r: Row[] | number): number => (typeof r === 'number' ? r : r.length)
@@ -86,11 +103,6 @@ const manyQuery = (where: Filter | undefined): ReadQuery => ({
   skip: undefined,
   unique: false,
 })
-
-function rejectDistinct(ctx: string, a: Record<string, unknown>): void {
-  if (a.distinct !== undefined)
-    throw validationError(ctx, '`distinct` is not supported yet (see README, "Not supported")')
-}
 
 /**
  * The Prisma-style methods of one model, written once over the backend interface: both backends get
@@ -194,6 +206,21 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     )
   }
 
+  aggregate<A extends AggregateArgs<T, WhereInput<T>, OrderByInput<T>>>(args: A): TandemPromise<AggregateResult<T, A>>
+  aggregate(args: unknown): TandemPromise<Row> {
+    return this.call('aggregate', args, (run) => this.aggregateWith(run, args))
+  }
+  groupBy<A extends GroupByArgs<T, WhereInput<T>>>(args: A): TandemPromise<GroupByResult<T, A>[]>
+  groupBy(args: unknown): TandemPromise<Row[]> {
+    return this.call('groupBy', args, (run) => this.groupByWith(run, args))
+  }
+  updateManyAndReturn<A extends UpdateManyAndReturnArgs<T, WhereInput<T>, UpdateInput<T>>>(
+    args: A,
+  ): TandemPromise<Selected<T, A>[]>
+  updateManyAndReturn(args: unknown): TandemPromise<Row[]> {
+    return this.call('updateManyAndReturn', args, (run) => this.updateManyAndReturnWith(run, args))
+  }
+
   /**
    * The statements a call would run, in order, without running anything. Steps that depend on data
    * (a cursor row, upsert's existing row, related rows) are shown for the path where rows exist.
@@ -206,6 +233,7 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     const recorder: Runner = async (model, op) => {
       statements.push(...this.backend.explain(model, op))
       if (op.op === 'count') return 0
+      if (op.op === 'aggregate') return aggregateRows(model, [], op.spec)
       if (op.op === 'insert') return op.rows.map((r) => ({ ...r }))
       return [Object.fromEntries([...model.fields.values()].map((f) => [f.name, sampleValue(f)]))]
     }
@@ -224,6 +252,9 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
       delete: () => this.deleteWith(recorder, args),
       deleteMany: () => this.deleteManyWith(recorder, args),
       count: () => this.countWith(recorder, args),
+      aggregate: () => this.aggregateWith(recorder, args),
+      groupBy: () => this.groupByWith(recorder, args),
+      updateManyAndReturn: () => this.updateManyAndReturnWith(recorder, args),
     }[method]
     await run()
     return { backend: this.backend.kind, statements }
@@ -265,10 +296,23 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
   async findManyWith(run: Runner, args: unknown, method: string): Promise<Row[]> {
     const ctx = this.ctx(method)
     const a = checkArgs(ctx, args, READ_ARGS)
-    rejectDistinct(ctx, a)
     const projection = normalizeProjection(this.model, a, ctx)
+    const distinct = normalizeDistinct(this.model, a.distinct, ctx)
     const read = await this.readQuery(run, a, ctx)
     if (!read) return []
+    // a backend that cannot join orders by related rows here (relation-order.ts)
+    const relationOrder = this.backend.includes === 'loader' && hasRelationOrder(read.query.orderBy)
+    if (distinct || relationOrder) {
+      // Prisma's distinct: the first row of each value in the where's order, then take/skip (see distinct.ts)
+      const { take, skip, orderBy } = read.query
+      const query = { ...read.query, take: undefined, skip: undefined, ...(relationOrder ? { orderBy: [] } : {}) }
+      let all = rowsOf(await run(this.model, { op: 'findMany', query }))
+      if (relationOrder) all = await sortByRelations(this.model, all, orderBy, this.relatedReader(run, ctx))
+      if (distinct) all = distinctRows(all, distinct)
+      const rows = all.slice(skip ?? 0, take === undefined ? undefined : (skip ?? 0) + take)
+      if (read.reversed) rows.reverse()
+      return this.shape(run, rows, projection, ctx)
+    }
     return this.readShaped(run, read.query, read.reversed, projection, ctx)
   }
 
@@ -317,8 +361,9 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
   includeNode(relation: RelationInfo, args: Record<string, unknown>, method: string): IncludeNode | undefined {
     const ctx = this.ctx(method)
     const a = checkArgs(ctx, args, READ_ARGS)
-    rejectDistinct(ctx, a)
     const projection = normalizeProjection(this.model, a, ctx)
+    // distinct runs on the rows read (distinct.ts): the loader serves it
+    if (a.distinct !== undefined) return undefined
     let query: ReadQuery | undefined
     if (relation.kind === 'many') {
       const where = normalizeWhere(this.model, a.where, ctx)
@@ -370,7 +415,9 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     if (a.cursor !== undefined || reversed) {
       // ties broken by the primary key, in the direction of the last term (so a time-series layout
       // clustered (createdAt desc, id desc) serves `orderBy: { createdAt: 'desc' }` natively)
-      const named = new Set(orderBy.map((t) => t.field))
+      if (a.cursor !== undefined && hasRelationOrder(orderBy))
+        throw validationError(ctx, 'a `cursor` with an `orderBy` along a relation is not supported (see README)')
+      const named = new Set(orderBy.filter((t) => !t.path).map((t) => t.field))
       const dir = orderBy.at(-1)?.dir ?? 'asc'
       orderBy = [
         ...orderBy,
@@ -427,6 +474,30 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     return rows.map((row, i) => ({ ...(projection.scalars ? project(row, projection.scalars) : row), ...extras[i] }))
   }
 
+  /** Reads related rows for an in-memory relation orderBy, through the related model's own reads. */
+  private relatedReader(run: Runner, ctx: string): RelatedReader {
+    return (relation, where, select) =>
+      this.related(relation).findManyWith(
+        run,
+        select ? { where, select: Object.fromEntries(select.map((f) => [f, true])) } : { where },
+        `${ctx}.orderBy.${relation.name}`,
+      )
+  }
+
+  /**
+   * A read window (count, aggregate) ordered along a relation on a backend that cannot join: the order
+   * does not matter without take/skip (dropped); with them it is refused (findMany serves it).
+   */
+  private unjoinedOrder(query: ReadQuery, ctx: string): ReadQuery {
+    if (this.backend.includes !== 'loader' || !hasRelationOrder(query.orderBy)) return query
+    if (query.take !== undefined || query.skip !== undefined)
+      throw new TandemError(
+        'UNSERVABLE_QUERY',
+        `${ctx}: take/skip over an orderBy along a relation is served by findMany on ScyllaDB, not by count or aggregate`,
+      )
+    return { ...query, orderBy: [] }
+  }
+
   private related(relation: RelationInfo): ModelDelegate {
     const d = this.delegates.get(relation.target)
     if (!d) throw new Error(`internal: no delegate for ${relation.target}`)
@@ -472,7 +543,8 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     const userWhere = (args.where as Record<string, unknown> | undefined) ?? {}
     const groups = new Map<string, Row[]>()
     const windowed =
-      relation.kind === 'many' && (args.take !== undefined || args.skip !== undefined || args.cursor !== undefined)
+      relation.kind === 'many' &&
+      (args.take !== undefined || args.skip !== undefined || args.cursor !== undefined || args.distinct !== undefined)
     if (windowed) {
       await Promise.all(
         [...keys.entries()].map(async ([k, tuple]) => {
@@ -609,6 +681,17 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     return { count: numberOf(await this.runUpdate(run, manyQuery(where), set)) }
   }
 
+  /** @internal updateMany that returns the updated rows (Prisma 6.2+), with select/omit. */
+  async updateManyAndReturnWith(run: Runner, args: unknown): Promise<Row[]> {
+    const ctx = this.ctx('updateManyAndReturn')
+    const a = checkArgs(ctx, args, ['where', 'data', 'select', 'omit'])
+    const projection = normalizeProjection(this.model, a, ctx)
+    const where = normalizeWhere(this.model, a.where, ctx)
+    if (hasRelationData(this.model, a.data)) throw validationError(ctx, 'updateManyAndReturn takes no relation fields')
+    const set = normalizeUpdateData(this.model, a.data, ctx)
+    return this.shape(run, rowsOf(await this.runUpdate(run, manyQuery(where), set)), projection, ctx)
+  }
+
   private async upsertWith(run: Runner, args: unknown): Promise<Row> {
     const ctx = this.ctx('upsert')
     const a = checkArgs(ctx, args, ['where', 'create', 'update', 'select', 'omit', 'include'])
@@ -682,11 +765,67 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
     // count({ select: { _all: true, field: true } }): rows, and non-null values per field
     const counts: Record<string, number> = Object.fromEntries(select.map((f) => [f, 0]))
     if (read) {
-      const rows = rowsOf(await run(this.model, { op: 'findMany', query: read.query }))
+      const rows = rowsOf(await run(this.model, { op: 'findMany', query: this.unjoinedOrder(read.query, ctx) }))
       for (const f of select)
         counts[f] = f === '_all' ? rows.length : rows.filter((r) => r[f] !== null && r[f] !== undefined).length
     }
     return counts
+  }
+
+  /** @internal aggregate: over the rows where/orderBy/cursor/take/skip select (a window, as Prisma's). */
+  async aggregateWith(run: Runner, args: unknown): Promise<Row> {
+    const ctx = this.ctx('aggregate')
+    const a = checkArgs(ctx, args, [
+      'where',
+      'orderBy',
+      'cursor',
+      'take',
+      'skip',
+      '_count',
+      '_sum',
+      '_avg',
+      '_min',
+      '_max',
+    ])
+    const { terms, output } = aggregateSelection(this.model, a, ctx)
+    const spec = { by: [], terms, having: undefined, orderBy: [], take: undefined, skip: undefined }
+    if (a.cursor !== undefined && a.orderBy !== undefined && !this.stableOrder(a.orderBy, ctx))
+      throw inputError(
+        ctx,
+        'a cursor with an orderBy that is not unique (stable) cannot be aggregated, as in Prisma: order by a unique key too',
+      )
+    const read = await this.readQuery(run, a, ctx)
+    const rows = read
+      ? rowsOf(await run(this.model, { op: 'aggregate', query: this.unjoinedOrder(read.query, ctx), spec }))
+      : aggregateRows(this.model, [], spec)
+    return nestAggregates(rows[0] ?? {}, [], output)
+  }
+
+  /** @internal groupBy: groups of the where's rows by `by`, with having, orderBy and take/skip over groups. */
+  async groupByWith(run: Runner, args: unknown): Promise<Row[]> {
+    const ctx = this.ctx('groupBy')
+    const a = checkArgs(ctx, args, [
+      'by',
+      'where',
+      'having',
+      'orderBy',
+      'take',
+      'skip',
+      '_count',
+      '_sum',
+      '_avg',
+      '_min',
+      '_max',
+    ])
+    const { spec, where, output } = normalizeGroupBy(this.model, a, ctx)
+    const rows = rowsOf(await run(this.model, { op: 'aggregate', query: manyQuery(where), spec }))
+    return rows.map((r) => nestAggregates(r, spec.by, output))
+  }
+
+  /** Does the orderBy name every field of some unique key (so the cursor's position is one row)? */
+  private stableOrder(orderBy: unknown, ctx: string): boolean {
+    const named = new Set(normalizeOrderBy(this.model, orderBy, ctx).flatMap((t) => (t.path ? [] : [t.field])))
+    return this.model.uniqueKeys.some((u) => u.fields.every((f) => named.has(f)))
   }
 
   private countSelect(select: unknown, ctx: string): string[] | undefined {

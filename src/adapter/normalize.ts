@@ -262,6 +262,10 @@ export function normalizeOrderBy(model: Model, orderBy: unknown, ctx: string): O
     if (entries.length !== 1)
       throw validationError(ctx, 'each `orderBy` entry must name exactly one field; pass a list for several')
     const [name, spec] = entries[0]!
+    if (model.relations.has(name)) {
+      out.push(relationOrderTerm(model, name, spec, [], ctx))
+      continue
+    }
     fieldOrFail(model, name, ctx)
     let dir: unknown = spec
     let nulls: unknown
@@ -275,6 +279,31 @@ export function normalizeOrderBy(model: Model, orderBy: unknown, ctx: string): O
     out.push(nulls ? { field: name, dir, nulls: nulls as 'first' | 'last' } : { field: name, dir })
   }
   return out
+}
+
+/**
+ * `{ server: { name: 'asc' } }` (nested to-one relations) or `{ members: { _count: 'desc' } }` → an OrderTerm
+ * with the relation path; the related field's own sort may be `{ sort, nulls }`.
+ */
+function relationOrderTerm(model: Model, name: string, spec: unknown, path: string[], ctx: string): OrderTerm {
+  const relation = model.relations.get(name)!
+  const target = relatedModel(model, relation.target)
+  const at = [...path, name]
+  const entries = isPlainObject(spec) ? Object.entries(spec).filter(([, v]) => v !== undefined) : []
+  if (entries.length !== 1)
+    throw validationError(
+      ctx,
+      `\`orderBy.${at.join('.')}\` takes one field of ${target.name}: { <field>: "asc" | "desc" }`,
+    )
+  const [inner, dir] = entries[0]!
+  if (relation.kind === 'many') {
+    if (inner !== '_count' || (dir !== 'asc' && dir !== 'desc'))
+      throw validationError(ctx, `\`orderBy.${at.join('.')}\` is a list relation: order by { _count: "asc" | "desc" }`)
+    return { field: '_count', dir, path: at }
+  }
+  if (target.relations.has(inner)) return relationOrderTerm(target, inner, dir, at, ctx)
+  const [term] = normalizeOrderBy(target, { [inner]: dir }, ctx)
+  return { ...term!, path: at }
 }
 
 export function normalizeCount(value: unknown, name: string, ctx: string, allowNegative: boolean): number | undefined {

@@ -13,7 +13,7 @@ export interface Projection {
   readonly counts: readonly { readonly relation: RelationInfo; readonly where: unknown }[] | undefined
 }
 
-const MANY_ARGS = ['where', 'orderBy', 'take', 'skip', 'cursor', 'select', 'include', 'omit']
+const MANY_ARGS = ['where', 'orderBy', 'take', 'skip', 'cursor', 'select', 'include', 'omit', 'distinct']
 const ONE_ARGS = ['select', 'include', 'omit']
 
 const ALL_SCALARS: Projection = Object.freeze({ scalars: undefined, relations: Object.freeze([]), counts: undefined })

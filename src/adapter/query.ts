@@ -48,6 +48,11 @@ export interface OrderTerm {
   readonly dir: SortDir
   /** where NULLs go; PostgreSQL's default is last for asc, first for desc */
   readonly nulls?: 'first' | 'last'
+  /**
+   * Ordering by a related row (`orderBy: { server: { name: 'asc' } }`): the relations followed, to-one but
+   * the last, which is a list relation when `field` is `_count` (`{ members: { _count: 'desc' } }`).
+   */
+  readonly path?: readonly string[]
 }
 
 export interface ReadQuery {
@@ -99,6 +104,33 @@ export interface IncludeNode extends Include {
   readonly query: ReadQuery | undefined
 }
 
+/** An aggregate function of `aggregate`/`groupBy`; `count` of `_all` counts rows. */
+export type AggFn = 'count' | 'sum' | 'avg' | 'min' | 'max'
+
+/** One aggregate of the result: its key in the backend's row is `_<fn>.<field>` (see aggKey). */
+export interface AggTerm {
+  readonly fn: AggFn
+  /** a field of the model, or `_all` (count only) */
+  readonly field: string
+}
+
+/** The row key of an aggregate, e.g. `_sum.price`; also how `having` and `orderBy` name it. */
+export const aggKey = (t: AggTerm): string => `_${t.fn}.${t.field}`
+
+/**
+ * What `aggregate` and `groupBy` compute over the rows a ReadQuery selects: groups by `by` (none: one
+ * group of every row), the aggregates `terms`, then `having` (a Filter whose fields are `by` fields or
+ * aggregate keys), `orderBy` (same names) and a window of groups (`take`/`skip`).
+ */
+export interface AggregateSpec {
+  readonly by: readonly string[]
+  readonly terms: readonly AggTerm[]
+  readonly having: Filter | undefined
+  readonly orderBy: readonly OrderTerm[]
+  readonly take: number | undefined
+  readonly skip: number | undefined
+}
+
 export interface IncludeCount {
   readonly relation: string
   readonly where: Filter | undefined
@@ -111,6 +143,8 @@ export type Operation =
   | { readonly op: 'insert'; readonly rows: readonly Row[]; readonly skipDuplicates: boolean }
   | { readonly op: 'update'; readonly query: ReadQuery; readonly set: UpdateOps }
   | { readonly op: 'delete'; readonly query: ReadQuery }
+  /** aggregate/groupBy: rows of the `by` fields and the aggregate keys (one row, no `by`, for aggregate) */
+  | { readonly op: 'aggregate'; readonly query: ReadQuery; readonly spec: AggregateSpec }
 
 /** Where a value goes in a compiled plan: the plan binds `values[$slot]` of the call's shape. */
 export interface Slot {
@@ -182,6 +216,21 @@ class ShapeWalker {
         const query = this.query(o.query)
         return this.build ? { op: 'update', query, set } : o
       }
+      case 'aggregate': {
+        const sp = o.spec
+        this.key += `|aggregate|by:${sp.by.join(',')}|${sp.terms.map(aggKey).join(',')}`
+        const query = this.query(o.query)
+        this.key += '|having'
+        const having = sp.having && this.filter(sp.having)
+        for (const t of sp.orderBy) this.key += `|o:${t.field}:${t.dir}${t.nulls ?? ''}`
+        this.key += sp.take === undefined ? '|' : '|t'
+        const take = sp.take === undefined ? undefined : this.slot(sp.take)
+        this.key += sp.skip === undefined || sp.skip === 0 ? '|' : '|s'
+        const skip = sp.skip === undefined || sp.skip === 0 ? undefined : this.slot(sp.skip)
+        return this.build
+          ? { ...o, query, spec: { ...sp, having, take: take as number | undefined, skip: skip as number | undefined } }
+          : o
+      }
       case 'insert': {
         this.key += `|insert:${o.skipDuplicates ? 's' : ''}`
         const rows = o.rows.map((r) => {
@@ -201,7 +250,8 @@ class ShapeWalker {
   private query(q: ReadQuery): ReadQuery {
     this.key += q.unique ? '|u' : '|m'
     const where = q.where && this.filter(q.where)
-    for (const t of q.orderBy) this.key += `|o:${t.field}:${t.dir}${t.nulls ?? ''}`
+    for (const t of q.orderBy)
+      this.key += `|o:${t.path ? `${t.path.join('.')}.` : ''}${t.field}:${t.dir}${t.nulls ?? ''}`
     this.key += q.take === undefined ? '|' : '|t'
     const take = q.take === undefined ? undefined : this.slot(q.take)
     // skip 0 is no OFFSET at all

@@ -28,6 +28,8 @@ export function methodOf(operation: Operation): string {
       return operation.query.unique ? 'findUnique' : 'findMany'
     case 'count':
       return 'count'
+    case 'aggregate':
+      return operation.spec.by.length ? 'groupBy' : 'aggregate'
     case 'insert':
       return operation.rows.length > 1 ? 'createMany' : 'create'
     case 'update':

@@ -2,6 +2,14 @@ import type { InferInsertModel, InferSelectModel } from 'drizzle-orm'
 import type { PgTable } from 'drizzle-orm/pg-core'
 import type { Statement } from './backend.js'
 import type { TandemPromise } from './lazy-call.js'
+import type {
+  AggregateArgs,
+  AggregateResult,
+  DistinctInput,
+  GroupByArgs,
+  GroupByResult,
+  UpdateManyAndReturnArgs,
+} from './aggregate-types.js'
 
 /** Types of the model API, derived from the Drizzle tables. Runtime checks live in normalize.ts. */
 
@@ -68,6 +76,7 @@ export interface FindManyArgs<T extends PgTable> extends Projection<T> {
   take?: number
   skip?: number
   cursor?: WhereInput<T>
+  distinct?: DistinctInput<T>
 }
 export interface UniqueArgs<T extends PgTable> extends Projection<T> {
   where: WhereInput<T>
@@ -130,6 +139,11 @@ export interface ModelClient<T extends PgTable> {
   delete<A extends UniqueArgs<T>>(args: A): TandemPromise<Selected<T, A>>
   deleteMany(args?: DeleteManyArgs<T>): TandemPromise<{ count: number }>
   count<A extends CountArgs<T>>(args?: A): TandemPromise<CountResult<A>>
+  aggregate<A extends AggregateArgs<T, WhereInput<T>, OrderByInput<T>>>(args: A): TandemPromise<AggregateResult<T, A>>
+  groupBy<A extends GroupByArgs<T, WhereInput<T>>>(args: A): TandemPromise<GroupByResult<T, A>[]>
+  updateManyAndReturn<A extends UpdateManyAndReturnArgs<T, WhereInput<T>, UpdateInput<T>>>(
+    args: A,
+  ): TandemPromise<Selected<T, A>[]>
   explain(method: ModelMethod, args?: unknown): Promise<{ backend: 'postgres' | 'scylla'; statements: Statement[] }>
 }
 
@@ -149,6 +163,9 @@ export type ModelMethod =
   | 'delete'
   | 'deleteMany'
   | 'count'
+  | 'aggregate'
+  | 'groupBy'
+  | 'updateManyAndReturn'
 
 /** `db.<exportName>` for every pgTable export of the schema module. */
 export type ModelClients<S> = {

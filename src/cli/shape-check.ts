@@ -154,6 +154,8 @@ export function operationText(operation: Operation): string {
       return `${queryText(operation.query)} set (${Object.keys(operation.set).join(', ')})`
     case 'delete':
       return queryText(operation.query)
+    case 'aggregate':
+      return `${queryText(operation.query)}${operation.spec.by.length ? ` by (${operation.spec.by.join(', ')})` : ''}`
   }
 }
 

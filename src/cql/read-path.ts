@@ -94,7 +94,13 @@ function relationNodes(where: Filter | undefined): RelationNode[] {
 }
 
 /** Plans and compiles one read shape (its values are slots); throws UNSERVABLE_QUERY when no key serves it. */
-export function compileRead(session: ScyllaSession, t: ModelTables, query: ReadQuery, ctx: string): CompiledRead {
+export function compileRead(
+  session: ScyllaSession,
+  t: ModelTables,
+  query: ReadQuery,
+  ctx: string,
+  columns?: readonly string[],
+): CompiledRead {
   const hasRelations = relationNodes(query.where).length > 0
   let plan
   try {
@@ -116,6 +122,13 @@ export function compileRead(session: ScyllaSession, t: ModelTables, query: ReadQ
     throw refusal
   }
   if (plan.path === 'base') {
+    if (columns) {
+      // only the columns the caller needs (aggregates): fewer bytes read and decoded per row
+      const fields = t.base.fields.filter((f) => columns.includes(f))
+      const model = { ...t.model, fields: new Map([...t.model.fields].filter(([name]) => fields.includes(name))) }
+      const text = selectBase(session.keyspace, t.model, { ...plan, table: { ...plan.table, fields } })
+      return { kind: 'base', plan, text, decodeInPartition: rowDecoder(model, t.base.partitionKey), hasRelations }
+    }
     const text = selectBase(session.keyspace, t.model, plan)
     return { kind: 'base', plan, text, decodeInPartition: rowDecoder(t.model, t.base.partitionKey), hasRelations }
   }
@@ -136,20 +149,29 @@ export class ReadPath {
   ) {}
 
   /** The compiled read for this query's shape, and the query's values in slot order. */
-  private compiled(t: ModelTables, query: ReadQuery, ctx: string): { read: CompiledRead; values: unknown[] } {
+  private compiled(
+    t: ModelTables,
+    query: ReadQuery,
+    ctx: string,
+    columns?: readonly string[],
+  ): { read: CompiledRead; values: unknown[] } {
     const shape = shapeOf(t.model.name, { op: 'findMany', query })
-    let read = this.plans.get(shape.key) as CompiledRead | undefined
+    const key = columns ? `${shape.key}|cols:${columns.join(',')}` : shape.key
+    let read = this.plans.get(key) as CompiledRead | undefined
     if (!read) {
       const template = templateOf({ op: 'findMany', query }) as { query: ReadQuery }
-      read = compileRead(this.session, t, template.query, ctx)
-      this.plans.set(shape.key, read)
+      read = compileRead(this.session, t, template.query, ctx, columns)
+      this.plans.set(key, read)
     }
     return { read, values: shape.values }
   }
 
-  /** Reads the rows a query selects, through the compiled read of its shape. */
-  async read(t: ModelTables, query: ReadQuery, ctx: string): Promise<Row[]> {
-    const { read, values } = this.compiled(t, query, ctx)
+  /**
+   * Reads the rows a query selects, through the compiled read of its shape. `columns`: a base-table read selects
+   * only these (they must include every field the where and orderBy use); other paths read whole rows.
+   */
+  async read(t: ModelTables, query: ReadQuery, ctx: string, columns?: readonly string[]): Promise<Row[]> {
+    const { read, values } = this.compiled(t, query, ctx, columns)
     if (read.kind === 'via') return this.readVia(t, read, query, ctx)
     const model = t.model
     const exec = this.session.exec
@@ -257,9 +279,9 @@ export class ReadPath {
    * The statements `read` runs for a query, in order, from the same compiled read; relation filters
    * add the reads of their related rows. Steps that depend on data are shown for one related key.
    */
-  explain(t: ModelTables, query: ReadQuery, ctx: string): Statement[] {
+  explain(t: ModelTables, query: ReadQuery, ctx: string, columns?: readonly string[]): Statement[] {
     const model = t.model
-    const { read } = this.compiled(t, query, ctx)
+    const { read } = this.compiled(t, query, ctx, columns)
     const out: Statement[] = []
     if (read.kind === 'via') {
       const node = conjuncts(query.where)[read.part] as RelationNode

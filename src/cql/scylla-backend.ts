@@ -13,6 +13,7 @@ import type { Telemetry } from '../observe/telemetry.js'
 import { cqlRawError } from './cql-raw-error.js'
 import { cqlRows } from '../raw/raw-values.js'
 import { applyUpdate } from '../adapter/evaluate.js'
+import { aggregateColumns, aggregateRows } from '../adapter/aggregate.js'
 import type { ReadQuery, UpdateOps } from '../adapter/query.js'
 import { TandemError, validationError } from '../errors.js'
 import { PlanCache } from '../cache/plan-cache.js'
@@ -226,6 +227,18 @@ export class ScyllaBackend implements Backend {
             `${model.name}.count`,
           )
         ).length
+      case 'aggregate':
+        // in memory over the rows read through a key (the read refuses an unkeyed where before any I/O)
+        return aggregateRows(
+          model,
+          await this.reads.read(
+            t,
+            operation.query,
+            `${model.name}.aggregate`,
+            aggregateColumns(model, operation.query, operation.spec),
+          ),
+          operation.spec,
+        )
       case 'insert': {
         await this.actions.checkReferences(t, operation.rows, `${model.name}.create`)
         const settled = await mapLimit(operation.rows, concurrency, (row) =>
@@ -304,6 +317,18 @@ export class ScyllaBackend implements Backend {
       case 'findMany':
       case 'count':
         out.push(...this.reads.explain(t, operation.query, `${model.name}.${operation.op}`))
+        break
+      case 'aggregate':
+        out.push(
+          ...this.reads
+            .explain(
+              t,
+              operation.query,
+              `${model.name}.aggregate`,
+              aggregateColumns(model, operation.query, operation.spec),
+            )
+            .map((st) => ({ ...st, note: `${st.note ? `${st.note}; ` : ''}aggregated in memory over the rows read` })),
+        )
         break
       case 'insert':
         for (const u of t.uniques)

@@ -223,7 +223,7 @@ export class DualBackend implements Backend {
 
   async run(model: Model, operation: Operation): Promise<Row[] | number> {
     if (!this.timer && !this.closed) await this.start()
-    if (operation.op === 'findMany' || operation.op === 'count') {
+    if (operation.op === 'findMany' || operation.op === 'count' || operation.op === 'aggregate') {
       let side = this.active
       let result: Row[] | number
       try {
@@ -235,7 +235,9 @@ export class DualBackend implements Backend {
         result = await this.members[side].run(model, operation)
       }
       const rate = this.settings.shadowReads
-      if (rate > 0 && (rate >= 1 || Math.random() < rate)) this.shadow(model, operation, result, side)
+      // aggregate rows have no key to compare by: not shadowed
+      if (rate > 0 && operation.op !== 'aggregate' && (rate >= 1 || Math.random() < rate))
+        this.shadow(model, operation, result, side)
       return result
     }
     if (this.gate) await this.gate
@@ -326,7 +328,12 @@ export class DualBackend implements Backend {
           includes: outer.includes,
           async run(model, operation) {
             const result = await tx.run(model, operation)
-            if (typeof result !== 'number' && operation.op !== 'findMany' && operation.op !== 'count') {
+            if (
+              typeof result !== 'number' &&
+              operation.op !== 'findMany' &&
+              operation.op !== 'count' &&
+              operation.op !== 'aggregate'
+            ) {
               written.push([model, result])
               outer.mirror.add(model, result, side)
             }

@@ -18,6 +18,7 @@ import { shapeOf, templateOf } from '../adapter/query.js'
 import { PlanCache } from '../cache/plan-cache.js'
 import { compileSql, type CompiledSql } from './sql-compiler.js'
 import { compileInclude } from './sql-include.js'
+import { compileAggregate } from './sql-aggregate.js'
 import { openPool, SqlExecutor, type PostgresOptions } from './sql-executor.js'
 import { rowDecoder, type Parsers } from './postgres-values.js'
 import { PostgresStore } from './postgres-store.js'
@@ -154,7 +155,8 @@ export class PostgresBackend implements Backend {
     let plan = this.plans.get(shape.key)
     if (!plan) {
       const template = templateOf(operation)
-      if (template.op === 'findMany' && template.include) {
+      if (template.op === 'aggregate') plan = { ...compileAggregate(model, template), values: false }
+      else if (template.op === 'findMany' && template.include) {
         const compiled = compileInclude(model, template.query, template.include)
         plan = { ...compiled, values: true, decode: compiled.decoder(this.parsers) }
       } else plan = { ...compileSql(model, template), values: false, decode: rowDecoder(model) }

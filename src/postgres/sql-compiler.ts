@@ -64,7 +64,7 @@ export function compileSql(model: Model, operation: Operation): CompiledSql {
   const aliases: AliasCounter = { n: 0 }
   const compileFilter = (m: Model, cols: Record<string, AnyColumn>, f: Filter): SQL => filterSql(aliases, m, cols, f)
   const where = (f: Filter | undefined): SQL | undefined => (f ? compileFilter(model, columns, f) : undefined)
-  const order = (terms: readonly OrderTerm[]) => orderSql(columns, terms)
+  const order = (terms: readonly OrderTerm[]) => orderSql(columns, terms, model, aliases)
 
   let built: { toSQL(): { sql: string } }
   switch (operation.op) {
@@ -123,6 +123,8 @@ export function compileSql(model: Model, operation: Operation): CompiledSql {
         .returning() as unknown as typeof built
       break
     }
+    case 'aggregate':
+      throw new Error('internal: aggregate operations are compiled by compileAggregate (sql-aggregate.ts)')
     case 'delete':
       built = builder
         .delete(table as PgTable)
@@ -211,13 +213,42 @@ export function filterSql(aliases: AliasCounter, m: Model, cols: Record<string, 
   }
 }
 
-/** ORDER BY terms over `cols`. */
-export function orderSql(cols: Record<string, AnyColumn>, terms: readonly OrderTerm[]): SQL[] {
+/**
+ * ORDER BY terms over `cols` (rows of `m`). A term along relations (`orderBy: { server: { name: 'asc' } }`)
+ * orders by a correlated scalar subquery: the related row's field, or the count of a list relation's rows.
+ */
+export function orderSql(
+  cols: Record<string, AnyColumn>,
+  terms: readonly OrderTerm[],
+  m?: Model,
+  aliases: AliasCounter = { n: 0 },
+): SQL[] {
   return terms.map((t) => {
-    const c = cols[t.field]!
+    const c = t.path && m ? relationOrderSql(aliases, m, cols, t.path, 0, t.field) : cols[t.field]!
     const base = t.dir === 'desc' ? desc(c) : asc(c)
     return t.nulls ? sql`${base} nulls ${sql.raw(t.nulls)}` : base
   })
+}
+
+/** `(select <field | count(*) | next step> from <related> as oN where <link>)` for step `i` of a relation path. */
+function relationOrderSql(
+  aliases: AliasCounter,
+  m: Model,
+  outer: Record<string, AnyColumn>,
+  path: readonly string[],
+  i: number,
+  field: string,
+): SQL {
+  const rel = m.relations.get(path[i]!)!
+  const target = relatedModel(m, rel.target)
+  const name = `o${++aliases.n}`
+  const t = alias(target.drizzle, name) as unknown as Record<string, AnyColumn>
+  const link = and(...rel.fields.map((f, j) => eq(t[rel.references[j]!]!, outer[f]!)))
+  const from = sql`${sql.identifier(target.table)} as ${sql.identifier(name)}`
+  if (i < path.length - 1)
+    return sql`(select ${relationOrderSql(aliases, target, t, path, i + 1, field)} from ${from} where ${link})`
+  if (rel.kind === 'many') return sql`(select count(*) from ${from} where ${link})`
+  return sql`(select ${t[field]!} from ${from} where ${link})`
 }
 
 /** How one parameter drizzle collected gets its value: a slot (encoded by its column when drizzle knows it) or a constant. */

@@ -240,7 +240,9 @@ class IncludeCompiler {
       unique: false,
     }
     const cond = and(link, q.where ? filterSql(this.filters, target, t.cols, q.where) : undefined)
-    const order = q.orderBy.length ? sql` order by ${sql.join(orderSql(t.cols, q.orderBy), sql`, `)}` : sql``
+    const order = q.orderBy.length
+      ? sql` order by ${sql.join(orderSql(t.cols, q.orderBy, target, this.filters), sql`, `)}`
+      : sql``
     const agg = sql`coalesce(json_agg(${row.expr}${order}), '[]'::json)`
     let expr: SQL
     if (q.take === undefined && q.skip === undefined) expr = sql`(select ${agg} from ${t.from} where ${cond})`
@@ -270,7 +272,9 @@ export function compileInclude(model: Model, query: ReadQuery, include: Include)
   const cols = columnsOf(model.drizzle)
   const decoder = c.flat(model, cols, include)
   const where = query.where ? sql` where ${filterSql(c.filters, model, cols, query.where)}` : sql``
-  const order = query.orderBy.length ? sql` order by ${sql.join(orderSql(cols, query.orderBy), sql`, `)}` : sql``
+  const order = query.orderBy.length
+    ? sql` order by ${sql.join(orderSql(cols, query.orderBy, model, c.filters), sql`, `)}`
+    : sql``
   const limit = query.take === undefined ? sql`` : sql` limit ${placeholder(query.take)}`
   const offset = query.skip === undefined ? sql`` : sql` offset ${placeholder(query.skip)}`
   const table = sql.identifier(model.table)
