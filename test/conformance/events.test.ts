@@ -328,4 +328,20 @@ describe.each(BACKENDS)('tracing on %s', (backend) => {
     expect(failed.exceptions).toHaveLength(1)
     expect(failed.attributes['tandem.error.code']).toBe('P2002')
   })
+
+  it('a traced call stays lazy: $transaction takes it, runs it once in the transaction, and spans it', async () => {
+    const spans = provider.spans
+    spans.length = 0
+    const userId = uid('trx')
+    const first = db.profile.create({ data: { userId, name: 'A' } })
+    expect(spans).toHaveLength(0) // built, not run
+    // the second call fails (same userId): the first one's write must be undone
+    await expect(db.$transaction([first, db.profile.create({ data: { userId, name: 'B' } })])).rejects.toMatchObject({
+      code: 'P2002',
+    })
+    expect(await db.profile.findUnique({ where: { userId } })).toBeNull()
+    expect(spans.filter((s) => s.name === 'tandem.profile.create')).toHaveLength(2)
+    const [made] = await db.$transaction([db.profile.create({ data: { userId, name: 'C' } })])
+    expect(made).toMatchObject({ userId, name: 'C' })
+  })
 })
