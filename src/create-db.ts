@@ -6,6 +6,7 @@ import { ScyllaBackend, type ScyllaOptions } from './cql/scylla-backend.js'
 import type { Backend, PushOptions, PushReport } from './adapter/backend.js'
 import { TandemError, validationError } from './errors.js'
 import { ModelDelegate } from './adapter/model-delegate.js'
+import { refusedClient } from './schema/column-types.js'
 import { recordingBackend, ShapeRecorder } from './adapter/shape-recorder.js'
 import { PostgresBackend, type PostgresOptions } from './postgres/postgres-backend.js'
 import type { ModelClient, ModelClients } from './adapter/types.js'
@@ -219,7 +220,8 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
   const delegatesOver = (over: Backend) => {
     const runs = recorder ? recordingBackend(over, recorder) : over
     const delegates = new Map<string, ModelDelegate>()
-    for (const model of info.models.values()) delegates.set(model.name, new ModelDelegate(model, runs))
+    for (const model of info.models.values())
+      delegates.set(model.name, refusedClient(model, new ModelDelegate(model, runs)))
     for (const delegate of delegates.values()) delegate.delegates = delegates
     return modelClients<S>(delegates)
   }

@@ -1,6 +1,6 @@
 import type { Model, Row, SchemaInfo } from '../schema/model.js'
 import { deriveAllTables, type LayoutOptions, type ModelTables } from '../schema/scylla-layout.js'
-import type { Backend, Operation, PushOptions, PushReport, Statement } from '../adapter/backend.js'
+import type { Backend, Operation, PushOptions, PushReport, SchemaChange, Statement } from '../adapter/backend.js'
 import { applyUpdate } from '../adapter/evaluate.js'
 import type { ReadQuery, UpdateOps } from '../adapter/query.js'
 import { TandemError, validationError } from '../errors.js'
@@ -18,6 +18,7 @@ import { mapLimit, ScyllaSession } from './scylla-session.js'
 import { ScyllaUndoLog } from './scylla-undo.js'
 import { sameValue, WriteProtocol } from './write-protocol.js'
 import { ScyllaStore } from './scylla-store.js'
+import { ScyllaSequences } from './scylla-sequence.js'
 import type { RowStore } from '../move/row-store.js'
 import { callScope, consistencyCode, ttlText, type ResolvedCallOptions } from './call-options.js'
 import { driverConnection, type DriverConnection, type ScyllaConnectionOptions } from './scylla-connection.js'
@@ -62,6 +63,11 @@ export interface ScyllaOptions extends ScyllaConnectionOptions {
   tablets?: TabletsOption
   /** receives driver warnings and failures tandem recovers from; a library never writes to stdout */
   logger?: (level: string, message: string) => void
+  /**
+   * ids of a serial / identity column a process takes from the column's sequence at once (one LWT per block,
+   * see scylla-sequence.ts); default 100. Larger: fewer LWTs, bigger gaps when processes stop
+   */
+  sequenceBlock?: number
 }
 
 const ONE_ROW = (where: ReadQuery['where']): ReadQuery => ({
@@ -99,7 +105,7 @@ export class ScyllaBackend implements Backend {
   private readonly actions: ReferentialActions
 
   constructor(
-    schema: SchemaInfo,
+    private readonly schema: SchemaInfo,
     private readonly options: ScyllaOptions = {},
     layout?: LayoutOptions,
   ) {
@@ -140,7 +146,17 @@ export class ScyllaBackend implements Backend {
     this.reads = new ReadPath(this.session, this.plans)
     this.writes = new WriteProtocol(this.session, this.reads, this.plans, casRetries)
     this.actions = new ReferentialActions(this.session, this.reads, this.writes)
+    const block = options.sequenceBlock
+    if (block !== undefined && !(Number.isInteger(block) && block >= 1 && block <= 1_000_000))
+      throw validationError(
+        'createDb',
+        `scylla.sequenceBlock must be a whole number from 1 to 1000000 (got ${String(block)})`,
+      )
+    this.sequences = new ScyllaSequences(this.session, block)
   }
+
+  /** ids of serial / identity columns (scylla-sequence.ts) */
+  private readonly sequences: ScyllaSequences
 
   /** A failure tandem recovered from (the caller sees the original error): logged, never swallowed silently. */
   private warn(message: string, error: unknown): void {
@@ -191,8 +207,9 @@ export class ScyllaBackend implements Backend {
           )
         ).length
       case 'insert': {
-        await this.actions.checkReferences(t, operation.rows, `${model.name}.create`)
-        const settled = await mapLimit(operation.rows, concurrency, (row) =>
+        const rows = await this.sequences.fill(model, operation.rows)
+        await this.actions.checkReferences(t, rows, `${model.name}.create`)
+        const settled = await mapLimit(rows, concurrency, (row) =>
           this.writes.insertOne(t, row, operation.skipDuplicates).then(
             (value) => ({ value }),
             (error: unknown) => ({ error }),
@@ -391,6 +408,7 @@ export class ScyllaBackend implements Backend {
     const resumed = [...earlier].filter(([table]) => !plan.fills.some((f) => f.table === table))
     const changes = [
       ...plan.changes,
+      ...skippedModels(this.schema),
       ...resumed.map(([table, c]) => ({
         kind: 'fill-lookup' as const,
         table,
@@ -488,6 +506,17 @@ export class ScyllaBackend implements Backend {
     await this.executor?.close()
     this.executor = undefined
   }
+}
+
+/** The `skipped` changes of a push: models with a column type tandem does not serve get no CQL tables. */
+function skippedModels(schema: SchemaInfo): SchemaChange[] {
+  return [...schema.models.values()]
+    .filter((m) => m.unsupported.length > 0)
+    .map((m) => ({
+      kind: 'skipped' as const,
+      table: m.table,
+      description: `skip model ${m.name} (table ${m.table}): ${m.unsupported.map((u) => `column "${u.column}" has type ${u.sqlType}`).join(', ')}, which tandem does not serve; its calls are refused`,
+    }))
 }
 
 /**

@@ -30,6 +30,7 @@ import { relatedModel } from '../schema/read-schema.js'
 import type { CmpOp, Filter, Operation, OrderTerm, Slot } from '../adapter/query.js'
 import { afterSql, likePattern, SQL_OPS } from './sql-statements.js'
 import type { Parsers } from './postgres-values.js'
+import { jsonSql, listSql, pushSql } from './column-sql.js'
 
 /**
  * A compiled statement: the SQL text drizzle built for one operation shape, and how a call's values
@@ -108,13 +109,15 @@ export function compileSql(model: Model, operation: Operation): CompiledSql {
         set[k] =
           op.op === 'set'
             ? placeholder(op.value)
-            : op.op === 'increment'
-              ? sql`${c} + ${v}`
-              : op.op === 'decrement'
-                ? sql`${c} - ${v}`
-                : op.op === 'multiply'
-                  ? sql`${c} * ${v}`
-                  : sql`${c} / ${v}`
+            : op.op === 'push'
+              ? pushSql(c, op.value)
+              : op.op === 'increment'
+                ? sql`${c} + ${v}`
+                : op.op === 'decrement'
+                  ? sql`${c} - ${v}`
+                  : op.op === 'multiply'
+                    ? sql`${c} * ${v}`
+                    : sql`${c} / ${v}`
       }
       built = builder
         .update(table as PgTable)
@@ -148,6 +151,8 @@ export function filterSql(aliases: AliasCounter, m: Model, cols: Record<string, 
   switch (f.kind) {
     case 'const':
       return f.value ? sql`true` : sql`false`
+    case 'json':
+      return jsonSql(cols[f.field]!, f)
     case 'and':
       return f.items.length ? and(...f.items.map(sub))! : sql`true`
     case 'or':
@@ -176,6 +181,7 @@ export function filterSql(aliases: AliasCounter, m: Model, cols: Record<string, 
     }
     case 'cmp': {
       const column = cols[f.field]!
+      if (m.fields.get(f.field)!.isList) return listSql(column, f)
       if (f.value === null) return f.op === 'eq' ? isNull(column) : isNotNull(column)
       const likeOp = f.op === 'contains' || f.op === 'startsWith' || f.op === 'endsWith'
       if (f.insensitive) {
