@@ -103,6 +103,8 @@ export function jsonFilter(field: Field, value: unknown, ctx: string): Filter | 
   if (!isPlain(value)) return undefined
   const keys = Object.keys(value)
   if (!keys.some((k) => (JSON_OPS as readonly string[]).includes(k) || OTHER_OPS.includes(k))) return undefined
+  // `{ equals }` / `{ not }` alone: the whole-value comparison (SQL NULL for null), as before
+  if (keys.length === 1 && (keys[0] === 'equals' || keys[0] === 'not')) return undefined
   const name = field.name
   for (const k of keys)
     if (k !== 'path' && !(JSON_OPS as readonly string[]).includes(k))

@@ -1,7 +1,7 @@
 import { Param, sql } from 'drizzle-orm'
 import type { AnyColumn, SQL } from 'drizzle-orm'
 import type { Filter } from '../adapter/query.js'
-import { placeholder } from './sql-compiler.js'
+import { placeholder } from './sql-statements.js'
 
 /**
  * SQL of the array and json filters (see adapter/column-filters.ts for their semantics, which these match).

@@ -28,7 +28,7 @@ import { alias, type PgTable } from 'drizzle-orm/pg-core'
 import type { Model, Row } from '../schema/model.js'
 import { relatedModel } from '../schema/read-schema.js'
 import type { CmpOp, Filter, Operation, OrderTerm, Slot } from '../adapter/query.js'
-import { afterSql, likePattern, SQL_OPS } from './sql-statements.js'
+import { afterSql, likePattern, placeholder, SQL_OPS } from './sql-statements.js'
 import type { Parsers } from './postgres-values.js'
 import { jsonSql, listSql, pushSql } from './column-sql.js'
 
@@ -49,9 +49,7 @@ export interface CompiledSql {
 /** drizzle's builders, for SQL text only: nothing is ever run through it */
 const builder = drizzle.mock()
 
-/** A placeholder for a slot; like-operators carry their operator so the binder makes the pattern. */
-export const placeholder = (v: unknown, like?: string) =>
-  sql.placeholder(`p${(v as Slot).$slot}${like ? `~${like}` : ''}`)
+export { placeholder }
 
 /**
  * Compiles an operation template (values replaced by slots, see `templateOf`) on a model into SQL.
