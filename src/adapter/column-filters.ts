@@ -1,7 +1,7 @@
 import type { Field, Row } from '../schema/model.js'
 import { validationError } from '../errors.js'
 import { andFilters, FALSE, TRUE, type Filter, type JsonOp, type UpdateOp } from './query.js'
-import { coerceValue } from './values.js'
+import { coerceValue, isNullMarker } from './values.js'
 
 /**
  * Filters and updates of array and json columns (Prisma's ScalarListFilter, JsonFilter and list `push`):
@@ -143,12 +143,6 @@ export function jsonFilter(field: Field, value: unknown, ctx: string): Filter | 
     return TRUE
   }
   return andFilters(...parts) ?? TRUE
-}
-
-/** Prisma's null markers passed in: tandem does not serve them (a plain object with a symbol-ish class). */
-function isNullMarker(v: unknown): boolean {
-  const c = (v as { constructor?: { name?: string } } | null)?.constructor?.name
-  return c === 'DbNull' || c === 'JsonNull' || c === 'AnyNull' || c === 'NullTypesEnumValue' || c === 'ObjectEnumValue'
 }
 
 /** The value at a PostgreSQL `#>` path: undefined when missing (SQL NULL), as jsonb does. */

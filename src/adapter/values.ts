@@ -75,6 +75,12 @@ export function coerceValue(where: string, field: Field, value: unknown): unknow
     }
     case 'json':
       if (value === undefined || typeof value === 'function' || typeof value === 'bigint') throw fail('a JSON value')
+      if (isNullMarker(value))
+        throw validationError(
+          where,
+          `\`${field.name}\`: Prisma's DbNull / JsonNull / AnyNull are not served; use null (SQL NULL) — a JSON null ` +
+            'value cannot be told from it on ScyllaDB',
+        )
       return value
     case 'enum':
       if (typeof value !== 'string' || !field.enumValues?.includes(value))
@@ -151,6 +157,13 @@ function canonicalInet(text: string, cidr: boolean): string | undefined {
     return `${addr}/${bits}`
   }
   return addr
+}
+
+/** Prisma's null markers (Prisma.DbNull, JsonNull, AnyNull), recognized by their class, to refuse them. */
+export function isNullMarker(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false
+  const c = (v as { constructor?: { name?: string } }).constructor?.name
+  return c === 'DbNull' || c === 'JsonNull' || c === 'AnyNull' || c === 'NullTypesEnumValue' || c === 'ObjectEnumValue'
 }
 
 /**

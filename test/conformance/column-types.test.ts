@@ -169,6 +169,10 @@ describe.each(BACKENDS)('column types on %s', (backend) => {
     for (const data of bad) expect(await codeOf(db.gadget.create({ data: data as never }))).toBe('VALIDATION')
     expect(await codeOf(db.gadget.findMany({ where: { owner, tags: { contains: 'a' } as never } }))).toBe('VALIDATION')
     expect(await codeOf(db.gadget.findMany({ where: { owner, tags: null as never } }))).toBe('VALIDATION')
+    // Prisma's null markers are not served: refused, never stored as {} or compared as one
+    class DbNull {}
+    expect(await codeOf(db.gadget.create({ data: { owner, payload: new DbNull() } }))).toBe('VALIDATION')
+    expect(await codeOf(db.gadget.findMany({ where: { owner, payload: { equals: new DbNull() } } }))).toBe('VALIDATION')
     const g = await db.gadget.create({ data: { owner } })
     expect(await codeOf(db.gadget.update({ where: { id: g.id }, data: { scores: { increment: 1 } as never } }))).toBe(
       'VALIDATION',
