@@ -18,7 +18,7 @@ import { mapLimit, ScyllaSession } from './scylla-session.js'
 import { ScyllaUndoLog } from './scylla-undo.js'
 import { sameValue, WriteProtocol } from './write-protocol.js'
 import { ScyllaStore } from './scylla-store.js'
-import { ScyllaSequences } from './scylla-sequence.js'
+import { DEFAULT_SEQUENCE_BLOCK, ScyllaSequences } from './scylla-sequence.js'
 import type { RowStore } from '../move/row-store.js'
 import { callScope, consistencyCode, ttlText, type ResolvedCallOptions } from './call-options.js'
 import { driverConnection, type DriverConnection, type ScyllaConnectionOptions } from './scylla-connection.js'
@@ -287,6 +287,12 @@ export class ScyllaBackend implements Backend {
         out.push(...this.reads.explain(t, operation.query, `${model.name}.${operation.op}`))
         break
       case 'insert':
+        if ([...model.fields.values()].some((f) => f.defaultValue?.kind === 'autoincrement'))
+          out.push({
+            text: `UPDATE ${this.session.keyspace}.tandem_meta SET value = ? WHERE key = ? IF value = ?`,
+            table: 'tandem_meta',
+            note: `a block of ${this.options.sequenceBlock ?? DEFAULT_SEQUENCE_BLOCK} ids (LWT), only when this process has used up its block`,
+          })
         for (const u of t.uniques)
           out.push({ text: st(u).insertIfNotExists, table: u.name, note: 'claims the unique value (LWT)' })
         out.push({

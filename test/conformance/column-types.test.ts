@@ -66,6 +66,12 @@ describe.each(BACKENDS)('column types on %s', (backend) => {
     expect(await codeOf(db.gadget.create({ data: { id: explicit, owner } }))).toBe('P2002')
   })
 
+  it('explain of a create shows the sequence block on ScyllaDB, the id as DEFAULT on PostgreSQL', async () => {
+    const { statements } = await db.ticket.explain('create', { data: { queue: 'q', title: 't' } })
+    if (backend === 'scylla') expect(statements[0]!.table).toBe('tandem_meta')
+    else expect(statements[0]!.text).toMatch(/values \(default, /)
+  })
+
   it('an identity ALWAYS id is assigned, and a given one is refused (VALIDATION), as PostgreSQL refuses it', async () => {
     const queue = uid('q')
     const a = await db.ticket.create({ data: { queue, title: 'first' } })
