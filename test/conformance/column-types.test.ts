@@ -55,6 +55,25 @@ describe.each(BACKENDS)('column types on %s', (backend) => {
     expect((await db.gadget.findUnique({ where: { id: t.id } }))!.blob).toEqual(Buffer.alloc(0))
   })
 
+  it('bytea, time, inet and cidr filter by value', async () => {
+    const owner = uid('o')
+    const a = await db.gadget.create({
+      data: { owner, blob: Buffer.from([1, 2]), opensAt: '08:00', ip: '10.0.0.1', net: '10.0.0.0/8' },
+    })
+    const b = await db.gadget.create({
+      data: { owner, blob: Buffer.from([1, 3]), opensAt: '17:30:00.5', ip: '10.0.0.2', net: '192.168.0.0/16' },
+    })
+    const ids = async (where: Record<string, unknown>) =>
+      (await db.gadget.findMany({ where: { owner, ...where }, orderBy: { id: 'asc' } })).map((r) => r.id)
+    expect(a.opensAt).toBe('08:00:00')
+    expect(await ids({ blob: Buffer.from([1, 3]) })).toEqual([b.id])
+    expect(await ids({ blob: { in: [Buffer.from([1, 2]), Buffer.from([9])] } })).toEqual([a.id])
+    expect(await ids({ opensAt: { gt: '12:00:00' } })).toEqual([b.id])
+    expect(await ids({ opensAt: '08:00:00' })).toEqual([a.id])
+    expect(await ids({ ip: '10.0.0.2' })).toEqual([b.id])
+    expect(await ids({ net: { in: ['10.0.0.0/8'] } })).toEqual([a.id])
+  })
+
   it('serial ids increase within a client; an explicit serial id is taken as given', async () => {
     const owner = uid('o')
     const rows = await db.gadget.createManyAndReturn({ data: [{ owner }, { owner }, { owner }] })
