@@ -1,7 +1,7 @@
 import type { Field, Row } from '../schema/model.js'
 import { validationError } from '../errors.js'
 import { andFilters, FALSE, TRUE, type Filter, type JsonOp, type UpdateOp } from './query.js'
-import { coerceValue, isNullMarker } from './values.js'
+import { coerceValue, compareStrings, isNullMarker } from './values.js'
 
 /**
  * Filters and updates of array and json columns (Prisma's ScalarListFilter, JsonFilter and list `push`):
@@ -74,6 +74,10 @@ const JSON_OPS: readonly JsonOp[] = [
   'array_contains',
   'array_starts_with',
   'array_ends_with',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
 ]
 /** operators of other filters: their presence says the object is a filter (and one tandem refuses on json) */
 const OTHER_OPS = [
@@ -81,10 +85,6 @@ const OTHER_OPS = [
   'mode',
   'in',
   'notIn',
-  'lt',
-  'lte',
-  'gt',
-  'gte',
   'contains',
   'startsWith',
   'endsWith',
@@ -134,6 +134,12 @@ export function jsonFilter(field: Field, value: unknown, ctx: string): Filter | 
       )
     if (op.startsWith('string_') && typeof operand !== 'string')
       throw validationError(ctx, `\`${name}.${op}\` expects a string`)
+    if (
+      (op === 'gt' || op === 'gte' || op === 'lt' || op === 'lte') &&
+      typeof operand !== 'number' &&
+      typeof operand !== 'string'
+    )
+      throw validationError(ctx, `\`${name}.${op}\` expects a number or a string`)
     if (typeof operand === 'function' || typeof operand === 'bigint')
       throw validationError(ctx, `\`${name}.${op}\` expects a JSON value`)
     parts.push({ kind: 'json', field: name, path, op, value: operand })
@@ -218,6 +224,12 @@ export function evaluateJson(filter: Extract<Filter, { kind: 'json' }>, row: Row
       return Array.isArray(x) && x.length > 0 && jsonEqual(x[0], v)
     case 'array_ends_with':
       return Array.isArray(x) && x.length > 0 && jsonEqual(x[x.length - 1], v)
+    default: {
+      // gt/gte/lt/lte: only a value of the operand's type compares (jsonb_typeof check), strings by code point
+      if (typeof x !== typeof v) return false
+      const c = typeof x === 'number' ? x - (v as number) : compareStrings(x as string, v as string)
+      return filter.op === 'gt' ? c > 0 : filter.op === 'gte' ? c >= 0 : filter.op === 'lt' ? c < 0 : c <= 0
+    }
   }
 }
 

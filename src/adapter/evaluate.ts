@@ -1,6 +1,6 @@
 import type { Field, Model, Row } from '../schema/model.js'
 import type { Filter, OrderTerm, UpdateOp } from './query.js'
-import { atScale, float4 } from './values.js'
+import { atScale, compareStrings, float4 } from './values.js'
 import { evaluateJson, evaluateListOp } from './column-filters.js'
 
 /**
@@ -66,18 +66,7 @@ function formatScaled(v: bigint, scale: number): string {
   return neg ? `-${digits}` : digits
 }
 
-/** Code-point order, which is PostgreSQL's under the C.UTF-8 collation and CQL's for text. */
-export function compareStrings(a: string, b: string): number {
-  if (a === b) return 0
-  const n = Math.min(a.length, b.length)
-  for (let i = 0; i < n; i++) {
-    const x = a.codePointAt(i)!
-    const y = b.codePointAt(i)!
-    if (x !== y) return x - y
-    if (x > 0xffff) i++
-  }
-  return a.length - b.length
-}
+export { compareStrings }
 
 function valuesEqual(field: Field | undefined, a: unknown, b: unknown): boolean {
   if (field?.kind === 'json') return canonicalJson(a) === canonicalJson(b)

@@ -31,6 +31,11 @@ export type JsonOp =
   | 'array_contains'
   | 'array_starts_with'
   | 'array_ends_with'
+  /** number or string operands: compared with the value at the path when it has the operand's type */
+  | 'gt'
+  | 'gte'
+  | 'lt'
+  | 'lte'
 
 export type Filter =
   | { readonly kind: 'and'; readonly items: readonly Filter[] }

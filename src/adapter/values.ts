@@ -297,3 +297,16 @@ export function isUuidString(v: unknown): boolean {
 export function fieldsOf(model: Model): Field[] {
   return [...model.fields.values()]
 }
+
+/** Code-point order, which is PostgreSQL's under the C.UTF-8 collation and CQL's for text. */
+export function compareStrings(a: string, b: string): number {
+  if (a === b) return 0
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i)!
+    const y = b.codePointAt(i)!
+    if (x !== y) return x - y
+    if (x > 0xffff) i++
+  }
+  return a.length - b.length
+}

@@ -35,6 +35,8 @@ export function pushSql(column: AnyColumn, value: unknown): SQL {
   return sql`array_cat(${arrayOf(column)}, ${new Param(placeholder(value), column)})`
 }
 
+const JSON_CMP: Record<string, string> = { gt: '>', gte: '>=', lt: '<', lte: '<=' }
+
 /**
  * A json filter: the value at the path (`#>` on jsonb; a json column is cast), compared as jsonb; string and
  * array operators check the value's jsonb type first, so a value of another type does not match.
@@ -67,5 +69,9 @@ export function jsonSql(column: AnyColumn, f: Extract<Filter, { kind: 'json' }>)
       return typed('array', sql`${target} -> 0 = ${v()}`)
     case 'array_ends_with':
       return typed('array', sql`${target} -> -1 = ${v()}`)
+    default: {
+      // as Prisma: the comparison holds only for a value of the operand's jsonb type (number or string)
+      return sql`(${target} ${sql.raw(JSON_CMP[f.op] ?? '=')} ${v()} and jsonb_typeof(${target}) = jsonb_typeof(${v()}))`
+    }
   }
 }

@@ -168,9 +168,13 @@ describe.each(BACKENDS)('column types on %s', (backend) => {
     expect(await ids({ path: ['tags', '0'], equals: 'y' })).toEqual([free.id])
     expect(await ids({ path: ['seats'], string_contains: '5' })).toEqual([]) // a number is not a string
     expect(await ids({ equals: { other: true } })).toEqual([none.id])
+    expect(await ids({ path: ['seats'], gt: 3 })).toEqual([pro.id])
+    expect(await ids({ path: ['seats'], lte: 5 })).toEqual([pro.id, free.id])
+    expect(await ids({ path: ['plan'], lt: 'pro' })).toEqual([free.id])
     // refused operators: never answered as a whole-value comparison
     for (const payload of [
-      { path: ['seats'], gt: 3 },
+      { path: ['seats'], gt: { a: 1 } },
+      { path: ['seats'], in: [3] },
       { path: ['plan'], equals: null },
       { path: ['plan'], string_contains: 'p', mode: 'insensitive' },
       { path: 'plan', equals: 'pro' },

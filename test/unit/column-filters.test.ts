@@ -27,6 +27,9 @@ describe('evaluateJson: PostgreSQL jsonb semantics in memory', () => {
     ['array_contains: an object is no primitive', json(['obj'], 'array_contains', { a: 1 }), false],
     ['array_starts_with', json(['tags'], 'array_starts_with', 'x'), true],
     ['array_ends_with', json(['tags'], 'array_ends_with', 'x'), false],
+    ['gt on a number', json(['seats'], 'gt', 4), true],
+    ['lte on a string against a number: no match', json(['seats'], 'lte', 'z'), false],
+    ['lt on strings by code point', json(['plan'], 'lt', 'q'), true],
     ['whole document with an empty path', json([], 'equals', { ...doc }), true],
   ]
   it.each(cases)('%s', (_n, f, expected) => {
@@ -51,7 +54,8 @@ describe('jsonFilter / listFilter: what is served, what is refused', () => {
     })
   })
   it.each([
-    [{ path: ['a'], gt: 1 }],
+    [{ path: ['a'], gt: [1] }],
+    [{ path: ['a'], in: [1] }],
     [{ path: ['a'], equals: null }],
     [{ path: 'a', equals: 1 }],
     [{ path: ['a'] }],
