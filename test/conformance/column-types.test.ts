@@ -146,6 +146,15 @@ describe.each(BACKENDS)('column types on %s', (backend) => {
     expect((await db.gadget.findUnique({ where: { id: g.id } }))!.refs).toHaveLength(1)
   })
 
+  it('concurrent pushes onto one row lose no element', async () => {
+    const g = await db.gadget.create({ data: { owner: uid('o') } })
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => db.gadget.update({ where: { id: g.id }, data: { scores: { push: i } } })),
+    )
+    const scores = (await db.gadget.findUnique({ where: { id: g.id } }))!.scores!
+    expect([...scores].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
+  })
+
   it('json path filters, in SQL on PostgreSQL and in memory on ScyllaDB', async () => {
     const owner = uid('o')
     const pro = await db.gadget.create({
