@@ -7,6 +7,7 @@ import type { Backend, PushOptions, PushReport } from './adapter/backend.js'
 import { TandemError, validationError } from './errors.js'
 import { ModelDelegate } from './adapter/model-delegate.js'
 import { buildClient, type ClientParts } from './adapter/client-build.js'
+import { refusedClient } from './schema/column-types.js'
 import { recordingBackend, ShapeRecorder } from './adapter/shape-recorder.js'
 import { PostgresBackend, type PostgresOptions } from './postgres/postgres-backend.js'
 import type { ModelClient, ModelClients } from './adapter/types.js'
@@ -275,7 +276,8 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
   const runsOver = (over: Backend) => (recorder ? recordingBackend(over, recorder) : over)
   const delegatesOn = (runs: Backend) => {
     const delegates = new Map<string, ModelDelegate>()
-    for (const model of info.models.values()) delegates.set(model.name, new ModelDelegate(model, runs))
+    for (const model of info.models.values())
+      delegates.set(model.name, refusedClient(model, new ModelDelegate(model, runs)))
     for (const delegate of delegates.values()) delegate.delegates = delegates
     if (!telemetry?.watchesCalls) return delegates
     // the client hands out watched views; relations inside a call still use the delegates themselves

@@ -12,10 +12,12 @@ export interface Statement {
 
 /**
  * One thing `$push` changes, or with `dryRun` would change (`kept`: in the database but not in the schema, left as
- * it is; `refused`: a change push cannot make in place, see SCHEMA_CHANGE_REFUSED).
+ * it is; `refused`: a change push cannot make in place, see SCHEMA_CHANGE_REFUSED; `skipped`: a model tandem does
+ * not serve, a column type it cannot store on ScyllaDB, whose tables push does not create — the push goes on).
  */
 export interface SchemaChange {
-  readonly kind: 'create-keyspace' | 'create-table' | 'add-column' | 'fill-lookup' | 'statement' | 'kept' | 'refused'
+  readonly kind:
+    'create-keyspace' | 'create-table' | 'add-column' | 'fill-lookup' | 'statement' | 'kept' | 'refused' | 'skipped'
   /** the table (CQL) it concerns, if one */
   readonly table?: string
   /** one line for a person */

@@ -1,6 +1,7 @@
 import type { Field, Model, Row } from '../schema/model.js'
 import type { Filter, OrderTerm, UpdateOp } from './query.js'
-import { atScale, float4 } from './values.js'
+import { atScale, compareStrings, float4 } from './values.js'
+import { evaluateJson, evaluateListOp } from './column-filters.js'
 
 /**
  * In-memory semantics of the query description, matching PostgreSQL's: three-valued logic for NULL,
@@ -13,6 +14,16 @@ export function compareValues(field: Field | undefined, a: unknown, b: unknown):
   if (field?.kind === 'enum' && field.enumValues)
     return field.enumValues.indexOf(a as string) - field.enumValues.indexOf(b as string)
   if (a instanceof Date && b instanceof Date) return a.getTime() - b.getTime()
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b)
+  if (Array.isArray(a) && Array.isArray(b)) {
+    // arrays compare element by element, then by length (PostgreSQL's array order)
+    const element = field && { ...field, isList: false }
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      const c = compareValues(element, a[i], b[i])
+      if (c !== 0) return c
+    }
+    return a.length - b.length
+  }
   if (typeof a === 'string' && typeof b === 'string') {
     if (field?.kind === 'decimal') return compareDecimals(a, b)
     return compareStrings(a, b)
@@ -55,18 +66,7 @@ function formatScaled(v: bigint, scale: number): string {
   return neg ? `-${digits}` : digits
 }
 
-/** Code-point order, which is PostgreSQL's under the C.UTF-8 collation and CQL's for text. */
-export function compareStrings(a: string, b: string): number {
-  if (a === b) return 0
-  const n = Math.min(a.length, b.length)
-  for (let i = 0; i < n; i++) {
-    const x = a.codePointAt(i)!
-    const y = b.codePointAt(i)!
-    if (x !== y) return x - y
-    if (x > 0xffff) i++
-  }
-  return a.length - b.length
-}
+export { compareStrings }
 
 function valuesEqual(field: Field | undefined, a: unknown, b: unknown): boolean {
   if (field?.kind === 'json') return canonicalJson(a) === canonicalJson(b)
@@ -121,8 +121,15 @@ export function evaluate(model: Model, filter: Filter, row: Row, relations?: Rel
     }
     case 'after':
       return afterCursor(model, filter.fields, filter.dirs, filter.values, row)
+    case 'json':
+      return evaluateJson(filter, row)
     case 'cmp': {
       const field = model.fields.get(filter.field)
+      if (filter.op === 'hasSome' || filter.op === 'hasEvery' || filter.op === 'isEmpty') {
+        const element = field && { ...field, isList: false }
+        const list = (row[filter.field] ?? []) as unknown[]
+        return evaluateListOp(filter.op, list, filter.value as unknown[] | null, (a, b) => valuesEqual(element, a, b))
+      }
       let actual = row[filter.field]
       let expected = filter.value
       if (filter.op === 'eq' && expected === null) return actual === null || actual === undefined
@@ -160,6 +167,8 @@ export function evaluate(model: Model, filter: Filter, row: Row, relations?: Rel
           return (actual as string).startsWith(expected as string)
         case 'endsWith':
           return (actual as string).endsWith(expected as string)
+        default:
+          throw new Error(`internal: ${filter.op} reached the scalar comparisons`)
       }
     }
   }
@@ -213,6 +222,11 @@ export function applyUpdate(model: Model, row: Row, ops: Readonly<Record<string,
     const field = model.fields.get(name)!
     if (op.op === 'set') {
       out[name] = op.value
+      continue
+    }
+    if (op.op === 'push') {
+      // array_cat(coalesce(x, '{}'), v): tandem reads a NULL array as []
+      out[name] = [...((row[name] as unknown[] | null) ?? []), ...(op.value as unknown[])]
       continue
     }
     const current = row[name]

@@ -12,6 +12,7 @@ import {
   type UpdateOps,
 } from './query.js'
 import { coerceValue, defaultFor } from './values.js'
+import { jsonFilter, listFilter, listUpdate } from './column-filters.js'
 
 /** Validation and normalization of Prisma-style arguments into the query description (query.ts). */
 
@@ -145,6 +146,9 @@ function relationFilter(model: Model, relation: RelationInfo, value: unknown, ct
 }
 
 function fieldFilter(model: Model, field: Field, value: unknown, ctx: string): Filter {
+  if (field.isList) return listFilter(field, value, ctx)
+  const json = field.kind === 'json' ? jsonFilter(field, value, ctx) : undefined
+  if (json) return json
   if (field.kind === 'json') {
     // json fields filter by whole-value equality: `doc: { equals: v }`, `doc: { not: v }`
     if (isPlainObject(value) && Object.keys(value).length === 1 && ('equals' in value || 'not' in value)) {
@@ -321,15 +325,23 @@ export function normalizeCreateData(model: Model, data: unknown, ctx: string, no
   const row: Row = {}
   for (const field of model.fields.values()) {
     const given = data[field.name]
+    if (given !== undefined && field.defaultValue?.kind === 'autoincrement' && field.defaultValue.identity === 'always')
+      throw validationError(
+        ctx,
+        `\`${field.name}\` is GENERATED ALWAYS AS IDENTITY: the database assigns it (PostgreSQL refuses a given value)`,
+      )
     if (given !== undefined) {
-      if (given === null && !field.nullable) throw validationError(ctx, `\`${field.name}\` must not be null`)
+      if (given === null && !field.nullable && !field.isList)
+        throw validationError(ctx, `\`${field.name}\` must not be null`)
       row[field.name] = coerceValue(ctx, field, given)
       continue
     }
     const d = defaultFor(field, now)
     if (d) row[field.name] = coerceValue(ctx, field, d.value)
-    else if (field.defaultValue?.kind === 'sql')
-      continue // left to the database
+    else if (field.defaultValue?.kind === 'sql' || field.defaultValue?.kind === 'autoincrement')
+      continue // left to the database (ScyllaDB: autoincrement from tandem's sequence, scylla-sequence.ts)
+    else if (field.isList)
+      row[field.name] = [] // an omitted array is empty (NULL and [] are one value to tandem)
     else if (field.nullable) row[field.name] = null
     else throw validationError(ctx, `argument \`${field.name}\` is missing; ${model.name}.${field.name} is required`)
   }
@@ -345,6 +357,12 @@ export function normalizeUpdateData(model: Model, data: unknown, ctx: string): U
   for (const [key, value] of Object.entries(data)) {
     if (value === undefined) continue
     const field = fieldOrFail(model, key, ctx)
+    if (field.defaultValue?.kind === 'autoincrement' && field.defaultValue.identity === 'always')
+      throw validationError(ctx, `\`${key}\` is GENERATED ALWAYS AS IDENTITY and cannot be updated`)
+    if (field.isList && isPlainObject(value)) {
+      ops[key] = listUpdate(field, value, ctx)
+      continue
+    }
     if (isPlainObject(value) && field.kind !== 'json') {
       const entries = Object.entries(value).filter(([, v]) => v !== undefined)
       if (entries.length !== 1)
@@ -367,6 +385,7 @@ export function normalizeUpdateData(model: Model, data: unknown, ctx: string): U
 }
 
 function checkSet(field: Field, value: unknown, ctx: string): unknown {
-  if (value === null && !field.nullable) throw validationError(ctx, `\`${field.name}\` must not be null`)
+  if (value === null && !field.nullable && !field.isList)
+    throw validationError(ctx, `\`${field.name}\` must not be null`)
   return coerceValue(ctx, field, value)
 }

@@ -4,7 +4,38 @@ import type { Row } from '../schema/model.js'
  * The normalized query description: what the front end hands to a backend. Plain data, no values
  * of the driver's types; `shapeOf` turns it into a cache key with the values left out.
  */
-export type CmpOp = 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte' | 'in' | 'notIn' | 'contains' | 'startsWith' | 'endsWith'
+export type CmpOp =
+  | 'eq'
+  | 'ne'
+  | 'lt'
+  | 'lte'
+  | 'gt'
+  | 'gte'
+  | 'in'
+  | 'notIn'
+  | 'contains'
+  | 'startsWith'
+  | 'endsWith'
+  /** array columns (value: an array; `isEmpty` has a null value): see column-filters.ts */
+  | 'hasSome'
+  | 'hasEvery'
+  | 'isEmpty'
+
+/** Prisma's JSON filter operators tandem serves (on the value at `path`) */
+export type JsonOp =
+  | 'equals'
+  | 'not'
+  | 'string_contains'
+  | 'string_starts_with'
+  | 'string_ends_with'
+  | 'array_contains'
+  | 'array_starts_with'
+  | 'array_ends_with'
+  /** number or string operands: compared with the value at the path when it has the operand's type */
+  | 'gt'
+  | 'gte'
+  | 'lt'
+  | 'lte'
 
 export type Filter =
   | { readonly kind: 'and'; readonly items: readonly Filter[] }
@@ -29,6 +60,14 @@ export type Filter =
       readonly values: readonly unknown[]
     }
   | { readonly kind: 'const'; readonly value: boolean }
+  /** a JSON filter: the value at `path` (object keys, or array indexes as digits) of a json field */
+  | {
+      readonly kind: 'json'
+      readonly field: string
+      readonly path: readonly unknown[]
+      readonly op: JsonOp
+      readonly value: unknown
+    }
   /**
    * A relation filter: `some` related row matches `filter`, `none` does, or `every` one does (none fails
    * it). To-one filters map onto these: `is: W` → some, `isNot: W` → none, `is: null` → none of any.
@@ -64,7 +103,7 @@ export interface ReadQuery {
   readonly unique: boolean
 }
 
-export type UpdateOpKind = 'set' | 'increment' | 'decrement' | 'multiply' | 'divide'
+export type UpdateOpKind = 'set' | 'increment' | 'decrement' | 'multiply' | 'divide' | 'push'
 export interface UpdateOp {
   readonly op: UpdateOpKind
   readonly value: unknown
@@ -302,6 +341,14 @@ class ShapeWalker {
       case 'const':
         this.key += f.value ? '(T)' : '(F)'
         return f
+      case 'json': {
+        // the path's length and the operator are structure; its keys and the operand are values
+        this.key += `(json:${f.field}:${f.op}:${f.path.length}:`
+        const path = f.path.map((p) => this.slot(p))
+        const value = this.slot(f.value)
+        this.key += ')'
+        return this.build ? { ...f, path, value } : f
+      }
       case 'relation': {
         this.key += `(rel:${f.relation}:${f.mode}`
         const filter = f.filter && this.filter(f.filter)

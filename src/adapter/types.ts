@@ -23,13 +23,19 @@ type Textual<V> =
     ? { contains?: string; startsWith?: string; endsWith?: string; mode?: 'default' | 'insensitive' }
     : {}
 
-export type FieldFilter<V> = {
-  equals?: V | null
-  not?: V | null | FieldFilter<V>
-  in?: Scalar<V>[]
-  notIn?: Scalar<V>[]
-} & Comparable<V> &
-  Textual<V>
+/** an array column's filter (Prisma's ScalarListFilter) */
+export type ListFilter<E> = { equals?: E[]; has?: E; hasSome?: E[]; hasEvery?: E[]; isEmpty?: boolean }
+
+export type FieldFilter<V> =
+  Scalar<V> extends readonly (infer E)[]
+    ? ListFilter<E>
+    : {
+        equals?: V | null
+        not?: V | null | FieldFilter<V>
+        in?: Scalar<V>[]
+        notIn?: Scalar<V>[]
+      } & Comparable<V> &
+        Textual<V>
 
 export type WhereInput<T extends PgTable> = {
   [K in keyof InferSelectModel<T>]?: InferSelectModel<T>[K] | FieldFilter<InferSelectModel<T>[K]>
@@ -49,7 +55,9 @@ export type OrderByInput<T extends PgTable> =
 type NumericOps<V> =
   Scalar<V> extends number | bigint
     ? { increment?: Scalar<V>; decrement?: Scalar<V>; multiply?: Scalar<V>; divide?: Scalar<V> }
-    : {}
+    : Scalar<V> extends readonly (infer E)[]
+      ? { push?: E | E[] }
+      : {}
 export type UpdateInput<T extends PgTable> = {
   [K in keyof InferSelectModel<T>]?:
     InferSelectModel<T>[K] | ({ set?: InferSelectModel<T>[K] } & NumericOps<InferSelectModel<T>[K]>)

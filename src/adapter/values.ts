@@ -26,6 +26,7 @@ function describe(value: unknown): string {
  * Throws VALIDATION naming the field and what was expected.
  */
 export function coerceValue(where: string, field: Field, value: unknown): unknown {
+  if (field.isList) return coerceList(where, field, value)
   if (value === null) {
     return null
   }
@@ -74,12 +75,95 @@ export function coerceValue(where: string, field: Field, value: unknown): unknow
     }
     case 'json':
       if (value === undefined || typeof value === 'function' || typeof value === 'bigint') throw fail('a JSON value')
+      if (isNullMarker(value))
+        throw validationError(
+          where,
+          `\`${field.name}\`: Prisma's DbNull / JsonNull / AnyNull are not served; use null (SQL NULL) — a JSON null ` +
+            'value cannot be told from it on ScyllaDB',
+        )
       return value
     case 'enum':
       if (typeof value !== 'string' || !field.enumValues?.includes(value))
         throw fail(`one of ${field.enumValues?.map((v) => JSON.stringify(v)).join(', ')}`)
       return value
+    case 'bytes':
+      if (!(value instanceof Uint8Array)) throw fail('a Buffer or Uint8Array')
+      return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+    case 'time': {
+      const m = typeof value === 'string' ? TIME_RE.exec(value) : null
+      if (!m || Number(m[1]) > 23 || Number(m[2]) > 59 || Number(m[3] ?? 0) > 59)
+        throw fail('a time "HH:MM[:SS[.ffffff]]"')
+      return canonicalTime(m)
+    }
+    case 'inet':
+    case 'cidr': {
+      const t = typeof value === 'string' ? canonicalInet(value, field.kind === 'cidr') : undefined
+      if (t === undefined)
+        throw fail(
+          field.kind === 'cidr' ? 'an IPv4 network "a.b.c.d/n" without host bits' : 'an IPv4 address "a.b.c.d"',
+        )
+      return t
+    }
   }
+}
+
+/**
+ * An array column's value: a JS array of its element kind (no null elements: CQL lists hold none). null is
+ * taken as [] — CQL stores an empty list as null, so tandem treats the two as one value on both backends.
+ */
+function coerceList(where: string, field: Field, value: unknown): unknown[] {
+  if (value === null) return []
+  if (!Array.isArray(value)) throw validationError(where, `\`${field.name}\` expects an array, got ${describe(value)}`)
+  const element: Field = { ...field, isList: false, nullable: false }
+  return value.map((v) => {
+    if (v === null || v === undefined)
+      throw validationError(where, `\`${field.name}\` cannot hold null elements (ScyllaDB lists hold none)`)
+    return coerceValue(where, element, v)
+  })
+}
+
+const TIME_RE = /^(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?$/
+
+/** A time text ('HH:MM:SS.fff…', as the CQL driver prints one) in PostgreSQL's form. */
+export function timeText(text: string): string {
+  const m = TIME_RE.exec(text.length > 15 ? text.slice(0, 15) : text)
+  return m ? canonicalTime(m) : text
+}
+
+/** 'HH:MM:SS[.ffffff]' as PostgreSQL prints a time (trailing fraction zeros dropped). */
+function canonicalTime(m: RegExpExecArray): string {
+  const frac = (m[4] ?? '').replace(/0+$/, '')
+  return `${m[1]}:${m[2]}:${m[3] ?? '00'}${frac === '.' ? '' : frac}`
+}
+
+/**
+ * IPv4 text as PostgreSQL prints it: inet drops a /32, cidr always has its mask and refuses host bits.
+ * IPv6 is refused (its canonical text is not worth redoing here; say so rather than answer differently).
+ */
+function canonicalInet(text: string, cidr: boolean): string | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(text.trim())
+  if (!m) return undefined
+  const octets = m.slice(1, 5).map(Number)
+  if (octets.some((o) => o > 255)) return undefined
+  const bits = m[5] === undefined ? 32 : Number(m[5])
+  if (bits > 32) return undefined
+  const addr = octets.join('.')
+  // CQL's inet holds an address, no mask: an inet is an address on both backends (a network is a cidr)
+  if (!cidr && bits !== 32) return undefined
+  if (cidr) {
+    const n = octets.reduce((a, o) => a * 256 + o, 0)
+    const size = 2 ** (32 - bits)
+    if (n % size !== 0) return undefined
+    return `${addr}/${bits}`
+  }
+  return addr
+}
+
+/** Prisma's null markers (Prisma.DbNull, JsonNull, AnyNull), recognized by their class, to refuse them. */
+export function isNullMarker(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false
+  const c = (v as { constructor?: { name?: string } }).constructor?.name
+  return c === 'DbNull' || c === 'JsonNull' || c === 'AnyNull' || c === 'NullTypesEnumValue' || c === 'ObjectEnumValue'
 }
 
 /**
@@ -135,6 +219,7 @@ function isCalendarDate(iso: string): boolean {
 
 /** A representative non-null value of a field's kind: `explain` uses it for rows it does not read. */
 export function sampleValue(field: Field): unknown {
+  if (field.isList) return []
   switch (field.kind) {
     case 'uuid':
       return '00000000-0000-0000-0000-000000000000'
@@ -157,6 +242,14 @@ export function sampleValue(field: Field): unknown {
       return {}
     case 'enum':
       return field.enumValues?.[0] ?? ''
+    case 'bytes':
+      return Buffer.alloc(0)
+    case 'time':
+      return '00:00:00'
+    case 'inet':
+      return '0.0.0.0'
+    case 'cidr':
+      return '0.0.0.0/0'
   }
 }
 
@@ -175,6 +268,7 @@ export function defaultFor(field: Field, now: Date): { value: unknown } | undefi
       case 'fn':
         return { value: d.fn() }
       case 'sql':
+      case 'autoincrement':
         return undefined
     }
   }
@@ -202,4 +296,17 @@ export function isUuidString(v: unknown): boolean {
 
 export function fieldsOf(model: Model): Field[] {
   return [...model.fields.values()]
+}
+
+/** Code-point order, which is PostgreSQL's under the C.UTF-8 collation and CQL's for text. */
+export function compareStrings(a: string, b: string): number {
+  if (a === b) return 0
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i)!
+    const y = b.codePointAt(i)!
+    if (x !== y) return x - y
+    if (x > 0xffff) i++
+  }
+  return a.length - b.length
 }

@@ -106,6 +106,8 @@ function filterText(f: Filter): string {
       return `${f.relation} ${f.mode}${f.filter ? ` (${filterText(f.filter)})` : ''}`
     case 'after':
       return `cursor after (${f.fields.join(', ')})`
+    case 'json':
+      return `${f.field}${f.path.map(() => '[?]').join('')} ${f.op} ?`
     case 'cmp': {
       const i = f.insensitive ? ' (insensitive)' : ''
       if (f.value === null) return `${f.field} ${f.op === 'eq' ? 'is null' : 'is not null'}`

@@ -132,6 +132,8 @@ export class RowCombiner {
     const locked = this.lockedFields(t)
     for (const [f, op] of Object.entries(ops)) {
       if (locked.has(f)) return undefined
+      // a push is compared by its whole list: the one-row compare-and-set path
+      if (op.op === 'push') return undefined
       if (op.op !== 'set') arithmetic = true
     }
     if (!arithmetic) return undefined
@@ -331,6 +333,7 @@ function collectFields(filter: Filter, into: Set<string>): boolean {
     case 'not':
       return collectFields(filter.item, into)
     case 'cmp':
+    case 'json':
       into.add(filter.field)
       return true
     case 'after':

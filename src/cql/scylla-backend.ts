@@ -7,6 +7,7 @@ import type {
   PushOptions,
   PushReport,
   RawQuery,
+  SchemaChange,
   Statement,
 } from '../adapter/backend.js'
 import type { Telemetry } from '../observe/telemetry.js'
@@ -30,6 +31,7 @@ import { mapLimit, ScyllaSession } from './scylla-session.js'
 import { ScyllaUndoLog } from './scylla-undo.js'
 import { sameValue, WriteProtocol } from './write-protocol.js'
 import { ScyllaStore } from './scylla-store.js'
+import { DEFAULT_SEQUENCE_BLOCK, ScyllaSequences } from './scylla-sequence.js'
 import type { RowStore } from '../move/row-store.js'
 import { callScope, consistencyCode, ttlText, type ResolvedCallOptions } from './call-options.js'
 import { driverConnection, type DriverConnection, type ScyllaConnectionOptions } from './scylla-connection.js'
@@ -74,6 +76,11 @@ export interface ScyllaOptions extends ScyllaConnectionOptions {
   tablets?: TabletsOption
   /** receives driver warnings and failures tandem recovers from; a library never writes to stdout */
   logger?: (level: string, message: string) => void
+  /**
+   * ids of a serial / identity column a process takes from the column's sequence at once (one LWT per block,
+   * see scylla-sequence.ts); default 100. Larger: fewer LWTs, bigger gaps when processes stop
+   */
+  sequenceBlock?: number
 }
 
 const ONE_ROW = (where: ReadQuery['where']): ReadQuery => ({
@@ -111,7 +118,7 @@ export class ScyllaBackend implements Backend {
   private readonly actions: ReferentialActions
 
   constructor(
-    schema: SchemaInfo,
+    private readonly schema: SchemaInfo,
     private readonly options: ScyllaOptions = {},
     layout?: LayoutOptions,
   ) {
@@ -152,7 +159,17 @@ export class ScyllaBackend implements Backend {
     this.reads = new ReadPath(this.session, this.plans)
     this.writes = new WriteProtocol(this.session, this.reads, this.plans, casRetries)
     this.actions = new ReferentialActions(this.session, this.reads, this.writes)
+    const block = options.sequenceBlock
+    if (block !== undefined && !(Number.isInteger(block) && block >= 1 && block <= 1_000_000))
+      throw validationError(
+        'createDb',
+        `scylla.sequenceBlock must be a whole number from 1 to 1000000 (got ${String(block)})`,
+      )
+    this.sequences = new ScyllaSequences(this.session, block)
   }
+
+  /** ids of serial / identity columns (scylla-sequence.ts) */
+  private readonly sequences: ScyllaSequences
 
   /** A failure tandem recovered from (the caller sees the original error): logged, never swallowed silently. */
   private warn(message: string, error: unknown): void {
@@ -240,8 +257,9 @@ export class ScyllaBackend implements Backend {
           operation.spec,
         )
       case 'insert': {
-        await this.actions.checkReferences(t, operation.rows, `${model.name}.create`)
-        const settled = await mapLimit(operation.rows, concurrency, (row) =>
+        const rows = await this.sequences.fill(model, operation.rows)
+        await this.actions.checkReferences(t, rows, `${model.name}.create`)
+        const settled = await mapLimit(rows, concurrency, (row) =>
           this.writes.insertOne(t, row, operation.skipDuplicates).then(
             (value) => ({ value }),
             (error: unknown) => ({ error }),
@@ -331,6 +349,12 @@ export class ScyllaBackend implements Backend {
         )
         break
       case 'insert':
+        if ([...model.fields.values()].some((f) => f.defaultValue?.kind === 'autoincrement'))
+          out.push({
+            text: `UPDATE ${this.session.keyspace}.tandem_meta SET value = ? WHERE key = ? IF value = ?`,
+            table: 'tandem_meta',
+            note: `a block of ${this.options.sequenceBlock ?? DEFAULT_SEQUENCE_BLOCK} ids (LWT), only when this process has used up its block`,
+          })
         for (const u of t.uniques)
           out.push({ text: st(u).insertIfNotExists, table: u.name, note: 'claims the unique value (LWT)' })
         out.push({
@@ -452,6 +476,7 @@ export class ScyllaBackend implements Backend {
     const resumed = [...earlier].filter(([table]) => !plan.fills.some((f) => f.table === table))
     const changes = [
       ...plan.changes,
+      ...skippedModels(this.schema),
       ...resumed.map(([table, c]) => ({
         kind: 'fill-lookup' as const,
         table,
@@ -557,6 +582,17 @@ export class ScyllaBackend implements Backend {
     await this.executor?.close()
     this.executor = undefined
   }
+}
+
+/** The `skipped` changes of a push: models with a column type tandem does not serve get no CQL tables. */
+function skippedModels(schema: SchemaInfo): SchemaChange[] {
+  return [...schema.models.values()]
+    .filter((m) => m.unsupported.length > 0)
+    .map((m) => ({
+      kind: 'skipped' as const,
+      table: m.table,
+      description: `skip model ${m.name} (table ${m.table}): ${m.unsupported.map((u) => `column "${u.column}" has type ${u.sqlType}`).join(', ')}, which tandem does not serve; its calls are refused`,
+    }))
 }
 
 /**

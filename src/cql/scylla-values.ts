@@ -1,11 +1,17 @@
 import cassandra from 'cassandra-driver'
 import type { Field, Model, Row } from '../schema/model.js'
-import { atScale, float4 } from '../adapter/values.js'
+import { atScale, float4, timeText } from '../adapter/values.js'
 
 const { types } = cassandra
 
 /** JS value (canonical, see adapter/values.ts) → the value cassandra-driver binds for the field's CQL type. */
 export function toCql(field: Field, value: unknown): unknown {
+  if (field.isList) {
+    // an empty list is null in CQL: bound as null, so a compare-and-set on it matches what is stored
+    if (!Array.isArray(value) || value.length === 0) return null
+    const element = elementOf(field)
+    return value.map((v) => toCql(element, v))
+  }
   if (value === null || value === undefined) return null
   switch (field.kind) {
     case 'bigint':
@@ -16,9 +22,19 @@ export function toCql(field: Field, value: unknown): unknown {
       return types.LocalDate.fromString(value instanceof Date ? value.toISOString().slice(0, 10) : String(value))
     case 'json':
       return JSON.stringify(value)
+    case 'time':
+      return types.LocalTime.fromString(value as string)
     default:
       return value
   }
+}
+
+const elements = new WeakMap<Field, Field>()
+/** The field an array column's elements are converted as. */
+function elementOf(field: Field): Field {
+  let e = elements.get(field)
+  if (!e) elements.set(field, (e = { ...field, isList: false }))
+  return e
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
@@ -54,6 +70,11 @@ function uuidText(value: unknown): string {
 
 /** A value read from CQL → the canonical JS value PostgreSQL (through drizzle) would give. */
 export function fromCql(field: Field, value: unknown): unknown {
+  if (field.isList) {
+    if (!Array.isArray(value)) return [] // CQL's null list is the empty array (see coerceValue)
+    const element = elementOf(field)
+    return value.map((v) => fromCql(element, v))
+  }
   if (value === null || value === undefined) return null
   switch (field.kind) {
     case 'uuid':
@@ -72,6 +93,10 @@ export function fromCql(field: Field, value: unknown): unknown {
       const n = typeof value === 'number' ? value : Number(value)
       return field.single ? float4(n) : n
     }
+    case 'time':
+      return timeText((value as { toString(): string }).toString())
+    case 'inet':
+      return (value as { toString(): string }).toString()
     default:
       return value
   }
@@ -99,7 +124,8 @@ export function rowDecoder(model: Model, knownFields: readonly string[] = []): R
     const fields = [...model.fields.values()]
     const names = fields.map((f) => f.name)
     const columns = fields.map((f) => f.column)
-    const convert = fields.map((f) => (AS_IS.has(f.kind) ? undefined : (v: unknown) => fromCql(f, v)))
+    const convert = fields.map((f) => (AS_IS.has(f.kind) && !f.isList ? undefined : (v: unknown) => fromCql(f, v)))
+    const lists = fields.map((f) => f.isList)
     const knownAt = fields.map((f) => knownFields.indexOf(f.name))
     decode = (row, known) => {
       const out: Row = {}
@@ -111,7 +137,7 @@ export function rowDecoder(model: Model, knownFields: readonly string[] = []): R
         }
         const v = row[columns[i]!]
         const c = convert[i]
-        out[names[i]!] = v === null || v === undefined ? null : c ? c(v) : v
+        out[names[i]!] = v === null || v === undefined ? (lists[i] ? [] : null) : c ? c(v) : v
       }
       return out
     }

@@ -17,7 +17,18 @@ export function parentsFirst(schema: SchemaInfo, names?: readonly string[]): Mod
         `unknown model ${unknown.map((n) => `\`${n}\``).join(', ')}; models are ${[...schema.models.keys()].join(', ')}`,
       )
   }
-  const wanted = new Set(names ?? schema.models.keys())
+  if (names) {
+    const refused = names.filter((n) => schema.models.get(n)!.unsupported.length > 0)
+    if (refused.length)
+      throw validationError(
+        'models',
+        `${refused.join(', ')}: a column type tandem does not serve (see column-types.ts)`,
+      )
+  }
+  // a model tandem does not serve (a column type it cannot store) is not moved: it has no ScyllaDB tables
+  const wanted = new Set(
+    [...(names ?? schema.models.keys())].filter((n) => schema.models.get(n)!.unsupported.length === 0),
+  )
   const out: Model[] = []
   const state = new Map<string, 'open' | 'done'>()
   const visit = (model: Model) => {

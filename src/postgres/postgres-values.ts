@@ -10,7 +10,8 @@ export function rowDecoder(model: Model): (raw: Record<string, unknown>) => Row 
     const row: Row = {}
     for (const field of fields) {
       const v = raw[field.column]
-      row[field.name] = v === null || v === undefined ? null : field.drizzle.mapFromDriverValue(v)
+      // an array column's NULL is [] to tandem (as on ScyllaDB, where CQL stores [] as null)
+      row[field.name] = v === null || v === undefined ? (field.isList ? [] : null) : field.drizzle.mapFromDriverValue(v)
     }
     return row
   }

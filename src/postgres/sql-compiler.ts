@@ -28,8 +28,9 @@ import { alias, type PgTable } from 'drizzle-orm/pg-core'
 import type { Model, Row } from '../schema/model.js'
 import { relatedModel } from '../schema/read-schema.js'
 import type { CmpOp, Filter, Operation, OrderTerm, Slot } from '../adapter/query.js'
-import { afterSql, likePattern, SQL_OPS } from './sql-statements.js'
+import { afterSql, likePattern, placeholder, SQL_OPS } from './sql-statements.js'
 import type { Parsers } from './postgres-values.js'
+import { jsonSql, listSql, pushSql } from './column-sql.js'
 
 /**
  * A compiled statement: the SQL text drizzle built for one operation shape, and how a call's values
@@ -48,9 +49,7 @@ export interface CompiledSql {
 /** drizzle's builders, for SQL text only: nothing is ever run through it */
 const builder = drizzle.mock()
 
-/** A placeholder for a slot; like-operators carry their operator so the binder makes the pattern. */
-export const placeholder = (v: unknown, like?: string) =>
-  sql.placeholder(`p${(v as Slot).$slot}${like ? `~${like}` : ''}`)
+export { placeholder }
 
 /**
  * Compiles an operation template (values replaced by slots, see `templateOf`) on a model into SQL.
@@ -108,13 +107,15 @@ export function compileSql(model: Model, operation: Operation): CompiledSql {
         set[k] =
           op.op === 'set'
             ? placeholder(op.value)
-            : op.op === 'increment'
-              ? sql`${c} + ${v}`
-              : op.op === 'decrement'
-                ? sql`${c} - ${v}`
-                : op.op === 'multiply'
-                  ? sql`${c} * ${v}`
-                  : sql`${c} / ${v}`
+            : op.op === 'push'
+              ? pushSql(c, op.value)
+              : op.op === 'increment'
+                ? sql`${c} + ${v}`
+                : op.op === 'decrement'
+                  ? sql`${c} - ${v}`
+                  : op.op === 'multiply'
+                    ? sql`${c} * ${v}`
+                    : sql`${c} / ${v}`
       }
       built = builder
         .update(table as PgTable)
@@ -150,6 +151,8 @@ export function filterSql(aliases: AliasCounter, m: Model, cols: Record<string, 
   switch (f.kind) {
     case 'const':
       return f.value ? sql`true` : sql`false`
+    case 'json':
+      return jsonSql(cols[f.field]!, f)
     case 'and':
       return f.items.length ? and(...f.items.map(sub))! : sql`true`
     case 'or':
@@ -178,6 +181,7 @@ export function filterSql(aliases: AliasCounter, m: Model, cols: Record<string, 
     }
     case 'cmp': {
       const column = cols[f.field]!
+      if (m.fields.get(f.field)!.isList) return listSql(column, f)
       if (f.value === null) return f.op === 'eq' ? isNull(column) : isNotNull(column)
       const likeOp = f.op === 'contains' || f.op === 'startsWith' || f.op === 'endsWith'
       if (f.insensitive) {

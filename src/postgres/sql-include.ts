@@ -73,7 +73,7 @@ const isUniqueKey = (model: Model, fields: readonly string[]) =>
   model.uniqueKeys.some((k) => k.fields.length === fields.length && k.fields.every((f) => fields.includes(f)))
 
 const decodeValue = (field: Field, v: unknown): unknown =>
-  v === null || v === undefined ? null : field.drizzle.mapFromDriverValue(v)
+  v === null || v === undefined ? (field.isList ? [] : null) : field.drizzle.mapFromDriverValue(v)
 
 class IncludeCompiler {
   /** EXISTS aliases of filters (`r…`), shared with filterSql */
@@ -194,7 +194,9 @@ class IncludeCompiler {
             const x = a[i++]
             row[f.name] =
               x === null || x === undefined
-                ? null
+                ? f.field.isList
+                  ? []
+                  : null
                 : f.field.drizzle.mapFromDriverValue(f.parse ? f.parse(x as string) : x)
           }
           for (const r of rels) row[r.name] = r.decode(a[i++])

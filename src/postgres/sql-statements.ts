@@ -1,5 +1,6 @@
 import { and, or, sql } from 'drizzle-orm'
 import type { AnyColumn, Param, SQL } from 'drizzle-orm'
+import type { Slot } from '../adapter/query.js'
 
 /** SQL fragments the compiler builds statements from (drizzle has no operator for these). */
 
@@ -34,3 +35,7 @@ export function afterSql(
   }
   return or(...branches)!
 }
+
+/** A placeholder for a slot; like-operators carry their operator so the binder makes the pattern. */
+export const placeholder = (v: unknown, like?: string) =>
+  sql.placeholder(`p${(v as Slot).$slot}${like ? `~${like}` : ''}`)

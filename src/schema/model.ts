@@ -3,7 +3,25 @@ import type { AnyColumn } from 'drizzle-orm'
 
 /** The value kinds tandem maps between PostgreSQL, CQL and JavaScript. */
 export type FieldKind =
-  'uuid' | 'string' | 'int' | 'bigint' | 'boolean' | 'float' | 'decimal' | 'timestamp' | 'date' | 'json' | 'enum'
+  | 'uuid'
+  | 'string'
+  | 'int'
+  | 'bigint'
+  | 'boolean'
+  | 'float'
+  | 'decimal'
+  | 'timestamp'
+  | 'date'
+  | 'json'
+  | 'enum'
+  /** bytea (a customType whose SQL type is bytea): Buffer */
+  | 'bytes'
+  /** time without time zone: 'HH:MM:SS[.ffffff]' */
+  | 'time'
+  /** inet: its text ('10.0.0.1', '10.0.0.0/8') */
+  | 'inet'
+  /** cidr: its text ('10.0.0.0/8') */
+  | 'cidr'
 
 export type DefaultSpec =
   | { kind: 'now' }
@@ -11,6 +29,8 @@ export type DefaultSpec =
   | { kind: 'value'; value: unknown }
   | { kind: 'fn'; fn: () => unknown }
   | { kind: 'sql'; text: string } // a database-side default tandem cannot evaluate itself
+  /** serial / identity: PostgreSQL's sequence, a tandem sequence on ScyllaDB (src/cql/scylla-sequence.ts) */
+  | { kind: 'autoincrement'; identity: 'always' | 'byDefault' | undefined }
 
 export interface Field {
   /** the column key in the Drizzle table (the field name users write) */
@@ -28,8 +48,18 @@ export interface Field {
   readonly enumValues: readonly string[] | undefined
   readonly defaultValue: DefaultSpec | undefined
   readonly onUpdate: (() => unknown) | undefined
-  readonly isList: false
+  /** an array column (`text().array()`): `kind` is the element's kind, the value a JS array of them */
+  readonly isList: boolean
   readonly drizzle: AnyColumn
+}
+
+/** A column of a model whose type tandem does not serve: the model's calls are refused (see column-types.ts). */
+export interface UnsupportedColumn {
+  readonly field: string
+  readonly column: string
+  /** the SQL type, as drizzle declares it */
+  readonly sqlType: string
+  readonly reason: string
 }
 
 export interface UniqueKey {
@@ -81,6 +111,11 @@ export interface Model {
   readonly foreignKeys: readonly ForeignKey[]
   readonly relations: ReadonlyMap<string, RelationInfo>
   readonly drizzle: PgTable
+  /**
+   * columns of a type tandem does not serve (empty for most models): not in `fields`; every call of the model
+   * is refused with VALIDATION, PostgreSQL's push still creates them, ScyllaDB's push skips the model
+   */
+  readonly unsupported: readonly UnsupportedColumn[]
 }
 
 export interface EnumInfo {

@@ -1,13 +1,21 @@
-import { is, SQL } from 'drizzle-orm'
+import { getTableColumns, is, SQL } from 'drizzle-orm'
+import type { AnyColumn } from 'drizzle-orm'
 import { PgDialect } from 'drizzle-orm/pg-core'
 import type { Field, Model, SchemaInfo } from './model.js'
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`
 
+type DdlColumn = { getSQLType(): string; enum?: { enumName: string }; baseColumn?: DdlColumn }
+
 function sqlType(field: Field): string {
-  const column = field.drizzle as unknown as { getSQLType(): string; enum?: { enumName: string } }
-  if (field.kind === 'enum') return q(column.enum?.enumName ?? column.getSQLType())
+  const column = field.drizzle as unknown as DdlColumn
+  if (field.kind === 'enum') {
+    const el = field.isList ? (column.baseColumn ?? column) : column
+    return `${q(el.enum?.enumName ?? el.getSQLType())}${field.isList ? '[]' : ''}`
+  }
+  const identity = field.defaultValue?.kind === 'autoincrement' ? field.defaultValue.identity : undefined
+  if (identity) return `${column.getSQLType()} GENERATED ${identity === 'always' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY`
   return column.getSQLType()
 }
 
@@ -63,7 +71,7 @@ export function postgresDdl(schema: SchemaInfo): string[] {
 }
 
 function col(model: Model, field: string): string {
-  return model.fields.get(field)!.column
+  return model.fields.get(field)?.column ?? model.unsupported.find((u) => u.field === field)?.column ?? field
 }
 
 function createTable(model: Model, dialect: PgDialect): string {
@@ -72,6 +80,13 @@ function createTable(model: Model, dialect: PgDialect): string {
     lines.push(
       `${q(field.column)} ${sqlType(field)}${field.nullable ? '' : ' NOT NULL'}${defaultClause(field, dialect)}`,
     )
+  }
+  // a column of a type tandem does not serve: the drizzle schema owns it, so PostgreSQL gets it as declared
+  // (the model's calls are refused, see column-types.ts)
+  const drizzleColumns = getTableColumns(model.drizzle) as Record<string, AnyColumn & { getSQLType(): string }>
+  for (const u of model.unsupported) {
+    const c = drizzleColumns[u.field]!
+    lines.push(`${q(u.column)} ${u.sqlType}${c.notNull ? ' NOT NULL' : ''}`)
   }
   for (const key of model.uniqueKeys) {
     const cols = key.fields.map((f) => q(col(model, f))).join(', ')

@@ -13,40 +13,16 @@ import type {
   DefaultSpec,
   EnumInfo,
   Field,
-  FieldKind,
   ForeignKey,
   IndexKey,
   Model,
   RelationInfo,
   SchemaInfo,
   UniqueKey,
+  UnsupportedColumn,
 } from './model.js'
 import { validationError } from '../errors.js'
-
-const KIND_BY_COLUMN_TYPE: Record<string, FieldKind> = {
-  PgUUID: 'uuid',
-  PgText: 'string',
-  PgVarchar: 'string',
-  PgChar: 'string',
-  PgInteger: 'int',
-  PgSmallInt: 'int',
-  PgBigInt53: 'bigint',
-  PgBigInt64: 'bigint',
-  PgBoolean: 'boolean',
-  PgReal: 'float',
-  PgDoublePrecision: 'float',
-  PgNumeric: 'decimal',
-  PgNumericNumber: 'decimal',
-  PgNumericBigInt: 'decimal',
-  PgTimestamp: 'timestamp',
-  PgTimestampString: 'timestamp',
-  PgDate: 'date',
-  PgDateString: 'date',
-  PgJson: 'json',
-  PgJsonb: 'json',
-  PgEnumColumn: 'enum',
-  PgEnumObjectColumn: 'enum',
-}
+import { classifyColumn } from './column-types.js'
 
 /**
  * Reads a Drizzle schema module (the `import * as schema` of pgTable/pgEnum/relations exports) into
@@ -150,9 +126,12 @@ function readTable(name: string, table: PgTable): Model {
   const columns = getTableColumns(table) as Record<string, AnyColumn>
   const keyOfColumn = new Map<string, string>()
   const fields = new Map<string, Field>()
+  const unsupported: UnsupportedColumn[] = []
   for (const [key, column] of Object.entries(columns)) {
     keyOfColumn.set(column.name, key)
-    fields.set(key, readField(name, key, column))
+    const field = readField(key, column)
+    if ('reason' in field) unsupported.push(field)
+    else fields.set(key, field)
   }
   const keysOf = (cols: readonly AnyColumn[]): string[] => cols.map((c) => keyOfColumn.get(c.name) ?? c.name)
 
@@ -223,41 +202,39 @@ function readTable(name: string, table: PgTable): Model {
     foreignKeys,
     relations: new Map(),
     drizzle: table,
+    unsupported,
   }
 }
 
-function readField(model: string, key: string, column: AnyColumn): Field {
+/** A column as a field, or as an unsupported column (its model is then refused, see column-types.ts). */
+function readField(key: string, column: AnyColumn): Field | UnsupportedColumn {
   const c = column as AnyColumn & {
     columnType: string
     enumValues?: string[]
     defaultFn?: () => unknown
     onUpdateFn?: () => unknown
-    mode?: string
-    config?: { mode?: string }
+    baseColumn?: AnyColumn & { columnType: string; enumValues?: string[] }
   }
-  const kind = KIND_BY_COLUMN_TYPE[c.columnType]
-  if (!kind)
-    throw validationError(
-      'schema',
-      `${model}.${key} has column type ${c.columnType}, which tandem does not support yet`,
-    )
-  if ((c as { dataType: string }).dataType === 'array')
-    throw validationError('schema', `${model}.${key}: array columns are not supported yet`)
+  const cls = classifyColumn(column)
+  if (!cls.supported) return { field: key, column: c.name, sqlType: cls.sqlType, reason: cls.reason }
+  const kind = cls.kind
+  // an array's mode, scale and enum values are its element column's
+  const el = cls.isList && c.baseColumn ? c.baseColumn : c
   let mode: Field['mode']
-  if (kind === 'bigint') mode = c.columnType === 'PgBigInt64' ? 'bigint' : 'number'
-  if (kind === 'date' || kind === 'timestamp') mode = c.columnType.endsWith('String') ? 'string' : 'date'
+  if (kind === 'bigint') mode = /BigInt64|BigSerial64/.test(el.columnType) ? 'bigint' : 'number'
+  if (kind === 'date' || kind === 'timestamp') mode = el.columnType.endsWith('String') ? 'string' : 'date'
   return {
     name: key,
     column: c.name,
     kind,
     mode,
-    scale: kind === 'decimal' ? (c as unknown as { scale?: number }).scale : undefined,
-    single: c.columnType === 'PgReal',
+    scale: kind === 'decimal' ? (el as unknown as { scale?: number }).scale : undefined,
+    single: el.columnType === 'PgReal',
     nullable: !c.notNull,
-    enumValues: kind === 'enum' ? c.enumValues : undefined,
-    defaultValue: readDefault(c),
+    enumValues: kind === 'enum' ? el.enumValues : undefined,
+    defaultValue: cls.autoincrement ? { kind: 'autoincrement', identity: cls.autoincrement.identity } : readDefault(c),
     onUpdate: c.onUpdateFn,
-    isList: false,
+    isList: cls.isList,
     drizzle: column,
   }
 }

@@ -80,7 +80,17 @@ export function deriveTables(model: Model, layout: ModelLayout | undefined): Mod
     if (!f) throw validationError(ctx, `unknown field \`${name}\`; fields are ${[...model.fields.keys()].join(', ')}`)
     if (f.nullable) throw validationError(ctx, `\`${name}\` is nullable; key fields must be notNull()`)
     if (f.kind === 'json') throw validationError(ctx, `\`${name}\` is json and cannot be a key`)
+    if (f.isList) throw validationError(ctx, `\`${name}\` is an array column and cannot be a key on ScyllaDB`)
     return f
+  }
+  // a lookup is keyed by its fields' values: a list value cannot be a CQL key
+  for (const key of [...model.uniqueKeys, ...model.indexes, ...model.foreignKeys]) {
+    const list = key.fields.find((f) => model.fields.get(f)?.isList)
+    if (list)
+      throw validationError(
+        ctx,
+        `\`${list}\` (column "${model.fields.get(list)!.column}") is an array column: ScyllaDB cannot key a table or lookup by it; remove it from the key, unique constraint or index`,
+      )
   }
   let partitionKey = [...model.primaryKey]
   let clustering: Clustering[] = []
@@ -160,7 +170,9 @@ export function deriveAllTables(schema: SchemaInfo, layout: LayoutOptions = {}):
       throw validationError('layout', `unknown model \`${name}\`; models are ${[...schema.models.keys()].join(', ')}`)
   const out = new Map<string, ModelTables>()
   for (const model of schema.models.values())
-    out.set(model.name, deriveTables(model, layout[model.name] ?? attachedLayout(model)))
+    if (model.unsupported.length === 0)
+      // refused models have no tables (see column-types.ts)
+      out.set(model.name, deriveTables(model, layout[model.name] ?? attachedLayout(model)))
   return out
 }
 
@@ -176,12 +188,17 @@ const CQL_TYPES: Record<Field['kind'], string> = {
   date: 'date',
   json: 'text',
   enum: 'text',
+  bytes: 'blob',
+  time: 'time',
+  inet: 'inet',
+  // CQL has no network type; the text PostgreSQL prints is kept
+  cidr: 'text',
 }
 
+/** The CQL type of a field; an array column is a frozen list (a whole value, as a PostgreSQL array is). */
 export function cqlType(field: Field): string {
-  if (field.kind === 'float' && (field.drizzle as unknown as { columnType: string }).columnType === 'PgReal')
-    return 'float'
-  return CQL_TYPES[field.kind]
+  const element = field.kind === 'float' && field.single ? 'float' : CQL_TYPES[field.kind]
+  return field.isList ? `frozen<list<${element}>>` : element
 }
 
 export const cqlName = (name: string) => `"${name.replace(/"/g, '""')}"`

@@ -1694,6 +1694,21 @@ function readPsl(text: string) {
     }
     const modelFields: PslField[] = []
     for (const line of body.split('\n').map((l) => l.trim())) {
+      // a column Prisma has no type for: `name Unsupported("cidr")?`
+      const unsupported = /^(\w+)\s+Unsupported\("([^"]+)"\)(\?)?/.exec(line)
+      if (unsupported) {
+        const [, fname, udt, opt] = unsupported as unknown as [string, string, string, string | undefined]
+        fields.push({
+          model: name,
+          table,
+          name: fname,
+          column: fname,
+          type: `Unsupported:${udt}`,
+          optional: !!opt,
+          native: undefined,
+        })
+        continue
+      }
       const m = /^(\w+)\s+(\w+)(\[\])?(\?)?\s*(.*)$/.exec(line)
       if (!m || line.startsWith('//')) continue
       const [, fname, type, list, opt, attrs] = m as unknown as [
@@ -1704,7 +1719,9 @@ function readPsl(text: string) {
         string | undefined,
         string,
       ]
-      if (list || /@relation\(/.test(attrs)) {
+      // a scalar list (String[], Int[]): an array column, nullable in the database as Prisma creates it
+      const scalarList = list && SCALAR_TYPES.has(type)
+      if ((list && !scalarList) || /@relation\(/.test(attrs)) {
         const rel =
           /@relation\((?:"\w+", )?fields: \[([^\]]+)\], references: \[([^\]]+)\], onDelete: (\w+).*map: "([^"]+)"\)/.exec(
             attrs,
@@ -1720,8 +1737,8 @@ function readPsl(text: string) {
         table,
         name: fname,
         column: /@map\("([^"]+)"\)/.exec(attrs)?.[1] ?? fname,
-        type,
-        optional: !!opt,
+        type: scalarList ? `${type}[]` : type,
+        optional: !!opt || !!scalarList,
         native: /@db\.(\w+(\([^)]*\))?)/.exec(attrs)?.[1],
       }
       modelFields.push(f)
@@ -1739,7 +1756,12 @@ function readPsl(text: string) {
   return { enums, fields, constraints }
 }
 
+const SCALAR_TYPES = new Set(['String', 'Int', 'BigInt', 'Boolean', 'Float', 'Decimal', 'DateTime', 'Json', 'Bytes'])
+
 function expectedUdt(f: PslField, enums: Map<string, string>): string {
+  if (f.type.startsWith('Unsupported:')) return f.type.slice(12)
+  // an array's udt is its element's with a leading underscore (text[] → _text)
+  if (f.type.endsWith('[]')) return `_${expectedUdt({ ...f, type: f.type.slice(0, -2) }, enums)}`
   if (enums.has(f.type)) return enums.get(f.type)!
   const n = f.native?.replace(/\(.*$/, '')
   const table: Record<string, string> = {
@@ -1757,6 +1779,9 @@ function expectedUdt(f: PslField, enums: Map<string, string>): string {
     'Json:': 'jsonb',
     'Json:Json': 'json',
     'Json:JsonB': 'jsonb',
+    'Bytes:': 'bytea',
+    'DateTime:Time': 'time',
+    'String:Inet': 'inet',
   }
   const udt = table[`${f.type}:${n ?? ''}`]
   if (!udt) throw new Error(`schema.prisma: no expectation for ${f.model}.${f.name} ${f.type} @db.${f.native}`)

@@ -5,9 +5,12 @@ import { relations } from 'drizzle-orm'
 import {
   bigint,
   boolean,
+  cidr,
+  customType,
   date,
   doublePrecision,
   index,
+  inet,
   integer,
   json,
   jsonb,
@@ -16,7 +19,9 @@ import {
   pgTable,
   primaryKey,
   real,
+  serial,
   text,
+  time,
   timestamp,
   unique,
   uuid,
@@ -179,6 +184,41 @@ export const event = pgTable(
     at: timestamp('at').notNull().defaultNow(),
   },
   (t) => [index('event_kind_idx').on(t.kind)],
+)
+
+/** bytea as a Drizzle custom type (Drizzle has no bytea builder): Buffer in, Buffer out. */
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' })
+
+/**
+ * The column types beyond the basic ones (column-types.test.ts): a serial id, arrays, bytea, time, inet,
+ * cidr and a jsonb payload; `owner` is an index so ScyllaDB reads rows by it.
+ */
+export const gadget = pgTable(
+  'gadget',
+  {
+    id: serial('id').primaryKey(),
+    owner: text('owner').notNull(),
+    tags: text('tags').array(),
+    scores: integer('scores').array(),
+    refs: uuid('refs').array(),
+    blob: bytea('blob'),
+    opensAt: time('opens_at'),
+    ip: inet('ip'),
+    net: cidr('net'),
+    payload: jsonb('payload'),
+  },
+  (t) => [index('gadget_owner_idx').on(t.owner)],
+)
+
+/** A bigint GENERATED ALWAYS AS IDENTITY id (given ids refused); `queue` is an index. */
+export const ticket = pgTable(
+  'ticket',
+  {
+    id: bigint('id', { mode: 'bigint' }).primaryKey().generatedAlwaysAsIdentity(),
+    queue: text('queue').notNull(),
+    title: text('title').notNull(),
+  },
+  (t) => [index('ticket_queue_idx').on(t.queue)],
 )
 
 export const profileRelations = relations(profile, ({ many }) => ({ servers: many(server), members: many(member) }))

@@ -154,7 +154,9 @@ describe('postgresDdl: the conformance schema', () => {
     expect(ddl.filter((s) => s.startsWith('CREATE INDEX')).sort()).toEqual([
       'CREATE INDEX IF NOT EXISTS "conversation_member_two_idx" ON "conversation" ("member_two_id")',
       'CREATE INDEX IF NOT EXISTS "event_kind_idx" ON "event" ("kind")',
+      'CREATE INDEX IF NOT EXISTS "gadget_owner_idx" ON "gadget" ("owner")',
       'CREATE INDEX IF NOT EXISTS "sample_group_idx" ON "sample" ("group")',
+      'CREATE INDEX IF NOT EXISTS "ticket_queue_idx" ON "ticket" ("queue")',
     ])
   })
 
@@ -249,5 +251,25 @@ describe('postgresDdl: custom schemas', () => {
 
   it('is idempotent by construction: every statement is IF NOT EXISTS or guarded', () => {
     for (const s of [...out, ...ddl]) expect(s.includes('IF NOT EXISTS') || s.startsWith('DO $$ BEGIN')).toBe(true)
+  })
+})
+
+describe('postgresDdl: column types (issue 12 item 6)', () => {
+  it('serial, identity, arrays, bytea, time, inet, cidr as drizzle declares them', () => {
+    const gadget = ddl.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS "gadget"'))!
+    for (const line of [
+      '"id" serial NOT NULL',
+      '"tags" text[]',
+      '"scores" integer[]',
+      '"refs" uuid[]',
+      '"blob" bytea',
+      '"opens_at" time',
+      '"ip" inet',
+      '"net" cidr',
+    ])
+      expect(gadget).toContain(line)
+    expect(ddl.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS "ticket"'))).toContain(
+      '"id" bigint GENERATED ALWAYS AS IDENTITY NOT NULL',
+    )
   })
 })

@@ -92,7 +92,8 @@ function summary(db: CliDb, report: PushReport): string {
   ]
   if (db.$backend !== 'postgres')
     for (const c of report.changes)
-      if (c.kind === 'create-table' || c.kind === 'add-column' || c.kind === 'kept') lines.push(`  ${c.description}`)
+      if (c.kind === 'create-table' || c.kind === 'add-column' || c.kind === 'kept' || c.kind === 'skipped')
+        lines.push(`  ${c.description}`)
   if (report.pending.length) lines.push(`not filled yet (run push again to fill): ${report.pending.join(', ')}`)
   return `${lines.join('\n')}\n`
 }
@@ -116,7 +117,7 @@ async function dryRun(loaded: LoadedConfig, backend: BackendName | undefined): P
   await probe.$disconnect()
   await withDb(loaded, backend, async (db) => {
     const report = await db.$push({ dryRun: true })
-    const todo = report.changes.filter((c) => c.kind !== 'kept' && c.kind !== 'refused')
+    const todo = report.changes.filter((c) => c.kind !== 'kept' && c.kind !== 'refused' && c.kind !== 'skipped')
     const out: string[] = []
     for (const c of report.changes) {
       out.push(`${c.kind}: ${c.description}`)
