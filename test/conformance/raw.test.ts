@@ -3,7 +3,6 @@
 // empty, Prisma.*) nest as Prisma's Sql does, results are plain objects with the documented types, and a
 // statement the database rejects is P2010 with the database's code in meta.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { backendOf } from '../../src/create-db.js'
 import { createDb, empty, join, Prisma, raw, sql, Sql, type DualDb } from '../../src/index.js'
 import { BACKENDS, openDb, testUrl, TEST_NODE_LWT_SETTLE_MS, uid, type TestDb } from '../support/backends.js'
 import * as schema from '../support/schema.js'
@@ -187,30 +186,31 @@ describe.each(BACKENDS)('raw statements on %s', (backend) => {
       expect(await db.sample.count({ where: { group } })).toBe(2)
     })
 
-    it('inside a transaction, raw statements use its connection (rolled back with it)', async () => {
+    it('inside $transaction, raw statements use its connection and roll back with it (both forms)', async () => {
       const label = uid('tx')
       await expect(
-        backendOf(db).transaction(async (tx) => {
-          await tx.raw({
-            language: 'sql',
-            text: 'INSERT INTO sample (id, "group", label) VALUES (gen_random_uuid(), $1, $2)',
-            values: [group, label],
-            result: 'count',
-            method: '$executeRaw',
-          })
+        db.$transaction(async (tx) => {
+          await tx.$executeRaw`INSERT INTO sample (id, "group", label) VALUES (gen_random_uuid(), ${group}, ${label})`
           // visible inside the transaction
-          const seen = await tx.raw({
-            language: 'sql',
-            text: 'SELECT label FROM sample WHERE label = $1',
-            values: [label],
-            result: 'rows',
-            method: '$queryRaw',
-          })
-          expect(seen).toEqual([{ label }])
+          expect(await tx.$queryRaw`SELECT label FROM sample WHERE label = ${label}`).toEqual([{ label }])
           throw new Error('roll back')
         }),
       ).rejects.toThrow('roll back')
       expect(await db.$queryRaw`SELECT label FROM sample WHERE label = ${label}`).toEqual([])
+      // array form: raw calls are lazy like model calls, so the transaction takes them; a failing later call
+      // (P2002 on the seeded profile's userId) undoes the raw insert too
+      const userId = uid('txu')
+      await db.profile.create({ data: { userId, name: 'x' } })
+      const insert = db.$executeRaw`INSERT INTO sample (id, "group", label) VALUES (gen_random_uuid(), ${group}, ${label})`
+      await expect(
+        db.$transaction([insert, db.profile.create({ data: { userId, name: 'dup' } })]),
+      ).rejects.toMatchObject({ code: 'P2002' })
+      expect(await db.$queryRaw`SELECT label FROM sample WHERE label = ${label}`).toEqual([])
+      const [count] = await db.$transaction([
+        db.$executeRaw`INSERT INTO sample (id, "group", label) VALUES (gen_random_uuid(), ${group}, ${label})`,
+      ])
+      expect(count).toBe(1)
+      await db.sample.deleteMany({ where: { label } })
     })
   } else {
     it('$cql binds values (prepared) and returns plain rows: uuid text, bigint, decimal text, Date', async () => {
