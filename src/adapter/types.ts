@@ -36,12 +36,16 @@ type KindOf<C> = C extends { columnType: 'PgText' | 'PgVarchar' | 'PgChar' }
   : C extends { columnType: 'PgEnumColumn' | 'PgEnumObjectColumn' } | { dataType: 'boolean' }
     ? 'plain'
     : 'ordered'
+// `unknown`, not `{}`, for "nothing more": an intersection with `{}` stops being a weak type, and TypeScript
+// then stops rejecting values that share no key with it (an array given where one where object is expected)
 type Ordered<V, K> = K extends 'text' | 'ordered'
   ? { lt?: Scalar<V>; lte?: Scalar<V>; gt?: Scalar<V>; gte?: Scalar<V> }
-  : {}
+  : unknown
 type Textual<K> = K extends 'text'
   ? { contains?: string; startsWith?: string; endsWith?: string; mode?: 'default' | 'insensitive' }
-  : {}
+  : unknown
+/** X, or `unknown` when X has no keys (see Ordered) */
+type Keyed<X> = [keyof X] extends [never] ? unknown : X
 
 /** The filter of a scalar field; `equals: null` and `not: null` test for null. */
 export type FieldFilter<V, K extends FilterKind = DefaultKind<V>> = {
@@ -103,9 +107,10 @@ type RelationFilter<R, S extends SchemaModule> =
  */
 export type WhereInput<T extends PgTable, S extends SchemaModule = {}> = {
   [F in keyof Row<T>]?: FieldWhere<ColumnOf<T, F>, Row<T>[F]>
-} & {
+} & Keyed<{
   [R in keyof RelationsOf<T, S>]?: RelationFilter<RelationsOf<T, S>[R], S>
-} & DeclaredCompoundKeys<T> & {
+}> &
+  DeclaredCompoundKeys<T> & {
     AND?: WhereInput<T, S> | WhereInput<T, S>[]
     OR?: WhereInput<T, S>[]
     NOT?: WhereInput<T, S> | WhereInput<T, S>[]
@@ -138,25 +143,25 @@ type CompoundKeys<T extends PgTable, Keys> = {
 
 /** compound unique keys in any where (an equality on each field), when TandemSchemaTypes declares them */
 type DeclaredCompoundKeys<T extends PgTable> =
-  DeclaredKeys<T> extends { unique: infer U extends readonly string[] } ? CompoundKeys<T, U> : {}
+  DeclaredKeys<T> extends { unique: infer U extends readonly string[] } ? Keyed<CompoundKeys<T, U>> : unknown
 
 /**
  * The `where` of findUnique, update, delete, upsert, connect and `cursor`: at least one unique key by value
  * (a unique field, or a compound key `a_b: { a, b }`), plus any other filters.
  */
 export type WhereUniqueInput<T extends PgTable, S extends SchemaModule = {}> = WhereInput<T, S> &
-  (DeclaredKeys<T> extends undefined ? CompoundKeys<T, FallbackKeys<T>> : {}) &
+  (DeclaredKeys<T> extends undefined ? CompoundKeys<T, FallbackKeys<T>> : unknown) &
   UniqueSelector<T, UniqueKeysOf<T>>
 
 // ---- orderBy ----------------------------------------------------------------------------------
 
 export type SortOrder = 'asc' | 'desc'
 export type SortSpec = SortOrder | { sort: SortOrder; nulls?: 'first' | 'last' }
-type OrderByItem<T extends PgTable, S extends SchemaModule> = { [F in keyof Row<T>]?: SortSpec } & {
+type OrderByItem<T extends PgTable, S extends SchemaModule> = { [F in keyof Row<T>]?: SortSpec } & Keyed<{
   [R in keyof RelationsOf<T, S>]?: RelationsOf<T, S>[R] extends Many<string>
     ? { _count?: SortOrder }
     : OrderByItem<TargetOf<S, RelationsOf<T, S>[R]>, S>
-}
+}>
 /** fields (`asc` | `desc` | `{ sort, nulls }`), to-one relations' fields, list relations' `_count`; or a list */
 export type OrderByInput<T extends PgTable, S extends SchemaModule = {}> = OrderByItem<T, S> | OrderByItem<T, S>[]
 
@@ -274,7 +279,7 @@ export type CountResult<A> = A extends { select: infer S }
 type NumericOps<V> =
   Scalar<V> extends number | bigint
     ? { increment?: Scalar<V>; decrement?: Scalar<V>; multiply?: Scalar<V>; divide?: Scalar<V> }
-    : {}
+    : unknown
 type FieldUpdate<C, V> = C extends { dataType: 'json' }
   ? V
   : C extends { dataType: 'array' }
@@ -313,11 +318,11 @@ type CheckedCreate<T extends PgTable, S extends SchemaModule, Fixed extends stri
           ]: NestedCreateOne<T, RelationsOf<T, S>[R], S, R>
         } & RelationCreates<T, S>
     : never
-type RelationCreates<T extends PgTable, S extends SchemaModule> = {
+type RelationCreates<T extends PgTable, S extends SchemaModule> = Keyed<{
   [R in keyof RelationsOf<T, S>]?: RelationsOf<T, S>[R] extends Many<string>
     ? NestedCreateMany<T, RelationsOf<T, S>[R], S, R>
     : NestedCreateOne<T, RelationsOf<T, S>[R], S, R>
-}
+}>
 /** create data of a related row made through relation R of P: its fixed fields from `fills`, else all optional */
 type RelatedCreate<P extends PgTable, R, S extends SchemaModule, Name> =
   RequiredOne<R> extends true
@@ -379,11 +384,12 @@ export interface NestedUpdateMany<P extends PgTable, R, S extends SchemaModule, 
 }
 
 /** Update data of T: scalar updates and nested writes on relations. */
-export type UpdateInput<T extends PgTable, S extends SchemaModule = {}> = ScalarUpdate<T> & {
-  [R in keyof RelationsOf<T, S>]?: RelationsOf<T, S>[R] extends Many<string>
-    ? NestedUpdateMany<T, RelationsOf<T, S>[R], S, R>
-    : NestedUpdateOne<T, RelationsOf<T, S>[R], S, R>
-}
+export type UpdateInput<T extends PgTable, S extends SchemaModule = {}> = ScalarUpdate<T> &
+  Keyed<{
+    [R in keyof RelationsOf<T, S>]?: RelationsOf<T, S>[R] extends Many<string>
+      ? NestedUpdateMany<T, RelationsOf<T, S>[R], S, R>
+      : NestedUpdateOne<T, RelationsOf<T, S>[R], S, R>
+  }>
 
 export interface CreateArgs<T extends PgTable, S extends SchemaModule = {}> extends Projection<T, S> {
   data: CreateInput<T, S>
