@@ -45,6 +45,7 @@ import type {
   UpdateArgs,
   UpdateManyArgs,
   UpsertArgs,
+  Subset,
 } from './types.js'
 
 const READ_ARGS = ['where', 'select', 'omit', 'include', 'orderBy', 'take', 'skip', 'cursor', 'distinct'] as const
@@ -112,31 +113,31 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
 
   private readonly runner: Runner = (model, op) => this.backend.run(model, op)
 
-  findUnique<A extends UniqueArgs<T>>(args: A): Promise<Selected<T, A> | null>
+  findUnique<A extends UniqueArgs<T>>(args: Subset<A, UniqueArgs<T>>): Promise<Selected<T, A> | null>
   findUnique(args: unknown): Promise<Row | null> {
     return this.findUniqueWith(this.runner, args, 'findUnique')
   }
-  findUniqueOrThrow<A extends UniqueArgs<T>>(args: A): Promise<Selected<T, A>>
+  findUniqueOrThrow<A extends UniqueArgs<T>>(args: Subset<A, UniqueArgs<T>>): Promise<Selected<T, A>>
   async findUniqueOrThrow(args: unknown): Promise<Row> {
     const row = await this.findUniqueWith(this.runner, args, 'findUniqueOrThrow')
     if (!row) throw notFoundError(this.model.name, 'findUniqueOrThrow', 'No record was found for a query.')
     return row
   }
-  findFirst<A extends FindManyArgs<T>>(args?: A): Promise<Selected<T, A> | null>
+  findFirst<A extends FindManyArgs<T>>(args?: Subset<A, FindManyArgs<T>>): Promise<Selected<T, A> | null>
   findFirst(args?: unknown): Promise<Row | null> {
     return this.findFirstWith(this.runner, args, 'findFirst')
   }
-  findFirstOrThrow<A extends FindManyArgs<T>>(args?: A): Promise<Selected<T, A>>
+  findFirstOrThrow<A extends FindManyArgs<T>>(args?: Subset<A, FindManyArgs<T>>): Promise<Selected<T, A>>
   async findFirstOrThrow(args?: unknown): Promise<Row> {
     const row = await this.findFirstWith(this.runner, args, 'findFirstOrThrow')
     if (!row) throw notFoundError(this.model.name, 'findFirstOrThrow', 'No record was found for a query.')
     return row
   }
-  findMany<A extends FindManyArgs<T>>(args?: A): Promise<Selected<T, A>[]>
+  findMany<A extends FindManyArgs<T>>(args?: Subset<A, FindManyArgs<T>>): Promise<Selected<T, A>[]>
   findMany(args?: unknown): Promise<Row[]> {
     return this.findManyWith(this.runner, args, 'findMany')
   }
-  create<A extends CreateArgs<T>>(args: A): Promise<Selected<T, A>>
+  create<A extends CreateArgs<T>>(args: Subset<A, CreateArgs<T>>): Promise<Selected<T, A>>
   create(args: unknown): Promise<Row> {
     return this.writing(args, (run) => this.createWith(run, args))
   }
@@ -144,11 +145,13 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
   createMany(args: unknown): Promise<{ count: number }> {
     return this.createManyWith(this.runner, args, 'createMany').then((rows) => ({ count: rows.length }))
   }
-  createManyAndReturn<A extends CreateManyAndReturnArgs<T>>(args: A): Promise<Selected<T, A>[]>
+  createManyAndReturn<A extends CreateManyAndReturnArgs<T>>(
+    args: Subset<A, CreateManyAndReturnArgs<T>>,
+  ): Promise<Selected<T, A>[]>
   createManyAndReturn(args: unknown): Promise<Row[]> {
     return this.createManyWith(this.runner, args, 'createManyAndReturn')
   }
-  update<A extends UpdateArgs<T>>(args: A): Promise<Selected<T, A>>
+  update<A extends UpdateArgs<T>>(args: Subset<A, UpdateArgs<T>>): Promise<Selected<T, A>>
   update(args: unknown): Promise<Row> {
     return this.writing(args, (run) => this.updateWith(run, args))
   }
@@ -156,11 +159,11 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
   updateMany(args: unknown): Promise<{ count: number }> {
     return this.updateManyWith(this.runner, args)
   }
-  upsert<A extends UpsertArgs<T>>(args: A): Promise<Selected<T, A>>
+  upsert<A extends UpsertArgs<T>>(args: Subset<A, UpsertArgs<T>>): Promise<Selected<T, A>>
   upsert(args: unknown): Promise<Row> {
     return this.writing(args, (run) => this.upsertWith(run, args))
   }
-  delete<A extends UniqueArgs<T>>(args: A): Promise<Selected<T, A>>
+  delete<A extends UniqueArgs<T>>(args: Subset<A, UniqueArgs<T>>): Promise<Selected<T, A>>
   delete(args: unknown): Promise<Row> {
     return this.deleteWith(this.runner, args)
   }
@@ -168,7 +171,7 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
   deleteMany(args?: unknown): Promise<{ count: number }> {
     return this.deleteManyWith(this.runner, args)
   }
-  count<A extends CountArgs<T>>(args?: A): Promise<CountResult<A>>
+  count<A extends CountArgs<T>>(args?: Subset<A, CountArgs<T>>): Promise<CountResult<A>>
   count(args?: unknown): Promise<number | Record<string, number>> {
     return this.countWith(this.runner, args)
   }

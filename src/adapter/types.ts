@@ -208,7 +208,7 @@ type Picked<V> = V extends true ? true : V extends false | undefined | null ? fa
 
 type CountPayload<T extends PgTable, S extends SchemaModule, C> = C extends true
   ? { [R in ListRelations<T, S>]: number }
-  : C extends { select: infer X }
+  : Arg<C, 'select'> extends infer X extends object
     ? { [R in keyof X & ListRelations<T, S> as Picked<X[R]> extends true ? R : never]: number }
     : never
 
@@ -231,11 +231,20 @@ type OmitRow<T extends PgTable, O> = {
 
 /** The row type after `select` / `include` / `omit` (relations and `_count` to any depth). */
 export type Selected<T extends PgTable, A, S extends SchemaModule = {}> = Simplify<
-  A extends { select: infer P extends object }
+  Arg<A, 'select'> extends infer P extends object
     ? { [K in keyof P & keyof Row<T> as P[K] extends true ? K : never]: Row<T>[K] } & RelationsPayload<T, S, P>
-    : (A extends { omit: infer O extends object } ? OmitRow<T, O> : Row<T>) &
-        (A extends { include: infer I extends object } ? RelationsPayload<T, S, I> : {})
+    : (Arg<A, 'omit'> extends infer O extends object ? OmitRow<T, O> : Row<T>) &
+        (Arg<A, 'include'> extends infer I extends object ? RelationsPayload<T, S, I> : {})
 >
+/**
+ * argument N of A when given as an object; by indexed access: `A extends { select: infer P }` misses the
+ * nested arguments TypeScript infers through Subset (reverse mapped types)
+ */
+type Arg<A, N extends string> = N extends keyof A
+  ? NonNullable<A[N]> extends infer P extends object
+    ? P
+    : undefined
+  : undefined
 
 /**
  * The arguments as written, with unknown top-level keys rejected (as Prisma's SelectSubset): generic methods
@@ -424,9 +433,9 @@ export interface DeleteManyArgs<T extends PgTable, S extends SchemaModule = {}> 
 export interface ModelClient<T extends PgTable, S extends SchemaModule = {}> {
   findUnique<A extends UniqueArgs<T, S>>(args: Subset<A, UniqueArgs<T, S>>): Promise<Selected<T, A, S> | null>
   findUniqueOrThrow<A extends UniqueArgs<T, S>>(args: Subset<A, UniqueArgs<T, S>>): Promise<Selected<T, A, S>>
-  findFirst<A extends FindManyArgs<T, S>>(args?: Subset<A, FindManyArgs<T, S>>): Promise<Selected<T, A, S> | null>
-  findFirstOrThrow<A extends FindManyArgs<T, S>>(args?: Subset<A, FindManyArgs<T, S>>): Promise<Selected<T, A, S>>
-  findMany<A extends FindManyArgs<T, S>>(args?: Subset<A, FindManyArgs<T, S>>): Promise<Selected<T, A, S>[]>
+  findFirst<A extends FindManyArgs<T, S> = {}>(args?: Subset<A, FindManyArgs<T, S>>): Promise<Selected<T, A, S> | null>
+  findFirstOrThrow<A extends FindManyArgs<T, S> = {}>(args?: Subset<A, FindManyArgs<T, S>>): Promise<Selected<T, A, S>>
+  findMany<A extends FindManyArgs<T, S> = {}>(args?: Subset<A, FindManyArgs<T, S>>): Promise<Selected<T, A, S>[]>
   create<A extends CreateArgs<T, S>>(args: Subset<A, CreateArgs<T, S>>): Promise<Selected<T, A, S>>
   createMany(args: CreateManyArgs<T>): Promise<{ count: number }>
   createManyAndReturn<A extends CreateManyAndReturnArgs<T, S>>(
@@ -437,7 +446,7 @@ export interface ModelClient<T extends PgTable, S extends SchemaModule = {}> {
   upsert<A extends UpsertArgs<T, S>>(args: Subset<A, UpsertArgs<T, S>>): Promise<Selected<T, A, S>>
   delete<A extends UniqueArgs<T, S>>(args: Subset<A, UniqueArgs<T, S>>): Promise<Selected<T, A, S>>
   deleteMany(args?: DeleteManyArgs<T, S>): Promise<{ count: number }>
-  count<A extends CountArgs<T, S>>(args?: Subset<A, CountArgs<T, S>>): Promise<CountResult<A>>
+  count<A extends CountArgs<T, S> = {}>(args?: Subset<A, CountArgs<T, S>>): Promise<CountResult<A>>
   explain(method: ModelMethod, args?: unknown): Promise<{ backend: 'postgres' | 'scylla'; statements: Statement[] }>
 }
 
