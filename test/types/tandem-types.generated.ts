@@ -6,17 +6,29 @@ declare module '../../src/adapter/schema-types.js' {
   interface TandemSchemaTypes {
     channel: {
       unique: ['id']
-      owns: { server: ['serverId'] }
-      fills: { messages: ['channelId'] }
+      owns: {
+        server: ['serverId']
+      }
+      fills: {
+        messages: ['channelId']
+      }
     }
     conversation: {
       unique: ['id'] | ['memberOneId', 'memberTwoId']
-      owns: { memberOne: ['memberOneId']; memberTwo: ['memberTwoId'] }
-      fills: { directMessages: ['conversationId'] }
+      owns: {
+        memberOne: ['memberOneId']
+        memberTwo: ['memberTwoId']
+      }
+      fills: {
+        directMessages: ['conversationId']
+      }
     }
     direct_message: {
       unique: ['id']
-      owns: { member: ['memberId']; conversation: ['conversationId'] }
+      owns: {
+        member: ['memberId']
+        conversation: ['conversationId']
+      }
       fills: {}
     }
     event: {
@@ -26,7 +38,10 @@ declare module '../../src/adapter/schema-types.js' {
     }
     member: {
       unique: ['id'] | ['profileId', 'serverId']
-      owns: { profile: ['profileId']; server: ['serverId'] }
+      owns: {
+        profile: ['profileId']
+        server: ['serverId']
+      }
       fills: {
         messages: ['memberId']
         directMessages: ['memberId']
@@ -36,13 +51,19 @@ declare module '../../src/adapter/schema-types.js' {
     }
     message: {
       unique: ['id']
-      owns: { member: ['memberId']; channel: ['channelId'] }
+      owns: {
+        member: ['memberId']
+        channel: ['channelId']
+      }
       fills: {}
     }
     profile: {
       unique: ['id'] | ['userId']
       owns: {}
-      fills: { servers: ['profileId']; members: ['profileId'] }
+      fills: {
+        servers: ['profileId']
+        members: ['profileId']
+      }
     }
     sample: {
       unique: ['id'] | ['code'] | ['group', 'label']
@@ -51,8 +72,13 @@ declare module '../../src/adapter/schema-types.js' {
     }
     server: {
       unique: ['id'] | ['inviteCode']
-      owns: { profile: ['profileId'] }
-      fills: { members: ['serverId']; channels: ['serverId'] }
+      owns: {
+        profile: ['profileId']
+      }
+      fills: {
+        members: ['serverId']
+        channels: ['serverId']
+      }
     }
     setting: {
       unique: ['scope', 'key']
