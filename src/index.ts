@@ -18,7 +18,21 @@ export type { TandemConfig } from './config.js'
 export { TandemError } from './errors.js'
 export type { ErrorCode } from './errors.js'
 export type { PushOptions, PushProgress, PushReport, SchemaChange, Statement } from './adapter/backend.js'
-export type { ModelClient, WhereInput, FieldFilter, Selected } from './adapter/types.js'
+export type {
+  ModelClient,
+  WhereInput,
+  FieldFilter,
+  Selected,
+  WhereUniqueInput,
+  OrderByInput,
+  CreateInput,
+  UpdateInput,
+  ModelTypes,
+  JsonFilter,
+  ListFilter,
+  TandemSchemaTypes,
+} from './adapter/types.js'
+export { typesDeclaration } from './schema/types-declaration.js'
 export type { LayoutOptions, ModelLayout } from './schema/scylla-layout.js'
 export type { ScyllaOptions } from './cql/scylla-backend.js'
 export type { PemSource, ScyllaPolicies, ScyllaTlsOptions } from './cql/scylla-connection.js'
