@@ -330,7 +330,9 @@ export function createDb<S extends Record<string, unknown>>(options: CreateDbOpt
  * a record of ModelClient<PgTable> (each ModelDelegate checked against ModelClient by its class's
  * `implements` and by the annotation below) to the mapped type.
  */
-function modelClients<S>(delegates: ReadonlyMap<string, ModelDelegate>): ModelClients<S> {
+function modelClients<S extends Record<string, unknown>>(
+  delegates: ReadonlyMap<string, ModelDelegate>,
+): ModelClients<S> {
   const clients: Record<string, ModelClient<PgTable>> = Object.fromEntries(delegates)
   return clients as ModelClients<S>
 }

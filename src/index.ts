@@ -18,7 +18,21 @@ export type { TandemConfig } from './config.js'
 export { TandemError } from './errors.js'
 export type { ErrorCode } from './errors.js'
 export type { PushOptions, PushProgress, PushReport, SchemaChange, Statement } from './adapter/backend.js'
-export type { ModelClient, WhereInput, FieldFilter, Selected } from './adapter/types.js'
+export type {
+  ModelClient,
+  WhereInput,
+  FieldFilter,
+  Selected,
+  WhereUniqueInput,
+  OrderByInput,
+  CreateInput,
+  UpdateInput,
+  ModelTypes,
+  JsonFilter,
+  ListFilter,
+  TandemSchemaTypes,
+} from './adapter/types.js'
+export { typesDeclaration } from './schema/types-declaration.js'
 export type { TandemPromise } from './adapter/lazy-call.js'
 export type { IsolationLevel } from './adapter/backend.js'
 export type { TransactionOptions } from './adapter/transaction.js'

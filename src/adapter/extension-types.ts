@@ -16,6 +16,7 @@ import type {
   UpdateInput,
   UpsertArgs,
   WhereInput,
+  SchemaModule,
 } from './types.js'
 import type { UpdateManyAndReturnArgs } from './aggregate-types.js'
 
@@ -101,36 +102,46 @@ type RowMethods =
   | 'delete'
 
 /** A model client whose rows carry the computed fields R. */
-export interface ResultModelClient<T extends PgTable, R> extends Omit<ModelClient<T>, RowMethods> {
-  findUnique<A extends Computable<UniqueArgs<T>, T, R>>(
+export interface ResultModelClient<T extends PgTable, R, S extends SchemaModule = {}> extends Omit<
+  ModelClient<T, S>,
+  RowMethods
+> {
+  findUnique<A extends Computable<UniqueArgs<T, S>, T, R>>(
     args: A,
-  ): TandemPromise<WithComputed<Selected<T, A>, A, R> | null>
-  findUniqueOrThrow<A extends Computable<UniqueArgs<T>, T, R>>(
+  ): TandemPromise<WithComputed<Selected<T, A, S>, A, R> | null>
+  findUniqueOrThrow<A extends Computable<UniqueArgs<T, S>, T, R>>(
     args: A,
-  ): TandemPromise<WithComputed<Selected<T, A>, A, R>>
-  findFirst<A extends Computable<FindManyArgs<T>, T, R>>(
+  ): TandemPromise<WithComputed<Selected<T, A, S>, A, R>>
+  findFirst<A extends Computable<FindManyArgs<T, S>, T, R>>(
     args?: A,
-  ): TandemPromise<WithComputed<Selected<T, A>, A, R> | null>
-  findFirstOrThrow<A extends Computable<FindManyArgs<T>, T, R>>(
+  ): TandemPromise<WithComputed<Selected<T, A, S>, A, R> | null>
+  findFirstOrThrow<A extends Computable<FindManyArgs<T, S>, T, R>>(
     args?: A,
-  ): TandemPromise<WithComputed<Selected<T, A>, A, R>>
-  findMany<A extends Computable<FindManyArgs<T>, T, R>>(args?: A): TandemPromise<WithComputed<Selected<T, A>, A, R>[]>
-  create<A extends Computable<CreateArgs<T>, T, R>>(args: A): TandemPromise<WithComputed<Selected<T, A>, A, R>>
-  createManyAndReturn<A extends Computable<CreateManyAndReturnArgs<T>, T, R>>(
+  ): TandemPromise<WithComputed<Selected<T, A, S>, A, R>>
+  findMany<A extends Computable<FindManyArgs<T, S>, T, R>>(
+    args?: A,
+  ): TandemPromise<WithComputed<Selected<T, A, S>, A, R>[]>
+  create<A extends Computable<CreateArgs<T, S>, T, R>>(args: A): TandemPromise<WithComputed<Selected<T, A, S>, A, R>>
+  createManyAndReturn<A extends Computable<CreateManyAndReturnArgs<T, S>, T, R>>(
     args: A,
-  ): TandemPromise<WithComputed<Selected<T, A>, A, R>[]>
-  update<A extends Computable<UpdateArgs<T>, T, R>>(args: A): TandemPromise<WithComputed<Selected<T, A>, A, R>>
-  updateManyAndReturn<A extends Computable<UpdateManyAndReturnArgs<T, WhereInput<T>, UpdateInput<T>>, T, R>>(
+  ): TandemPromise<WithComputed<Selected<T, A, S>, A, R>[]>
+  update<A extends Computable<UpdateArgs<T, S>, T, R>>(args: A): TandemPromise<WithComputed<Selected<T, A, S>, A, R>>
+  updateManyAndReturn<A extends Computable<UpdateManyAndReturnArgs<T, WhereInput<T, S>, UpdateInput<T>>, T, R>>(
     args: A,
-  ): TandemPromise<WithComputed<Selected<T, A>, A, R>[]>
-  upsert<A extends Computable<UpsertArgs<T>, T, R>>(args: A): TandemPromise<WithComputed<Selected<T, A>, A, R>>
-  delete<A extends Computable<UniqueArgs<T>, T, R>>(args: A): TandemPromise<WithComputed<Selected<T, A>, A, R>>
+  ): TandemPromise<WithComputed<Selected<T, A, S>, A, R>[]>
+  upsert<A extends Computable<UpsertArgs<T, S>, T, R>>(args: A): TandemPromise<WithComputed<Selected<T, A, S>, A, R>>
+  delete<A extends Computable<UniqueArgs<T, S>, T, R>>(args: A): TandemPromise<WithComputed<Selected<T, A, S>, A, R>>
 }
+
+/** S as a schema module (the relation types need its `relations()` exports) */
+type SchemaOf<S> = S extends SchemaModule ? S : {}
 
 /** The model clients of an extended client: computed fields on their rows, the extensions' model methods added. */
 export type ExtendedModels<S, E> = {
   [K in keyof S as S[K] extends PgTable ? K : never]: S[K] extends PgTable
-    ? (keyof ComputedOf<E, K> extends never ? ModelClient<S[K]> : ResultModelClient<S[K], ComputedOf<E, K>>) &
+    ? (keyof ComputedOf<E, K> extends never
+        ? ModelClient<S[K], SchemaOf<S>>
+        : ResultModelClient<S[K], ComputedOf<E, K>, SchemaOf<S>>) &
         ModelMethodsOf<E, K>
     : never
 }

@@ -60,6 +60,7 @@ import type {
   OrderByInput,
   UpdateInput,
   WhereInput,
+  Subset,
 } from './types.js'
 
 const READ_ARGS = ['where', 'select', 'omit', 'include', 'orderBy', 'take', 'skip', 'cursor', 'distinct'] as const
@@ -125,11 +126,11 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
 
   private readonly runner: Runner = (model, op) => this.backend.run(model, op)
 
-  findUnique<A extends UniqueArgs<T>>(args: A): TandemPromise<Selected<T, A> | null>
+  findUnique<A extends UniqueArgs<T>>(args: Subset<A, UniqueArgs<T>>): TandemPromise<Selected<T, A> | null>
   findUnique(args: unknown): TandemPromise<Row | null> {
     return this.call('findUnique', args, (run) => this.findUniqueWith(run, args, 'findUnique'))
   }
-  findUniqueOrThrow<A extends UniqueArgs<T>>(args: A): TandemPromise<Selected<T, A>>
+  findUniqueOrThrow<A extends UniqueArgs<T>>(args: Subset<A, UniqueArgs<T>>): TandemPromise<Selected<T, A>>
   findUniqueOrThrow(args: unknown): TandemPromise<Row> {
     return this.call('findUniqueOrThrow', args, async (run) => {
       const row = await this.findUniqueWith(run, args, 'findUniqueOrThrow')
@@ -137,11 +138,11 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
       return row
     })
   }
-  findFirst<A extends FindManyArgs<T>>(args?: A): TandemPromise<Selected<T, A> | null>
+  findFirst<A extends FindManyArgs<T>>(args?: Subset<A, FindManyArgs<T>>): TandemPromise<Selected<T, A> | null>
   findFirst(args?: unknown): TandemPromise<Row | null> {
     return this.call('findFirst', args, (run) => this.findFirstWith(run, args, 'findFirst'))
   }
-  findFirstOrThrow<A extends FindManyArgs<T>>(args?: A): TandemPromise<Selected<T, A>>
+  findFirstOrThrow<A extends FindManyArgs<T>>(args?: Subset<A, FindManyArgs<T>>): TandemPromise<Selected<T, A>>
   findFirstOrThrow(args?: unknown): TandemPromise<Row> {
     return this.call('findFirstOrThrow', args, async (run) => {
       const row = await this.findFirstWith(run, args, 'findFirstOrThrow')
@@ -149,11 +150,11 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
       return row
     })
   }
-  findMany<A extends FindManyArgs<T>>(args?: A): TandemPromise<Selected<T, A>[]>
+  findMany<A extends FindManyArgs<T>>(args?: Subset<A, FindManyArgs<T>>): TandemPromise<Selected<T, A>[]>
   findMany(args?: unknown): TandemPromise<Row[]> {
     return this.call('findMany', args, (run) => this.findManyWith(run, args, 'findMany'))
   }
-  create<A extends CreateArgs<T>>(args: A): TandemPromise<Selected<T, A>>
+  create<A extends CreateArgs<T>>(args: Subset<A, CreateArgs<T>>): TandemPromise<Selected<T, A>>
   create(args: unknown): TandemPromise<Row> {
     return this.call('create', args, (_, backend) => this.writing(backend, args, (run) => this.createWith(run, args)))
   }
@@ -163,11 +164,13 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
       count: (await this.createManyWith(run, args, 'createMany')).length,
     }))
   }
-  createManyAndReturn<A extends CreateManyAndReturnArgs<T>>(args: A): TandemPromise<Selected<T, A>[]>
+  createManyAndReturn<A extends CreateManyAndReturnArgs<T>>(
+    args: Subset<A, CreateManyAndReturnArgs<T>>,
+  ): TandemPromise<Selected<T, A>[]>
   createManyAndReturn(args: unknown): TandemPromise<Row[]> {
     return this.call('createManyAndReturn', args, (run) => this.createManyWith(run, args, 'createManyAndReturn'))
   }
-  update<A extends UpdateArgs<T>>(args: A): TandemPromise<Selected<T, A>>
+  update<A extends UpdateArgs<T>>(args: Subset<A, UpdateArgs<T>>): TandemPromise<Selected<T, A>>
   update(args: unknown): TandemPromise<Row> {
     return this.call('update', args, (_, backend) => this.writing(backend, args, (run) => this.updateWith(run, args)))
   }
@@ -175,11 +178,11 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
   updateMany(args: unknown): TandemPromise<{ count: number }> {
     return this.call('updateMany', args, (run) => this.updateManyWith(run, args))
   }
-  upsert<A extends UpsertArgs<T>>(args: A): TandemPromise<Selected<T, A>>
+  upsert<A extends UpsertArgs<T>>(args: Subset<A, UpsertArgs<T>>): TandemPromise<Selected<T, A>>
   upsert(args: unknown): TandemPromise<Row> {
     return this.call('upsert', args, (_, backend) => this.writing(backend, args, (run) => this.upsertWith(run, args)))
   }
-  delete<A extends UniqueArgs<T>>(args: A): TandemPromise<Selected<T, A>>
+  delete<A extends UniqueArgs<T>>(args: Subset<A, UniqueArgs<T>>): TandemPromise<Selected<T, A>>
   delete(args: unknown): TandemPromise<Row> {
     return this.call('delete', args, (run) => this.deleteWith(run, args))
   }
@@ -187,7 +190,7 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
   deleteMany(args?: unknown): TandemPromise<{ count: number }> {
     return this.call('deleteMany', args, (run) => this.deleteManyWith(run, args))
   }
-  count<A extends CountArgs<T>>(args?: A): TandemPromise<CountResult<A>>
+  count<A extends CountArgs<T>>(args?: Subset<A, CountArgs<T>>): TandemPromise<CountResult<A>>
   count(args?: unknown): TandemPromise<number | Record<string, number>> {
     return this.call('count', args, (run) => this.countWith(run, args))
   }

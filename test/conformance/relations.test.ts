@@ -1,21 +1,16 @@
 // Relation features of the contract (API.md: `include` with nesting and `_count`, relation filters, nested
 // writes in `data`), over the conformance schema and its Drizzle `relations` exports (test/support/schema.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BACKENDS, openDb, uid } from '../support/backends.js'
+import { BACKENDS, openDb, uid, type TestDb } from '../support/backends.js'
 import { byId, ids, sortedIds } from '../support/conformance-helpers.js'
 
 describe.each(BACKENDS)('relations on %s', (backend) => {
-  // relation arguments and results are not in tandem's static types yet (README, "Not supported yet")
-  type Method = (args?: any) => Promise<any>
-  let db: Record<
-    'profile' | 'server' | 'member' | 'channel' | 'message',
-    Record<'findUnique' | 'findFirst' | 'findMany' | 'create' | 'update' | 'delete' | 'count', Method>
-  >
+  let db: TestDb
   let close: () => Promise<void>
   beforeAll(async () => {
     const opened = await openDb(backend)
     close = () => opened.$disconnect()
-    db = opened as unknown as typeof db
+    db = opened
   })
   afterAll(async () => {
     await close?.()
@@ -49,9 +44,9 @@ describe.each(BACKENDS)('relations on %s', (backend) => {
     const w = await world()
     const ch = await db.channel.findUnique({ where: { id: w.text.id }, include: { messages: true } })
     expect(ch).toMatchObject({ id: w.text.id, name: 'text' })
-    expect(byId(ch.messages)).toEqual(byId(w.messages))
+    expect(byId(ch!.messages)).toEqual(byId(w.messages))
     const empty = await db.channel.findUnique({ where: { id: w.audio.id }, include: { messages: true } })
-    expect(empty.messages).toEqual([])
+    expect(empty!.messages).toEqual([])
   })
 
   it('include many-to-one relations', async () => {
@@ -60,9 +55,9 @@ describe.each(BACKENDS)('relations on %s', (backend) => {
       where: { id: w.messages[0]!.id },
       include: { member: true, channel: true },
     })
-    expect(m.member).toEqual(w.member)
-    expect(m.channel).toEqual(w.text)
-    expect(m.content).toBe('m0')
+    expect(m!.member).toEqual(w.member)
+    expect(m!.channel).toEqual(w.text)
+    expect(m!.content).toBe('m0')
   })
 
   it('nested include with orderBy and take inside', async () => {
@@ -74,10 +69,10 @@ describe.each(BACKENDS)('relations on %s', (backend) => {
         profile: true,
       },
     })
-    expect(s.profile).toEqual(w.profile)
-    expect(s.channels.map((c: { name: string }) => c.name)).toEqual(['text', 'audio'])
-    expect(ids(s.channels[0].messages)).toEqual(ids([w.messages[2]!, w.messages[1]!]))
-    expect(s.channels[1].messages).toEqual([])
+    expect(s!.profile).toEqual(w.profile)
+    expect(s!.channels.map((c) => c.name)).toEqual(['text', 'audio'])
+    expect(ids(s!.channels[0]!.messages)).toEqual(ids([w.messages[2]!, w.messages[1]!]))
+    expect(s!.channels[1]!.messages).toEqual([])
   })
 
   it('include _count of a relation', async () => {
@@ -137,7 +132,7 @@ describe.each(BACKENDS)('relations on %s', (backend) => {
     expect(p.userId).toBe(userId)
     expect(p.servers).toHaveLength(1)
     expect(p.servers[0]).toMatchObject({ name: 'S1', inviteCode: invite, profileId: p.id })
-    expect((await db.server.findUnique({ where: { inviteCode: invite } })).profileId).toBe(p.id)
+    expect((await db.server.findUnique({ where: { inviteCode: invite } }))!.profileId).toBe(p.id)
   })
 
   it('nested connect in data', async () => {

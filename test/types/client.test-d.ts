@@ -34,8 +34,8 @@ type Role = 'ADMIN' | 'MODERATOR' | 'GUEST'
 describe('the client', () => {
   test('has a client per pgTable export and the $ controls, nothing for enums, relations or other exports', () => {
     expectTypeOf(db).toEqualTypeOf<TandemDb<typeof schema>>()
-    expectTypeOf(db.profile).toEqualTypeOf<ModelClient<typeof schema.profile>>()
-    expectTypeOf(db.setting).toEqualTypeOf<ModelClient<typeof schema.setting>>()
+    expectTypeOf(db.profile).toEqualTypeOf<ModelClient<typeof schema.profile, typeof schema>>()
+    expectTypeOf(db.setting).toEqualTypeOf<ModelClient<typeof schema.setting, typeof schema>>()
     expectTypeOf(db).toHaveProperty('directMessage')
     expectTypeOf(db).not.toHaveProperty('memberRole')
     expectTypeOf(db).not.toHaveProperty('profileRelations')
@@ -47,7 +47,7 @@ describe('the client', () => {
     expectTypeOf(db.$ddl).returns.toEqualTypeOf<string[]>()
     expectTypeOf(db.$disconnect).returns.toEqualTypeOf<Promise<void>>()
     // $scylla: the same model clients, with per-call options
-    expectTypeOf(db.$scylla({ ttl: 60 }).profile).toEqualTypeOf<ModelClient<typeof schema.profile>>()
+    expectTypeOf(db.$scylla({ ttl: 60 }).profile).toEqualTypeOf<ModelClient<typeof schema.profile, typeof schema>>()
     expectTypeOf(db.$scylla).parameter(0).toEqualTypeOf<ScyllaCallOptions>()
     expectTypeOf(db.$scylla({ consistency: 'one' })).not.toHaveProperty('$push')
     if (db.$backend !== 'dual') expectTypeOf(db).toEqualTypeOf<SingleDb<typeof schema>>()
@@ -69,7 +69,7 @@ describe('the client', () => {
     expectTypeOf(dual.$backend).toEqualTypeOf<'dual'>()
     expectTypeOf(dual.$health).returns.resolves.toEqualTypeOf<Health[]>()
     expectTypeOf(dual.$dual.status().active).toEqualTypeOf<'postgres' | 'scylla'>()
-    expectTypeOf(dual.profile).toEqualTypeOf<ModelClient<typeof schema.profile>>()
+    expectTypeOf(dual.profile).toEqualTypeOf<ModelClient<typeof schema.profile, typeof schema>>()
   })
 
   test('ModelDelegate<T> is a ModelClient<T>', () => {

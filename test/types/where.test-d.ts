@@ -1,8 +1,7 @@
 // Type tests of `where` (and `orderBy`, `cursor`, `take`): what the types accept and reject today, over the
 // conformance schema. Type-checked by vitest's typecheck mode, never run (no database).
-// A line under `// @ts-expect-error` must not compile; a plain call must. "known gap" marks a call that
-// compiles although the runtime rejects it or ignores the types' intent: fixing the gap turns the line
-// into an error, and the line then moves under a @ts-expect-error.
+// A line under `// @ts-expect-error` must not compile; a plain call must. Unique keys come from
+// tandem-types.generated.ts (what `tandem types` writes for test/support/schema.ts).
 import { describe, expectTypeOf, test } from 'vitest'
 import { createDb, type WhereInput } from '../../src/index.js'
 import * as schema from '../support/schema.js'
@@ -185,62 +184,99 @@ describe('orderBy, take, skip, cursor', () => {
   })
 })
 
-describe('known gaps (pinned as today, not endorsed)', () => {
-  test('any key with an underscore is accepted in where, typed unknown', () => {
-    // known gap: the compound-key index signature `${string}_${string}` takes any such key and any value (issue 12)
-    expectTypeOf<WhereInput<typeof schema.profile>['nope_x']>().toEqualTypeOf<unknown>()
+describe('closed gaps (issue 12): unknown keys, misplaced filters, unique wheres', () => {
+  test('no key outside the fields, relations, declared compound keys and AND/OR/NOT', () => {
+    expectTypeOf<WhereInput<typeof schema.profile>>().not.toHaveProperty('nope_x')
+    // @ts-expect-error not a field
     db.profile.findMany({ where: { nope_x: 1 } })
-    // known gap: a compound key's value is not checked (issue 12)
+    // @ts-expect-error a compound key's value is its fields
     db.member.findMany({ where: { profileId_serverId: 5 } })
+    // @ts-expect-error not a declared compound key (the fields exist, the key does not)
+    db.member.findMany({ where: { serverId_profileId: { profileId: 'p', serverId: 's' } } })
+    db.member.findMany({ where: { profileId_serverId: { profileId: 'p', serverId: 's' } } })
   })
 
-  test('extra keys are not checked in generic arguments once one known key is there', () => {
-    // known gap: A extends FindManyArgs<T> is inferred from the literal, so excess properties pass
-    // whenever the literal satisfies the constraint; the runtime rejects them (issue 12)
+  test('unknown keys next to known ones', () => {
+    // @ts-expect-error an unknown field next to a known one
     db.profile.findMany({ where: { name: 'n', nope: 1 } })
+    // @ts-expect-error an unknown argument next to a known one
     db.profile.findMany({ where: { name: 'n' }, nope: 1 })
-    // known gap: contains / mode next to a filter a number field does take (runtime: VALIDATION) (issue 12)
+    // @ts-expect-error contains next to a filter a number field does take
     db.sample.findMany({ where: { count: { gt: 1, contains: '1' } } })
+    // @ts-expect-error mode on a number field
     db.sample.findMany({ where: { count: { equals: 1, mode: 'insensitive' } } })
-    // known gap: an unknown field next to _all in count's select (runtime: VALIDATION) (issue 12)
+    // @ts-expect-error an unknown field next to _all in count's select
     db.sample.count({ select: { _all: true, nope: true } })
-    // known gap: distinct compiles next to another argument (runtime: not supported) (issue 12)
+    // distinct is typed by the field names
     db.profile.findMany({ where: { name: 'n' }, distinct: ['name'] })
+    // @ts-expect-error distinct names an unknown field
+    db.profile.findMany({ where: { name: 'n' }, distinct: ['nope'] })
   })
 
-  test('string filters on uuid, enum, decimal and date-string fields', () => {
-    // known gap: these columns are strings in TypeScript, so contains/startsWith/endsWith/mode type-check;
-    // the runtime allows them on text columns only (VALIDATION) (issue 12)
+  test('string filters only on text columns (not uuid, enum, decimal or date strings)', () => {
+    db.profile.findMany({ where: { name: { contains: 'a' }, id: { gt: 'a' } } })
+    // @ts-expect-error contains on a uuid
     db.profile.findMany({ where: { id: { contains: 'a' } } })
+    // @ts-expect-error startsWith on an enum
     db.member.findMany({ where: { role: { startsWith: 'AD' } } })
-    db.sample.findMany({ where: { price: { endsWith: '0' }, day: { contains: '-01-' } } })
+    // @ts-expect-error endsWith on a decimal
+    db.sample.findMany({ where: { price: { endsWith: '0' } } })
+    // @ts-expect-error contains on a date string
+    db.sample.findMany({ where: { day: { contains: '-01-' } } })
+    // @ts-expect-error no lt/gt on enums
+    db.member.findMany({ where: { role: { gt: 'ADMIN' } } })
   })
 
-  test('json fields take anything', () => {
-    // known gap: json columns are `unknown`, so any filter shape compiles; the runtime compares the whole
-    // value unless the object is exactly { equals } or { not } (issue 12)
-    db.sample.findMany({ where: { doc: { path: ['a'], gt: 1 } } })
+  test('json fields take json filters (and null when nullable)', () => {
+    db.sample.findMany({ where: { doc: { path: ['a', 'b'], equals: 1 }, docb: null } })
+    db.sample.findMany({
+      where: {
+        docb: { path: ['tags'], array_contains: ['x'], array_starts_with: 'x', array_ends_with: { y: 1 } },
+        doc: { string_contains: 'a', string_starts_with: 'b', string_ends_with: 'c' },
+      },
+    })
+    db.sample.findMany({ where: { doc: { not: null } } })
+    // gt/gte/lt/lte compare the value at the path (a number or a string), as Prisma's JsonFilter
+    db.sample.findMany({ where: { doc: { path: ['a'], gt: 1, lte: 'z' } } })
+    // @ts-expect-error gt takes a number or a string
+    db.sample.findMany({ where: { doc: { path: ['a'], gt: { a: 1 } } } })
+    // @ts-expect-error in is not a json filter
     db.sample.findMany({ where: { docb: { in: [1, 2] } } })
+    // @ts-expect-error path is a list of keys
+    db.sample.findMany({ where: { docb: { path: 'a.b' } } })
+    // @ts-expect-error string_contains takes a string
+    db.sample.findMany({ where: { docb: { string_contains: 1 } } })
+    // @ts-expect-error null on a not-null json column
+    db.event.findMany({ where: { payload: { equals: 1 }, stream: 's', kind: null } })
   })
 
-  test('unique wheres and cursors are not required to name a unique key', () => {
-    // known gap: findUnique/update/delete/upsert and cursor take any where; the runtime requires a unique
-    // key by value (VALIDATION) (issue 12)
+  test('unique wheres and cursors name a unique key by value', () => {
+    db.profile.findUnique({ where: { id: 'x' } })
+    db.profile.findUnique({ where: { userId: 'u', name: 'extra filter', email: { contains: 'x' } } })
+    db.sample.findUnique({ where: { code: 'c' } })
+    db.member.delete({ where: { profileId_serverId: { profileId: 'p', serverId: 's' }, role: 'ADMIN' } })
+    db.conversation.findUnique({ where: { memberOneId_memberTwoId: { memberOneId: 'a', memberTwoId: 'b' } } })
+    db.setting.upsert({
+      where: { scope_key: { scope: 's', key: 'k' } },
+      create: { scope: 's', key: 'k', value: 'v' },
+      update: {},
+    })
+    db.profile.findMany({ cursor: { id: 'x' }, take: 10 })
+    // @ts-expect-error no unique key
     db.profile.findUnique({ where: {} })
+    // @ts-expect-error name is not unique
     db.profile.findUnique({ where: { name: 'n' } })
+    // @ts-expect-error email is not unique (and null is not a key value)
     db.profile.delete({ where: { email: null } })
+    // @ts-expect-error a unique field by filter, not by value
+    db.profile.findUnique({ where: { id: { in: ['x'] } } })
+    // @ts-expect-error cursor names a unique key
     db.profile.findMany({ cursor: { name: 'n' } })
-  })
-
-  test('relation filters and include are not typed', () => {
-    // known gap: relation filters compile without checks (the where's keys are not closed) (issue 12)
-    db.profile.findMany({ where: { members: { some: { role: 'ADMIN' } } } })
-    db.profile.findMany({ where: { members: { some: { role: 5 } } } })
-    // known gap: include compiles next to another argument and adds nothing to the result type (issue 12)
-    expectTypeOf(
-      db.profile.findMany({ where: { name: 'n' }, include: { members: true } }),
-    ).resolves.items.not.toHaveProperty('members')
-    // @ts-expect-error include alone is rejected: FindManyArgs has no include (issue 12)
-    db.profile.findMany({ include: { members: true } })
+    // @ts-expect-error half a compound key
+    db.member.findUnique({ where: { profileId: 'p' } })
+    // @ts-expect-error a compound key missing a field
+    db.setting.findUnique({ where: { scope_key: { scope: 's' } } })
+    // @ts-expect-error the composite primary key's fields alone are not a key each
+    db.setting.update({ where: { scope: 's' }, data: {} })
   })
 })

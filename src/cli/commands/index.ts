@@ -9,6 +9,7 @@ import { registerMigrate } from './migrate.js'
 import { registerVerify } from './verify.js'
 import { registerSync } from './sync.js'
 import { registerDual } from './dual.js'
+import { registerTypes } from './types.js'
 
 export const commands: readonly RegisterCommand[] = [
   registerDb,
@@ -19,4 +20,5 @@ export const commands: readonly RegisterCommand[] = [
   registerSync,
   registerCredits,
   registerDual,
+  registerTypes,
 ]
