@@ -15,6 +15,7 @@ import {
   type OrderTerm,
 } from './query.js'
 import { coerceValue } from './values.js'
+import { AGGREGATE_ARGS } from './model-methods.js'
 
 /**
  * Validation of `aggregate`/`groupBy` arguments into an AggregateSpec (query.ts), and the nesting of a
@@ -23,7 +24,7 @@ import { coerceValue } from './values.js'
 
 type Args = Record<string, unknown>
 
-const AGG_ARGS = ['_count', '_sum', '_avg', '_min', '_max'] as const
+const AGG_ARGS = AGGREGATE_ARGS
 const FN_OF: Record<(typeof AGG_ARGS)[number], AggFn> = {
   _count: 'count',
   _sum: 'sum',

@@ -3,6 +3,7 @@ import type { Model, Row, SchemaInfo } from '../schema/model.js'
 import type { Backend } from './backend.js'
 import { asLazyCall, LazyCall } from './lazy-call.js'
 import { isPlainObject } from './normalize.js'
+import { MODEL_METHODS } from './model-methods.js'
 import type { ModelMethod } from './types.js'
 
 /** A query hook's parameter, as Prisma's: `query(args)` runs the next hook, then the call itself. */
@@ -45,25 +46,7 @@ const ROW_METHODS: ReadonlySet<string> = new Set([
 ])
 
 /** the model methods a query hook can wrap (every method but explain) */
-export const HOOKED_METHODS: readonly ModelMethod[] = [
-  'findUnique',
-  'findUniqueOrThrow',
-  'findFirst',
-  'findFirstOrThrow',
-  'findMany',
-  'create',
-  'createMany',
-  'createManyAndReturn',
-  'update',
-  'updateMany',
-  'upsert',
-  'delete',
-  'deleteMany',
-  'count',
-  'aggregate',
-  'groupBy',
-  'updateManyAndReturn',
-]
+export const HOOKED_METHODS: readonly ModelMethod[] = MODEL_METHODS
 
 /** Checks an extension's shape (names of models and operations) so a typo fails at `$extends`, not silently. */
 export function checkExtension(schema: SchemaInfo, extension: unknown): ClientExtension {

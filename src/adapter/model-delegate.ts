@@ -63,29 +63,12 @@ import type {
   Subset,
 } from './types.js'
 
+import { AGGREGATE_ARGS, MODEL_METHODS } from './model-methods.js'
+
+export { MODEL_METHODS } from './model-methods.js'
+
 const READ_ARGS = ['where', 'select', 'omit', 'include', 'orderBy', 'take', 'skip', 'cursor', 'distinct'] as const
 const UNIQUE_READ_ARGS = ['where', 'select', 'omit', 'include'] as const
-
-/** every method `explain` can show (the names are the ModelMethod type of types.ts) */
-export const MODEL_METHODS: readonly ModelMethod[] = [
-  'findUnique',
-  'findUniqueOrThrow',
-  'findFirst',
-  'findFirstOrThrow',
-  'findMany',
-  'create',
-  'createMany',
-  'createManyAndReturn',
-  'update',
-  'updateMany',
-  'upsert',
-  'delete',
-  'deleteMany',
-  'count',
-  'aggregate',
-  'groupBy',
-  'updateManyAndReturn',
-]
 
 const numberOf = (r: Row[] | number): number => (typeof r === 'number' ? r : r.length)
 /** update-or-create rounds of an upsert that keeps losing the create race (then its P2002 stands) */
@@ -778,18 +761,7 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
   /** @internal aggregate: over the rows where/orderBy/cursor/take/skip select (a window, as Prisma's). */
   async aggregateWith(run: Runner, args: unknown): Promise<Row> {
     const ctx = this.ctx('aggregate')
-    const a = checkArgs(ctx, args, [
-      'where',
-      'orderBy',
-      'cursor',
-      'take',
-      'skip',
-      '_count',
-      '_sum',
-      '_avg',
-      '_min',
-      '_max',
-    ])
+    const a = checkArgs(ctx, args, ['where', 'orderBy', 'cursor', 'take', 'skip', ...AGGREGATE_ARGS])
     const { terms, output } = aggregateSelection(this.model, a, ctx)
     const spec = { by: [], terms, having: undefined, orderBy: [], take: undefined, skip: undefined }
     if (a.cursor !== undefined && a.orderBy !== undefined && !this.stableOrder(a.orderBy, ctx))
@@ -807,19 +779,7 @@ export class ModelDelegate<T extends PgTable = PgTable> implements ModelClient<T
   /** @internal groupBy: groups of the where's rows by `by`, with having, orderBy and take/skip over groups. */
   async groupByWith(run: Runner, args: unknown): Promise<Row[]> {
     const ctx = this.ctx('groupBy')
-    const a = checkArgs(ctx, args, [
-      'by',
-      'where',
-      'having',
-      'orderBy',
-      'take',
-      'skip',
-      '_count',
-      '_sum',
-      '_avg',
-      '_min',
-      '_max',
-    ])
+    const a = checkArgs(ctx, args, ['by', 'where', 'having', 'orderBy', 'take', 'skip', ...AGGREGATE_ARGS])
     const { spec, where, output } = normalizeGroupBy(this.model, a, ctx)
     const rows = rowsOf(await run(this.model, { op: 'aggregate', query: manyQuery(where), spec }))
     return rows.map((r) => nestAggregates(r, spec.by, output))

@@ -1,26 +1,9 @@
 import { asLazyCall } from '../adapter/lazy-call.js'
+import { MODEL_METHODS } from '../adapter/model-methods.js'
 import type { Telemetry } from './telemetry.js'
 
 /** The model methods a call is made of (explain sends nothing; tandem's internal methods are not calls). */
-const CALLS = new Set([
-  'findUnique',
-  'findUniqueOrThrow',
-  'findFirst',
-  'findFirstOrThrow',
-  'findMany',
-  'create',
-  'createMany',
-  'createManyAndReturn',
-  'update',
-  'updateMany',
-  'updateManyAndReturn',
-  'upsert',
-  'delete',
-  'deleteMany',
-  'count',
-  'aggregate',
-  'groupBy',
-])
+const CALLS: ReadonlySet<string> = new Set(MODEL_METHODS)
 
 /**
  * A model client whose calls run through `telemetry.call` (target `<model>.<method>`, span
