@@ -155,7 +155,6 @@ export class ScyllaBackend implements Backend {
       (m, e) => this.warn(m, e),
       lwtSettleMs ?? SERVER_LWT_BUDGET_MS,
     )
-    this.store = new ScyllaStore(schema, this.session)
     this.reads = new ReadPath(this.session, this.plans)
     this.writes = new WriteProtocol(this.session, this.reads, this.plans, casRetries)
     this.actions = new ReferentialActions(this.session, this.reads, this.writes)
@@ -166,6 +165,7 @@ export class ScyllaBackend implements Backend {
         `scylla.sequenceBlock must be a whole number from 1 to 1000000 (got ${String(block)})`,
       )
     this.sequences = new ScyllaSequences(this.session, block)
+    this.store = new ScyllaStore(schema, this.session, this.sequences)
   }
 
   /** ids of serial / identity columns (scylla-sequence.ts) */

@@ -75,16 +75,51 @@ export class ScyllaSequences {
     }
   }
 
+  /**
+   * Raises a sequence's mark to at least `id` (rows copied in with their ids: `migrate`, dual mode's mirror), so
+   * no id handed out later can be one of theirs; this process's own block skips past it too.
+   */
+  async atLeast(model: Model, field: Field, id: bigint): Promise<void> {
+    const key = sequenceKey(model, field)
+    const block = this.blocks.get(key)
+    if (block && block.next <= id) block.next = id + 1n
+    await callScope.exit(async () => {
+      await this.ensureTable()
+      for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+        const [row] = await this.s.exec.select(`SELECT value FROM ${this.table} WHERE key = ?`, [key], 1, true)
+        const seen = (row?.value as string | null | undefined) ?? undefined
+        if (seen !== undefined && BigInt(seen) >= id) return
+        const result =
+          seen === undefined
+            ? await this.s.exec.lwt(`INSERT INTO ${this.table} (key, value) VALUES (?, ?) IF NOT EXISTS`, [
+                key,
+                String(id),
+              ])
+            : await this.s.exec.lwt(`UPDATE ${this.table} SET value = ? WHERE key = ? IF value = ?`, [
+                String(id),
+                key,
+                seen,
+              ])
+        if (result.applied) return
+      }
+      throw new TandemError('P2034', `could not raise the sequence of ${key.slice(9)} to ${id} (contention); retry`)
+    })
+  }
+
+  private ensureTable(): Promise<void> {
+    return (this.created ??= this.s.exec
+      .ddl(`CREATE TABLE IF NOT EXISTS ${this.table} (key text PRIMARY KEY, value text)`)
+      .catch((e: unknown) => {
+        this.created = undefined
+        throw e
+      }))
+  }
+
   /** Takes the next block of a sequence by compare-and-set on its high-water mark. */
   private async allocate(key: string, field: Field): Promise<void> {
     // the sequence row must never carry a `$scylla({ ttl })` of the call that needed an id
     await callScope.exit(async () => {
-      await (this.created ??= this.s.exec
-        .ddl(`CREATE TABLE IF NOT EXISTS ${this.table} (key text PRIMARY KEY, value text)`)
-        .catch((e: unknown) => {
-          this.created = undefined
-          throw e
-        }))
+      await this.ensureTable()
       const max = maxOf(field)
       let seen: string | undefined
       let known = false

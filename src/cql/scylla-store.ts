@@ -19,6 +19,7 @@ import type { CqlStatement } from './cql-executor.js'
 import { mapLimit, type ScyllaSession } from './scylla-session.js'
 import { rowDecoder, rowFromCql, toCql } from './scylla-values.js'
 import { hasKey, sameValue } from './write-protocol.js'
+import type { ScyllaSequences } from './scylla-sequence.js'
 
 /**
  * The write timestamp (microseconds) of rows copied for a model without an update-time field: the oldest
@@ -94,7 +95,25 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
   constructor(
     readonly schema: SchemaInfo,
     private readonly s: ScyllaSession,
+    /** serial/identity sequences, raised past the ids of rows written as given */
+    private readonly sequences?: ScyllaSequences,
   ) {}
+
+  /** Rows written with their serial/identity ids: the sequence must never hand those ids out again. */
+  private async raiseSequences(model: Model, rows: readonly Row[]): Promise<void> {
+    if (!this.sequences) return
+    for (const f of model.fields.values()) {
+      if (f.defaultValue?.kind !== 'autoincrement') continue
+      let max: bigint | undefined
+      for (const r of rows) {
+        const v = r[f.name]
+        if (v === null || v === undefined) continue
+        const id = BigInt(v as number | bigint | string)
+        if (max === undefined || id > max) max = id
+      }
+      if (max !== undefined) await this.sequences.atLeast(model, f, max)
+    }
+  }
 
   private readonly meta = new MetaTable(
     () => this.s.exec.ddl(`CREATE TABLE IF NOT EXISTS ${this.metaTable} (key text PRIMARY KEY, value text)`),
@@ -210,6 +229,7 @@ export class ScyllaStore implements RowStore, LookupIntegrity {
     const t = this.tables(model)
     const ut = updateTimeField(model)
     const skipped: SkippedRow[] = []
+    await this.raiseSequences(model, rows)
     if (options.fresh && mode === 'mirror') {
       await this.mirrorFresh(this.freshPlan(t), rows, options.concurrency ?? 16)
       return { written: rows.length, skipped }

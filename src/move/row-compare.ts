@@ -4,12 +4,16 @@ import type { Field, Model, Row } from '../schema/model.js'
  * A value in a form that compares equal across backends when the stored values are equal: timestamps as
  * epoch milliseconds (PostgreSQL keeps microseconds, CQL milliseconds), bigints and decimals as canonical
  * text (trailing zeros of a decimal dropped), json as text with sorted keys (jsonb reorders them), reals
- * at float4 precision, NULL and undefined alike.
+ * at float4 precision, bytes as hex, arrays element by element (empty as NULL), NULL and undefined alike.
  * @example normalized(priceField, '1.50') === normalized(priceField, '1.5') // '1.5'
  */
 export function normalized(field: Field | undefined, value: unknown): unknown {
   if (value === null || value === undefined) return null
   if (value instanceof Date) return value.getTime()
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex')
+  // arrays: element by element, as text; NULL and [] are one value (CQL reads an empty list back as null)
+  if (field?.isList && Array.isArray(value))
+    return value.length === 0 ? null : JSON.stringify(value.map((v) => normalized({ ...field, isList: false }, v)))
   switch (field?.kind) {
     case 'timestamp':
       return typeof value === 'string' ? new Date(value).getTime() : value

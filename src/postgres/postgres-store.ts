@@ -198,7 +198,13 @@ export class PostgresStore implements RowStore {
       const ut = q(m.updateTime!.column)
       conflict = `DO UPDATE SET ${set} WHERE ${m.table}.${ut} < EXCLUDED.${ut}`
     }
-    text = `INSERT INTO ${m.table} (${m.columns}) VALUES ${values.join(', ')} ON CONFLICT (${m.pkColumns}) ${conflict} RETURNING ${m.pkColumns}`
+    // rows are written as given: a GENERATED ALWAYS identity takes their ids only when told to
+    const overriding = m.fields.some(
+      (f) => f.defaultValue?.kind === 'autoincrement' && f.defaultValue.identity === 'always',
+    )
+      ? ' OVERRIDING SYSTEM VALUE'
+      : ''
+    text = `INSERT INTO ${m.table} (${m.columns})${overriding} VALUES ${values.join(', ')} ON CONFLICT (${m.pkColumns}) ${conflict} RETURNING ${m.pkColumns}`
     m.inserts.set(cacheKey, text)
     return text
   }
@@ -216,7 +222,25 @@ export class PostgresStore implements RowStore {
       while (next < chunks.length) written += await this.writeChunk(model, m, chunks[next++]!, mode, skipped)
     }
     await Promise.all(Array.from({ length: concurrency }, worker))
+    if (written > 0) await this.raiseSequences(model, m)
     return { written, skipped }
+  }
+
+  /**
+   * Rows written with their serial/identity ids: each column's sequence moves past the largest id in the table
+   * (never back), so the next id PostgreSQL generates is not one of theirs.
+   */
+  private async raiseSequences(model: Model, m: ModelSql): Promise<void> {
+    for (const f of m.fields) {
+      if (f.defaultValue?.kind !== 'autoincrement') continue
+      const col = q(f.column)
+      await this.query(
+        model,
+        `SELECT setval(s, GREATEST(x.top, coalesce(pg_sequence_last_value(s), 0))) FROM ` +
+          `(SELECT pg_get_serial_sequence($1, $2)::regclass AS s, max(${col}) AS top FROM ${m.table}) x WHERE x.top IS NOT NULL`,
+        [m.table, f.column],
+      )
+    }
   }
 
   /** One statement for the rows; on a unique or foreign-key violation, each half again, down to single rows. */

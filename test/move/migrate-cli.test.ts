@@ -103,7 +103,7 @@ describe('tandem migrate / verify / sync', () => {
       'full',
     ])
     expect(there.stderr).not.toMatch(/tandem: /)
-    expect(there.code).toBe(0)
+    expect(there.code, there.stdout).toBe(0)
     expect(there.stdout).toMatch(/verify \(full\): no differences/)
     expect(there.stdout).toMatch(/peak RSS \d+ MiB/)
     const returned = await runCli({ postgres: BACK, scylla: SOURCE }, [
@@ -123,6 +123,18 @@ describe('tandem migrate / verify / sync', () => {
       expect(v.differences).toEqual([])
       for (const m of v.models)
         expect([m.model, m.countA, m.countB]).toEqual([m.model, counts[m.model], counts[m.model]])
+    }
+    // rows copied with their serial / identity ids moved each target's sequence past them: a new row's id is new
+    // (the source's largest ids: every target holds the same rows, verified above)
+    const gadgetTop = (await pg.gadget.findFirst({ orderBy: { id: 'desc' }, select: { id: true } }))!.id
+    const ticketTop = (await pg.ticket.findFirst({ orderBy: { id: 'desc' }, select: { id: true } }))!.id
+    for (const db of [cql, back]) {
+      const g = await db.gadget.create({ data: { owner: 'after-migrate' } })
+      const t = await db.ticket.create({ data: { queue: 'after-migrate', title: 'new' } })
+      expect(g.id).toBeGreaterThan(gadgetTop)
+      expect(t.id > ticketTop).toBe(true)
+      await db.gadget.delete({ where: { id: g.id } })
+      await db.ticket.delete({ where: { id: t.id } })
     }
   })
 

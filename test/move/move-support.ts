@@ -177,6 +177,21 @@ export async function seed(db: TestDb): Promise<SeedCounts> {
     at: at(i),
   }))
   await db.event.createMany({ data: events })
+  // the column types of issue 12: serial and identity ids (copied as they are), arrays, bytes, time, inet, json
+  const gadgets = Array.from({ length: 30 }, (_, i) => ({
+    owner: `owner-${i % 4}`,
+    tags: i % 5 === 0 ? [] : ['a', `t${i}`],
+    scores: [i, i * 2],
+    refs: i % 3 === 0 ? [] : [randomUUID()],
+    blob: i % 4 === 0 ? null : Buffer.from([i, 255 - i, 0]),
+    opensAt: i % 6 === 0 ? null : `0${i % 10}:30:00`,
+    ip: i % 2 === 0 ? `10.0.0.${i}` : null,
+    net: i % 3 === 0 ? `192.168.${i}.0/24` : null,
+    payload: i % 4 === 0 ? null : { plan: i % 2 ? 'pro' : 'free', seats: i },
+  }))
+  await db.gadget.createMany({ data: gadgets })
+  const tickets = Array.from({ length: 25 }, (_, i) => ({ queue: `q${i % 3}`, title: `ticket ${i}` }))
+  await db.ticket.createMany({ data: tickets })
   return {
     profile: profiles.length,
     server: servers.length,
@@ -188,5 +203,7 @@ export async function seed(db: TestDb): Promise<SeedCounts> {
     sample: samples.length,
     setting: settings.length,
     event: events.length,
+    gadget: gadgets.length,
+    ticket: tickets.length,
   }
 }
