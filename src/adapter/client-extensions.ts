@@ -4,7 +4,6 @@ import type { Backend } from './backend.js'
 import { asLazyCall, LazyCall } from './lazy-call.js'
 import { isPlainObject } from './normalize.js'
 import { MODEL_METHODS } from './model-methods.js'
-import type { ModelMethod } from './types.js'
 
 /** A query hook's parameter, as Prisma's: `query(args)` runs the next hook, then the call itself. */
 export interface QueryHookParams {
@@ -45,9 +44,6 @@ const ROW_METHODS: ReadonlySet<string> = new Set([
   'delete',
 ])
 
-/** the model methods a query hook can wrap (every method but explain) */
-export const HOOKED_METHODS: readonly ModelMethod[] = MODEL_METHODS
-
 /** Checks an extension's shape (names of models and operations) so a typo fails at `$extends`, not silently. */
 export function checkExtension(schema: SchemaInfo, extension: unknown): ClientExtension {
   const where = '$extends'
@@ -60,7 +56,7 @@ export function checkExtension(schema: SchemaInfo, extension: unknown): ClientEx
     if (name !== '$allModels' && !schema.models.has(name))
       throw validationError(where, `${part} names unknown model \`${name}\``)
   }
-  const isOp = (name: string) => name === '$allOperations' || (HOOKED_METHODS as readonly string[]).includes(name)
+  const isOp = (name: string) => name === '$allOperations' || (MODEL_METHODS as readonly string[]).includes(name)
   const fn = (v: unknown, what: string) => {
     if (typeof v !== 'function') throw validationError(where, `${what} must be a function`)
   }
@@ -239,7 +235,7 @@ export function extendedModel(
   const client: ModelCalls = {
     explain: (...a: unknown[]) => (base.explain as (...x: unknown[]) => unknown).apply(base, a),
   }
-  for (const operation of HOOKED_METHODS) {
+  for (const operation of MODEL_METHODS) {
     const hooks = hooksFor(extensions, model.name, operation)
     if (hooks.length === 0 && (fields.size === 0 || !ROW_METHODS.has(operation))) {
       client[operation] = (args) => base[operation]!(args)
