@@ -98,7 +98,7 @@ function argsOf(
 }
 
 /** drizzle's orderBy (a column, `asc(c)`/`desc(c)`, a list, or a callback) as the model API's. */
-function orderOf(model: Model, orderBy: unknown, table: PgTable, ctx: string): Record<string, 'asc' | 'desc'>[] {
+export function orderOf(model: Model, orderBy: unknown, table: PgTable, ctx: string): Record<string, 'asc' | 'desc'>[] {
   const given =
     typeof orderBy === 'function'
       ? (orderBy as (f: unknown, o: unknown) => unknown)(getTableColumns(table), getOrderByOperators())

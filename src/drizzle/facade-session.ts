@@ -1,0 +1,93 @@
+import { entityKind } from 'drizzle-orm'
+import {
+  PgPreparedQuery,
+  PgSession,
+  PgTransaction,
+  type PgQueryResultHKT,
+  type PgTransactionConfig,
+  type PreparedQueryConfig,
+} from 'drizzle-orm/pg-core'
+import { validationError } from '../errors.js'
+import type { SchemaInfo } from '../schema/model.js'
+import type { ModelClients, TranslatedCall, Translator } from './builder-call.js'
+import type { BuilderCall, BuilderKind, FacadeDialect, FacadeQuery } from './facade-dialect.js'
+import { translateSelect } from './select-call.js'
+import { translateDelete, translateInsert, translateUpdate } from './write-calls.js'
+
+const TRANSLATORS: Record<BuilderKind, Translator> = {
+  select: translateSelect,
+  insert: translateInsert,
+  update: translateUpdate,
+  delete: translateDelete,
+}
+
+/** A drizzle builder call translated into tandem's model API (throws before any I/O when it cannot be served). */
+export function translate(info: SchemaInfo, call: BuilderCall): TranslatedCall {
+  const table = (call.config.table as { [k: symbol]: unknown } | undefined) ?? {}
+  const name = String(table[Symbol.for('drizzle:Name')] ?? '?')
+  return TRANSLATORS[call.kind](info, call, `db.${call.kind}(${name})`)
+}
+
+/** What the facade's session serves calls with: the schema and the model clients (a transaction's inside one). */
+export interface FacadeTarget {
+  info: SchemaInfo
+  clients: ModelClients
+  /** runs `fn` in a tandem transaction, with that transaction's model clients */
+  transaction<T>(fn: (clients: ModelClients) => Promise<T>, options?: Record<string, unknown>): Promise<T>
+}
+
+/** A prepared drizzle query on the facade: translated when executed (placeholders are known then). */
+class FacadePreparedQuery extends PgPreparedQuery<PreparedQueryConfig> {
+  static override readonly [entityKind]: string = 'TandemFacadePreparedQuery'
+  constructor(
+    query: FacadeQuery,
+    private readonly target: FacadeTarget,
+  ) {
+    super(query, undefined, undefined)
+  }
+  override execute(placeholderValues: Record<string, unknown> = {}): Promise<unknown> {
+    const { call } = this.query as FacadeQuery
+    // translated inside the promise, so a refusal is a rejection of the awaited call, as drizzle's errors are
+    return Promise.resolve().then(() => translate(this.target.info, call).run(this.target.clients, placeholderValues))
+  }
+}
+
+/**
+ * drizzle's session for the facade: every prepared query runs through tandem's model clients; `transaction`
+ * becomes tandem's interactive `$transaction` (on ScyllaDB undo-based, not isolated, as documented there).
+ */
+export class FacadeSession extends PgSession<PgQueryResultHKT, Record<string, unknown>, never> {
+  static override readonly [entityKind]: string = 'TandemFacadeSession'
+  constructor(
+    readonly facadeDialect: FacadeDialect,
+    readonly target: FacadeTarget,
+    private readonly schema: ConstructorParameters<typeof PgTransaction>[2],
+    /** gives a database object its `query` (relational queries) over a target's clients */
+    private readonly withQuery: <D extends object>(db: D, target: FacadeTarget) => D,
+  ) {
+    super(facadeDialect)
+  }
+  override prepareQuery(query: { sql: string; params: unknown[] }): PgPreparedQuery<PreparedQueryConfig> {
+    return new FacadePreparedQuery(query as FacadeQuery, this.target)
+  }
+  override transaction<T>(
+    fn: (tx: PgTransaction<PgQueryResultHKT, Record<string, unknown>, never>) => Promise<T>,
+    config?: PgTransactionConfig,
+  ): Promise<T> {
+    if (config && Object.keys(config).length)
+      throw validationError('db.transaction', 'isolationLevel/accessMode/deferrable are not served by the facade')
+    return this.target.transaction((clients) => {
+      const target = { ...this.target, clients }
+      const session = new FacadeSession(this.facadeDialect, target, this.schema, this.withQuery)
+      return fn(this.withQuery(new FacadeTransaction(this.facadeDialect, session, this.schema), target))
+    })
+  }
+}
+
+/** drizzle's transaction object over the facade's session (nested `tx.transaction` is refused by tandem). */
+class FacadeTransaction extends PgTransaction<PgQueryResultHKT, Record<string, unknown>, never> {
+  static override readonly [entityKind]: string = 'TandemFacadeTransaction'
+  override transaction<T>(): Promise<T> {
+    throw validationError('tx.transaction', 'nested transactions (savepoints) are not served by the facade')
+  }
+}

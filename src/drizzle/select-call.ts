@@ -1,0 +1,75 @@
+import { is, SQL } from 'drizzle-orm'
+import { orderOf } from './relational-queries.js'
+import { whereFromDrizzle } from './drizzle-where.js'
+import { countOf, fieldOfColumn, modelOfTable, unservable, type Translator } from './builder-call.js'
+
+/** a selection as drizzle nests it: field key → model field, or a nested object of them */
+type Selection = { [key: string]: string | Selection }
+
+/**
+ * `db.select(fields?).from(table).where(…).orderBy(…).limit(n).offset(m)` as one findMany of the table's model:
+ * the chosen columns become `select`, the condition `where`, the rest `orderBy`/`take`/`skip`; rows come back
+ * keyed (and nested) as the fields were given. Joins, groupBy/having, distinct, locking, set operators, CTEs and
+ * sql`` fields are refused before any I/O.
+ */
+export const translateSelect: Translator = (info, call, ctx) => {
+  const c = call.config
+  const model = modelOfTable(info, c.table, ctx)
+  const refused: [unknown, string][] = [
+    [(c.joins as unknown[] | undefined)?.length, 'a join (use db.query with `with` for related rows)'],
+    [(c.withList as unknown[] | undefined)?.length, 'a CTE ($with)'],
+    [(c.groupBy as unknown[] | undefined)?.length, 'groupBy (use the model API: db.$tandem.<model>.groupBy)'],
+    [c.having, 'having'],
+    [c.distinct, 'distinct'],
+    [c.lockingClause, 'a locking clause (for update/share)'],
+    [(c.setOperators as unknown[] | undefined)?.length, 'a set operator (union/intersect/except)'],
+  ]
+  for (const [present, what] of refused) if (present) throw unservable(ctx, what)
+  const selection = selectionOf(model, c.fields as Record<string, unknown>, ctx)
+  const where = whereFromDrizzle(model, c.where as SQL | undefined, ctx)
+  const orderBy = orderOf(model, c.orderBy as unknown[] | undefined, model.drizzle, ctx)
+  const select = Object.fromEntries(fieldsIn(selection).map((f) => [f, true]))
+  const base: Record<string, unknown> = { select }
+  if (where) base.where = where
+  if (orderBy.length) base.orderBy = orderBy
+  return {
+    model,
+    calls: [{ method: 'findMany', args: base }],
+    async run(clients, placeholders) {
+      const args = { ...base }
+      const take = countOf(c.limit, placeholders, ctx)
+      const skip = countOf(c.offset, placeholders, ctx)
+      if (take !== undefined) args.take = take
+      if (skip !== undefined) args.skip = skip
+      const rows = (await clients[model.name]!.findMany!(args)) as Record<string, unknown>[]
+      return rows.map((row) => shape(selection, row))
+    },
+  }
+}
+
+function selectionOf(
+  model: Parameters<typeof fieldOfColumn>[0],
+  fields: Record<string, unknown>,
+  ctx: string,
+): Selection {
+  const out: Selection = {}
+  for (const [key, value] of Object.entries(fields)) {
+    if (is(value, SQL) || is(value, SQL.Aliased)) throw unservable(ctx, `the sql\`\` field \`${key}\``)
+    out[key] =
+      value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype
+        ? selectionOf(model, value as Record<string, unknown>, ctx)
+        : fieldOfColumn(model, value, ctx)
+  }
+  return out
+}
+
+function fieldsIn(selection: Selection): string[] {
+  return Object.values(selection).flatMap((v) => (typeof v === 'string' ? [v] : fieldsIn(v)))
+}
+
+function shape(selection: Selection, row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(selection))
+    out[key] = typeof value === 'string' ? row[value] : shape(value, row)
+  return out
+}
