@@ -1,4 +1,4 @@
-import { entityKind } from 'drizzle-orm'
+import { entityKind, type TablesRelationalConfig } from 'drizzle-orm'
 import {
   PgPreparedQuery,
   PgSession,
@@ -56,7 +56,7 @@ class FacadePreparedQuery extends PgPreparedQuery<PreparedQueryConfig> {
  * drizzle's session for the facade: every prepared query runs through tandem's model clients; `transaction`
  * becomes tandem's interactive `$transaction` (on ScyllaDB undo-based, not isolated, as documented there).
  */
-export class FacadeSession extends PgSession<PgQueryResultHKT, Record<string, unknown>, never> {
+export class FacadeSession extends PgSession<PgQueryResultHKT, Record<string, unknown>, TablesRelationalConfig> {
   static override readonly [entityKind]: string = 'TandemFacadeSession'
   constructor(
     readonly facadeDialect: FacadeDialect,
@@ -67,11 +67,14 @@ export class FacadeSession extends PgSession<PgQueryResultHKT, Record<string, un
   ) {
     super(facadeDialect)
   }
-  override prepareQuery(query: { sql: string; params: unknown[] }): PgPreparedQuery<PreparedQueryConfig> {
-    return new FacadePreparedQuery(query as FacadeQuery, this.target)
+  override prepareQuery<T extends PreparedQueryConfig = PreparedQueryConfig>(query: {
+    sql: string
+    params: unknown[]
+  }): PgPreparedQuery<T> {
+    return new FacadePreparedQuery(query as FacadeQuery, this.target) as unknown as PgPreparedQuery<T>
   }
   override transaction<T>(
-    fn: (tx: PgTransaction<PgQueryResultHKT, Record<string, unknown>, never>) => Promise<T>,
+    fn: (tx: PgTransaction<PgQueryResultHKT, Record<string, unknown>, TablesRelationalConfig>) => Promise<T>,
     config?: PgTransactionConfig,
   ): Promise<T> {
     if (config && Object.keys(config).length)
@@ -85,7 +88,7 @@ export class FacadeSession extends PgSession<PgQueryResultHKT, Record<string, un
 }
 
 /** drizzle's transaction object over the facade's session (nested `tx.transaction` is refused by tandem). */
-class FacadeTransaction extends PgTransaction<PgQueryResultHKT, Record<string, unknown>, never> {
+class FacadeTransaction extends PgTransaction<PgQueryResultHKT, Record<string, unknown>, TablesRelationalConfig> {
   static override readonly [entityKind]: string = 'TandemFacadeTransaction'
   override transaction<T>(): Promise<T> {
     throw validationError('tx.transaction', 'nested transactions (savepoints) are not served by the facade')

@@ -7,6 +7,7 @@ import type postgres from 'postgres'
 import { backendOf, createDb, type CreateDbOptions, type TandemDb } from '../create-db.js'
 import { validationError } from '../errors.js'
 import type { Statement } from '../adapter/backend.js'
+import type { PostgresBackend } from '../postgres/postgres-backend.js'
 import type { ModelClients } from './builder-call.js'
 import { BuilderCall, FacadeDialect } from './facade-dialect.js'
 import { FacadeSession, translate, type FacadeTarget } from './facade-session.js'
@@ -37,7 +38,7 @@ export function drizzle<S extends Record<string, unknown>>(config: TandemDrizzle
   const { schema } = config
   const tandem = 'client' in config ? config.client : createDb(config)
   if (tandem.$backend === 'postgres') {
-    const pool = backendOf(tandem).sql.client
+    const pool = (backendOf(tandem) as PostgresBackend).sql.client
     return Object.assign(drizzlePostgres(pool, { schema }), { $tandem: tandem, $client: pool })
   }
   return facade(schema, tandem)
@@ -63,7 +64,7 @@ function facade<S extends Record<string, unknown>>(schema: S, tandem: TandemDb<S
 
 /** `db.query` (drizzle's relational queries) over the target's model clients; drizzle's own would render SQL. */
 function withQuery<D extends object>(db: D, target: FacadeTarget): D {
-  const clients = new Map(Object.entries(target.clients) as [string, FindClient][])
+  const clients = new Map(Object.entries(target.clients) as unknown as [string, FindClient][])
   ;(db as { query: unknown }).query = relationalQueries(target.info, clients)
   return db
 }
@@ -88,7 +89,10 @@ export async function explain(
   const call = built.queryChunks.length === 1 ? built.queryChunks[0] : undefined
   if (!(call instanceof BuilderCall)) {
     if (!is(built, SQL)) throw validationError('explain', 'pass a drizzle query builder')
-    return { backend: 'postgres', statements: [{ text: db.dialect.sqlToQuery(built).sql }] }
+    return {
+      backend: 'postgres',
+      statements: [{ text: (query as unknown as { toSQL(): { sql: string } }).toSQL().sql }],
+    }
   }
   const translated = translate(db.$tandem.$schema, call)
   const delegate = (db.$tandem as unknown as Record<string, { explain: Function }>)[translated.model.name]!
