@@ -1,17 +1,15 @@
 // tandem-orm/drizzle: a drizzle `db` whose data lives where tandem's does. On PostgreSQL it is drizzle itself over
 // tandem's postgres.js pool; on ScyllaDB (and in dual mode) drizzle's own builders in front of tandem's planner.
-import { createTableRelationsHelpers, extractTablesRelationalConfig, is, SQL } from 'drizzle-orm'
-import { PgDatabase } from 'drizzle-orm/pg-core'
+import { is, SQL } from 'drizzle-orm'
 import { drizzle as drizzlePostgres, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type postgres from 'postgres'
 import { backendOf, createDb, type CreateDbOptions, type TandemDb } from '../create-db.js'
 import { validationError } from '../errors.js'
 import type { Statement } from '../adapter/backend.js'
 import type { PostgresBackend } from '../postgres/postgres-backend.js'
-import type { ModelClients } from './builder-call.js'
-import { BuilderCall, FacadeDialect } from './facade-dialect.js'
-import { FacadeSession, translate, type FacadeTarget } from './facade-session.js'
-import { relationalQueries, type FindClient } from './relational-queries.js'
+import { BuilderCall } from './facade-dialect.js'
+import { translate } from './facade-session.js'
+import { drizzleFacade } from './facade-db.js'
 
 /** A drizzle database served by tandem: drizzle's API, plus `$tandem` (the tandem client: $push, $disconnect, …). */
 export type TandemDrizzle<S extends Record<string, unknown>> = PostgresJsDatabase<S> & {
@@ -41,39 +39,7 @@ export function drizzle<S extends Record<string, unknown>>(config: TandemDrizzle
     const pool = (backendOf(tandem) as PostgresBackend).sql.client
     return Object.assign(drizzlePostgres(pool, { schema }), { $tandem: tandem, $client: pool })
   }
-  return facade(schema, tandem)
-}
-
-/** drizzle's PgDatabase over the facade's dialect and session: its builders, tandem's execution. */
-function facade<S extends Record<string, unknown>>(schema: S, tandem: TandemDb<S>): TandemDrizzle<S> {
-  const tables = extractTablesRelationalConfig(schema, createTableRelationsHelpers)
-  const rqSchema = { fullSchema: schema, schema: tables.tables, tableNamesMap: tables.tableNamesMap }
-  const dialect = new FacadeDialect()
-  const target: FacadeTarget = {
-    info: tandem.$schema,
-    clients: clientsOf(tandem),
-    transaction: (fn) =>
-      (tandem.$transaction as (f: (tx: unknown) => Promise<unknown>) => Promise<unknown>)((tx) =>
-        fn(clientsOf(tx)),
-      ) as never,
-  }
-  const session = new FacadeSession(dialect, target, rqSchema as never, withQuery)
-  const db = withQuery(new PgDatabase(dialect, session, rqSchema as never), target)
-  return Object.assign(db, { $tandem: tandem, $client: undefined }) as unknown as TandemDrizzle<S>
-}
-
-/** `db.query` (drizzle's relational queries) over the target's model clients; drizzle's own would render SQL. */
-function withQuery<D extends object>(db: D, target: FacadeTarget): D {
-  const clients = new Map(Object.entries(target.clients) as unknown as [string, FindClient][])
-  ;(db as { query: unknown }).query = relationalQueries(target.info, clients)
-  return db
-}
-
-/** a tandem client's (or transaction client's) model delegates by model name */
-function clientsOf(tandem: unknown): ModelClients {
-  const t = tandem as { $schema?: { models: Map<string, unknown> } } & Record<string, unknown>
-  const names = [...(t.$schema?.models.keys() ?? [])]
-  return Object.fromEntries(names.map((n) => [n, t[n]])) as ModelClients
+  return drizzleFacade(schema, tandem)
 }
 
 /**
