@@ -25,8 +25,16 @@ export interface TranslatedCall {
   run(clients: ModelClients, placeholders: Record<string, unknown>): Promise<unknown>
 }
 
-/** A builder kind's translator (select in select-call.ts, the writes in write-calls.ts). */
-export type Translator = (info: SchemaInfo, call: BuilderCall, ctx: string) => TranslatedCall
+/**
+ * A builder kind's translator (select in select-call.ts, the writes in write-calls.ts); `placeholders` are a
+ * prepared statement's values (translation runs at execute time), absent for `explain`.
+ */
+export type Translator = (
+  info: SchemaInfo,
+  call: BuilderCall,
+  ctx: string,
+  placeholders?: Record<string, unknown>,
+) => TranslatedCall
 
 export function unservable(ctx: string, what: string): TandemError {
   return new TandemError('UNSERVABLE_QUERY', `${ctx}: ${what} cannot be served on ScyllaDB. Nothing was run.`)

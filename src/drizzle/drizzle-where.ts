@@ -1,5 +1,5 @@
 import { Column, getTableName, is, Param, Placeholder, SQL, StringChunk } from 'drizzle-orm'
-import { TandemError } from '../errors.js'
+import { TandemError, validationError } from '../errors.js'
 import type { Model } from '../schema/model.js'
 
 /** A Prisma-style `where` (the model API's), as the drizzle condition becomes. */
@@ -10,13 +10,19 @@ export type WhereObject = Record<string, unknown>
  * … — what drizzle's operators build) as the model API's `where` over `model`, read from drizzle's SQL chunks
  * (its public `SQL.queryChunks`: string chunks, columns, params). A part tandem cannot serve — raw `sql`, a
  * column compared with a column, `exists`, a subquery, another table's column, a LIKE pattern with `_` or `%`
- * inside — is refused with UNSERVABLE_QUERY naming it, before any I/O.
+ * inside — is refused with UNSERVABLE_QUERY naming it, before any I/O. `sql.placeholder(name)` values (prepared
+ * statements) are filled from `placeholders`, the values given to `execute`; one without a value is a VALIDATION.
  * @example whereFromDrizzle(userModel, and(eq(users.email, e), isNull(users.deletedAt)), 'users.findMany')
  *   // → { AND: [{ email: e }, { deletedAt: null }] }
  */
-export function whereFromDrizzle(model: Model, condition: SQL | undefined, ctx: string): WhereObject | undefined {
+export function whereFromDrizzle(
+  model: Model,
+  condition: SQL | undefined,
+  ctx: string,
+  placeholders: Record<string, unknown> = {},
+): WhereObject | undefined {
   if (condition === undefined) return undefined
-  return new Reader(model, ctx).condition(condition)
+  return new Reader(model, ctx, placeholders).condition(condition)
 }
 
 type Chunk = unknown
@@ -40,6 +46,7 @@ class Reader {
   constructor(
     private readonly model: Model,
     private readonly ctx: string,
+    private readonly placeholders: Record<string, unknown>,
   ) {}
 
   condition(sql: SQL): WhereObject {
@@ -110,11 +117,13 @@ class Reader {
   }
 
   private value(chunk: Chunk, whole: SQL): unknown {
-    if (is(chunk, Param)) {
-      if (is(chunk.value, Placeholder)) throw this.refuse(whole, 'placeholders (prepared statements) are not served')
-      return chunk.value
+    if (is(chunk, Param)) return this.value(chunk.value, whole)
+    if (is(chunk, Placeholder)) {
+      if (!(chunk.name in this.placeholders))
+        throw validationError(this.ctx, `no value for placeholder "${chunk.name}" (pass it to execute)`)
+      return this.placeholders[chunk.name]
     }
-    if (is(chunk, SQL) || is(chunk, Column) || is(chunk, Placeholder) || is(chunk, StringChunk))
+    if (is(chunk, SQL) || is(chunk, Column) || is(chunk, StringChunk))
       throw this.refuse(whole, 'a value is a column or an SQL expression')
     return chunk
   }

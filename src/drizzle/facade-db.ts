@@ -1,7 +1,7 @@
 import { createTableRelationsHelpers, extractTablesRelationalConfig } from 'drizzle-orm'
-import { PgDatabase } from 'drizzle-orm/pg-core'
 import type { TandemDb } from '../create-db.js'
 import type { ModelClients } from './builder-call.js'
+import { FacadeDatabase } from './facade-database.js'
 import { FacadeDialect } from './facade-dialect.js'
 import { FacadeSession, type FacadeTarget } from './facade-session.js'
 import type { TandemDrizzle } from './index.js'
@@ -24,7 +24,7 @@ export function drizzleFacade<S extends Record<string, unknown>>(schema: S, tand
       ) as never,
   }
   const session = new FacadeSession(dialect, target, rqSchema as never, withQuery)
-  const db = withQuery(new PgDatabase(dialect, session, rqSchema as never), target)
+  const db = withQuery(new FacadeDatabase(dialect, session, rqSchema as never), target)
   return Object.assign(db, { $tandem: tandem, $client: undefined }) as unknown as TandemDrizzle<S>
 }
 

@@ -1,4 +1,4 @@
-import { entityKind, type TablesRelationalConfig } from 'drizzle-orm'
+import { entityKind, type SQL, type TablesRelationalConfig } from 'drizzle-orm'
 import {
   PgPreparedQuery,
   PgSession,
@@ -10,6 +10,7 @@ import {
 import { validationError } from '../errors.js'
 import type { SchemaInfo } from '../schema/model.js'
 import type { ModelClients, TranslatedCall, Translator } from './builder-call.js'
+import { countThrough, refuseRawExecute, targetOf } from './facade-database.js'
 import type { BuilderCall, BuilderKind, FacadeDialect, FacadeQuery } from './facade-dialect.js'
 import { translateSelect } from './select-call.js'
 import { translateDelete, translateInsert, translateUpdate } from './write-calls.js'
@@ -22,10 +23,10 @@ const TRANSLATORS: Record<BuilderKind, Translator> = {
 }
 
 /** A drizzle builder call translated into tandem's model API (throws before any I/O when it cannot be served). */
-export function translate(info: SchemaInfo, call: BuilderCall): TranslatedCall {
+export function translate(info: SchemaInfo, call: BuilderCall, placeholders?: Record<string, unknown>): TranslatedCall {
   const table = (call.config.table as { [k: symbol]: unknown } | undefined) ?? {}
   const name = String(table[Symbol.for('drizzle:Name')] ?? '?')
-  return TRANSLATORS[call.kind](info, call, `db.${call.kind}(${name})`)
+  return TRANSLATORS[call.kind](info, call, `db.${call.kind}(${name})`, placeholders)
 }
 
 /** What the facade's session serves calls with: the schema and the model clients (a transaction's inside one). */
@@ -48,7 +49,9 @@ class FacadePreparedQuery extends PgPreparedQuery<PreparedQueryConfig> {
   override execute(placeholderValues: Record<string, unknown> = {}): Promise<unknown> {
     const { call } = this.query as FacadeQuery
     // translated inside the promise, so a refusal is a rejection of the awaited call, as drizzle's errors are
-    return Promise.resolve().then(() => translate(this.target.info, call).run(this.target.clients, placeholderValues))
+    return Promise.resolve().then(() =>
+      translate(this.target.info, call, placeholderValues).run(this.target.clients, placeholderValues),
+    )
   }
 }
 
@@ -87,9 +90,18 @@ export class FacadeSession extends PgSession<PgQueryResultHKT, Record<string, un
   }
 }
 
-/** drizzle's transaction object over the facade's session (nested `tx.transaction` is refused by tandem). */
+/**
+ * drizzle's transaction object over the facade's session (nested `tx.transaction` is refused by tandem); raw
+ * `execute` and `$count` as on the facade's database (facade-database.ts).
+ */
 class FacadeTransaction extends PgTransaction<PgQueryResultHKT, Record<string, unknown>, TablesRelationalConfig> {
   static override readonly [entityKind]: string = 'TandemFacadeTransaction'
+  override execute(): never {
+    return refuseRawExecute() as never
+  }
+  override $count(source: Parameters<PgTransaction<PgQueryResultHKT>['$count']>[0], filters?: SQL): never {
+    return countThrough(targetOf(this), source, filters) as never
+  }
   override transaction<T>(): Promise<T> {
     throw validationError('tx.transaction', 'nested transactions (savepoints) are not served by the facade')
   }

@@ -10,6 +10,7 @@ import type { PostgresBackend } from '../postgres/postgres-backend.js'
 import { BuilderCall } from './facade-dialect.js'
 import { translate } from './facade-session.js'
 import { drizzleFacade } from './facade-db.js'
+import { FacadeRelationalQuery } from './relational-queries.js'
 
 /** A drizzle database served by tandem: drizzle's API, plus `$tandem` (the tandem client: $push, $disconnect, …). */
 export type TandemDrizzle<S extends Record<string, unknown>> = PostgresJsDatabase<S> & {
@@ -44,13 +45,15 @@ export function drizzle<S extends Record<string, unknown>>(config: TandemDrizzle
 
 /**
  * What a drizzle query does, without running it: on ScyllaDB (and dual) the statements tandem's planner chose
- * for the model-API calls the query becomes; on PostgreSQL drizzle's SQL.
+ * for the model-API calls the query becomes; on PostgreSQL drizzle's SQL. A builder or a relational query
+ * (`db.query.<t>.findMany(…)`, which is lazy: nothing runs until it is awaited).
  * @example await explain(db, db.select().from(messages).where(eq(messages.channelId, id)).limit(50))
  */
 export async function explain(
   db: TandemDrizzle<Record<string, unknown>>,
-  query: { getSQL(): SQL },
+  query: { getSQL(): SQL } | FacadeRelationalQuery<unknown>,
 ): Promise<{ backend: 'postgres' | 'scylla'; statements: Statement[] }> {
+  if (is(query, FacadeRelationalQuery)) return query.explain()
   const built = query.getSQL()
   const call = built.queryChunks.length === 1 ? built.queryChunks[0] : undefined
   if (!(call instanceof BuilderCall)) {

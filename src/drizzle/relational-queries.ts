@@ -1,5 +1,16 @@
-import { Column, getOperators, getOrderByOperators, getTableColumns, is, SQL, StringChunk } from 'drizzle-orm'
+import {
+  Column,
+  entityKind,
+  getOperators,
+  getOrderByOperators,
+  getTableColumns,
+  is,
+  QueryPromise,
+  SQL,
+  StringChunk,
+} from 'drizzle-orm'
 import type { PgTable } from 'drizzle-orm/pg-core'
+import type { Statement } from '../adapter/backend.js'
 import { TandemError, validationError } from '../errors.js'
 import type { Model, SchemaInfo } from '../schema/model.js'
 import { whereFromDrizzle, type WhereObject } from './drizzle-where.js'
@@ -8,12 +19,42 @@ import { whereFromDrizzle, type WhereObject } from './drizzle-where.js'
 export interface FindClient {
   findMany(args: unknown): PromiseLike<unknown[]>
   findFirst(args: unknown): PromiseLike<unknown>
+  explain?(
+    method: 'findMany' | 'findFirst',
+    args: unknown,
+  ): Promise<{ backend: 'postgres' | 'scylla'; statements: Statement[] }>
+}
+
+/**
+ * A relational query on the facade: lazy like drizzle's (it runs when awaited), and `explain()` gives the
+ * statements tandem's planner chose for it without running it.
+ */
+export class FacadeRelationalQuery<T> extends QueryPromise<T> {
+  static override readonly [entityKind]: string = 'TandemFacadeRelationalQuery'
+  constructor(
+    private readonly client: FindClient,
+    private readonly method: 'findMany' | 'findFirst',
+    /** the model API's arguments (built when run or explained, so a bad config is a rejection) */
+    private readonly args: () => Record<string, unknown>,
+  ) {
+    super()
+  }
+  override async execute(): Promise<T> {
+    const rows = await this.client[this.method](this.args())
+    return (this.method === 'findFirst' ? (rows ?? undefined) : rows) as T
+  }
+  /** @example await db.query.message.findMany({ where: (m, { eq }) => eq(m.channelId, id) }).explain() */
+  async explain(): Promise<{ backend: 'postgres' | 'scylla'; statements: Statement[] }> {
+    const args = this.args()
+    if (!this.client.explain) throw validationError(`db.query.${this.method}`, 'this client has no explain')
+    return this.client.explain(this.method, args)
+  }
 }
 
 /** drizzle's `db.query.<table>` on tandem: `findMany` / `findFirst` with drizzle's config and result shape. */
 export interface RelationalQuery {
-  findMany(config?: Record<string, unknown>): Promise<Record<string, unknown>[]>
-  findFirst(config?: Record<string, unknown>): Promise<Record<string, unknown> | undefined>
+  findMany(config?: Record<string, unknown>): FacadeRelationalQuery<Record<string, unknown>[]>
+  findFirst(config?: Record<string, unknown>): FacadeRelationalQuery<Record<string, unknown> | undefined>
 }
 
 /**
@@ -34,11 +75,10 @@ export function relationalQueries(
     if (!client) continue
     const ctx = (method: string) => `db.query.${model.name}.${method}`
     out[model.name] = {
-      findMany: async (config = {}) =>
-        (await client.findMany(argsOf(info, model, config, ctx('findMany'), true))) as Record<string, unknown>[],
-      findFirst: async (config = {}) =>
-        ((await client.findFirst(argsOf(info, model, config, ctx('findFirst'), true))) ?? undefined) as
-          Record<string, unknown> | undefined,
+      findMany: (config = {}) =>
+        new FacadeRelationalQuery(client, 'findMany', () => argsOf(info, model, config, ctx('findMany'), true)),
+      findFirst: (config = {}) =>
+        new FacadeRelationalQuery(client, 'findFirst', () => argsOf(info, model, config, ctx('findFirst'), true)),
     }
   }
   return out

@@ -12,9 +12,8 @@ type Selection = { [key: string]: string | Selection }
  * keyed (and nested) as the fields were given. Joins, groupBy/having, distinct, locking, set operators, CTEs and
  * sql`` fields are refused before any I/O.
  */
-export const translateSelect: Translator = (info, call, ctx) => {
+export const translateSelect: Translator = (info, call, ctx, placeholders) => {
   const c = call.config
-  const model = modelOfTable(info, c.table, ctx)
   const refused: [unknown, string][] = [
     [(c.joins as unknown[] | undefined)?.length, 'a join (use db.query with `with` for related rows)'],
     [(c.withList as unknown[] | undefined)?.length, 'a CTE ($with)'],
@@ -25,8 +24,9 @@ export const translateSelect: Translator = (info, call, ctx) => {
     [(c.setOperators as unknown[] | undefined)?.length, 'a set operator (union/intersect/except)'],
   ]
   for (const [present, what] of refused) if (present) throw unservable(ctx, what)
+  const model = modelOfTable(info, c.table, ctx)
   const selection = selectionOf(model, c.fields as Record<string, unknown>, ctx)
-  const where = whereFromDrizzle(model, c.where as SQL | undefined, ctx)
+  const where = whereFromDrizzle(model, c.where as SQL | undefined, ctx, placeholders)
   const orderBy = orderOf(model, c.orderBy as unknown[] | undefined, model.drizzle, ctx)
   const select = Object.fromEntries(fieldsIn(selection).map((f) => [f, true]))
   const base: Record<string, unknown> = { select }
