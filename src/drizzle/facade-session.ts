@@ -81,7 +81,9 @@ export class FacadeSession extends PgSession<PgQueryResultHKT, Record<string, un
     config?: PgTransactionConfig,
   ): Promise<T> {
     if (config && Object.keys(config).length)
-      throw validationError('db.transaction', 'isolationLevel/accessMode/deferrable are not served by the facade')
+      return Promise.reject(
+        validationError('db.transaction', 'isolationLevel/accessMode/deferrable are not served by the facade'),
+      )
     return this.target.transaction((clients) => {
       const target = { ...this.target, clients }
       const session = new FacadeSession(this.facadeDialect, target, this.schema, this.withQuery)
@@ -103,6 +105,8 @@ class FacadeTransaction extends PgTransaction<PgQueryResultHKT, Record<string, u
     return countThrough(targetOf(this), source, filters) as never
   }
   override transaction<T>(): Promise<T> {
-    throw validationError('tx.transaction', 'nested transactions (savepoints) are not served by the facade')
+    return Promise.reject(
+      validationError('tx.transaction', 'nested transactions (savepoints) are not served by the facade'),
+    )
   }
 }
