@@ -6,6 +6,7 @@ import type postgres from 'postgres'
 import { backendOf, createDb, type CreateDbOptions, type TandemDb } from '../create-db.js'
 import { validationError } from '../errors.js'
 import type { Statement } from '../adapter/backend.js'
+import type { SchemaInfo } from '../schema/model.js'
 import type { PostgresBackend } from '../postgres/postgres-backend.js'
 import { BuilderCall } from './facade-dialect.js'
 import { translate } from './facade-session.js'
@@ -50,19 +51,15 @@ export function drizzle<S extends Record<string, unknown>>(config: TandemDrizzle
  * @example await explain(db, db.select().from(messages).where(eq(messages.channelId, id)).limit(50))
  */
 export async function explain(
-  db: TandemDrizzle<Record<string, unknown>>,
-  query: { getSQL(): SQL } | FacadeRelationalQuery<unknown>,
+  db: { $tandem: { $schema: SchemaInfo } },
+  query: { toSQL(): { sql: string } } | FacadeRelationalQuery<unknown>,
 ): Promise<{ backend: 'postgres' | 'scylla'; statements: Statement[] }> {
   if (is(query, FacadeRelationalQuery)) return query.explain()
-  const built = query.getSQL()
+  // every drizzle query has getSQL (not in the relational query's declared type); only the facade's holds a call
+  const built = (query as { getSQL?(): unknown }).getSQL?.()
+  if (!is(built, SQL)) throw validationError('explain', 'pass a drizzle query builder or relational query')
   const call = built.queryChunks.length === 1 ? built.queryChunks[0] : undefined
-  if (!(call instanceof BuilderCall)) {
-    if (!is(built, SQL)) throw validationError('explain', 'pass a drizzle query builder')
-    return {
-      backend: 'postgres',
-      statements: [{ text: (query as unknown as { toSQL(): { sql: string } }).toSQL().sql }],
-    }
-  }
+  if (!(call instanceof BuilderCall)) return { backend: 'postgres', statements: [{ text: query.toSQL().sql }] }
   const translated = translate(db.$tandem.$schema, call)
   const delegate = (db.$tandem as unknown as Record<string, { explain: Function }>)[translated.model.name]!
   const statements: Statement[] = []

@@ -34,7 +34,8 @@ export const translateSelect: Translator = (info, call, ctx, placeholders) => {
   if (orderBy.length) base.orderBy = orderBy
   return {
     model,
-    calls: [{ method: 'findMany', args: base }],
+    // explain shows the limit/offset given as numbers (placeholders are known only at execute)
+    calls: [{ method: 'findMany', args: { ...base, ...countsShown(c.limit, c.offset) } }],
     async run(clients, placeholders) {
       const args = { ...base }
       const take = countOf(c.limit, placeholders, ctx)
@@ -72,4 +73,11 @@ function shape(selection: Selection, row: Record<string, unknown>): Record<strin
   for (const [key, value] of Object.entries(selection))
     out[key] = typeof value === 'string' ? row[value] : shape(value, row)
   return out
+}
+
+function countsShown(limit: unknown, offset: unknown): { take?: number; skip?: number } {
+  return {
+    ...(typeof limit === 'number' ? { take: limit } : {}),
+    ...(typeof offset === 'number' ? { skip: offset } : {}),
+  }
 }

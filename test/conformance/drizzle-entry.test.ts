@@ -44,7 +44,7 @@ describe('drizzle() on PostgreSQL is drizzle itself', () => {
     try {
       expect(is(db, PostgresJsDatabase)).toBe(true)
       expect(db.$tandem.$backend).toBe('postgres')
-      const joined = (d: typeof oracle) =>
+      const joined = (d: PostgresJsDatabase<typeof models>) =>
         d
           .select({ role: member.role, name: profile.name })
           .from(member)
@@ -73,8 +73,8 @@ describe('drizzle() on PostgreSQL is drizzle itself', () => {
     expect(onScylla).toBeInstanceOf(FacadeDatabase)
     expect(onScylla.$client).toBeUndefined()
     expect(onScylla.$tandem).toBe(scylla)
-    const q = (d: typeof onPg) => d.select().from(profile).where(eq(profile.userId, userId))
-    const expected = await q(oracle as never)
+    const q = (d: PostgresJsDatabase<typeof models>) => d.select().from(profile).where(eq(profile.userId, userId))
+    const expected = await q(oracle)
     expect(expected).toHaveLength(1)
     expect(await q(onPg)).toEqual(expected)
     expect(await q(onScylla)).toEqual(expected)

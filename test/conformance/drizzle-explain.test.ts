@@ -43,6 +43,17 @@ describe.each(BACKENDS)('explain on the facade over %s', (backend) => {
     expect(plan.statements.length).toBeGreaterThan(0)
     if (backend === 'scylla') {
       expect(plan.statements[0]!.text).toMatch(/^SELECT .* FROM .*message.* WHERE .*channel_id/)
+      // a numeric limit is part of the plan (the partition read is limited)
+      const limited = await explain(db, query.limit(50))
+      expect(limited).toEqual(
+        await tandem.message.explain('findMany', {
+          select: { id: true },
+          where: { channelId: { equals: channelId } },
+          orderBy: [{ createdAt: 'desc' }],
+          take: 50,
+        }),
+      )
+      expect(limited.statements[0]!.text).toMatch(/LIMIT/)
       // a unique column: tandem reads its lookup table, then the row
       const byUser = await explain(db, db.select().from(profile).where(eq(profile.userId, userId)))
       expect(byUser.statements.length).toBeGreaterThanOrEqual(2)

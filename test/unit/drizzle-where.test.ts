@@ -69,6 +69,16 @@ describe('whereFromDrizzle', () => {
     expect(read(inArray(profile.userId, []))).toEqual({ OR: [] })
   })
 
+  it('fills placeholders (prepared statements) from the values given to execute; a missing one is VALIDATION', () => {
+    const c = and(eq(profile.userId, sql.placeholder('u')), inArray(profile.name, [sql.placeholder('n'), 'b']))
+    expect(whereFromDrizzle(profileModel, c, 'ctx', { u: 'u1', n: 'a' })).toEqual({
+      AND: [{ userId: { equals: 'u1' } }, { name: { in: ['a', 'b'] } }],
+    })
+    expect(() => whereFromDrizzle(profileModel, c, 'ctx', { u: 'u1' })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION', message: expect.stringMatching(/placeholder "n"/) }),
+    )
+  })
+
   it('refuses what it cannot serve with UNSERVABLE_QUERY naming the part, before any I/O', () => {
     const refused = (c: ReturnType<typeof eq>, part: RegExp) => {
       let error: unknown
