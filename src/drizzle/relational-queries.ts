@@ -13,6 +13,7 @@ import type { PgTable } from 'drizzle-orm/pg-core'
 import type { Statement } from '../adapter/backend.js'
 import { TandemError, validationError } from '../errors.js'
 import type { Model, SchemaInfo } from '../schema/model.js'
+import { countOf } from './builder-call.js'
 import { whereFromDrizzle, type WhereObject } from './drizzle-where.js'
 
 /** A model client as the facade calls it (tandem's delegates; arguments validated at run time). */
@@ -26,7 +27,8 @@ export interface FindClient {
 }
 
 /**
- * A relational query on the facade: lazy like drizzle's (it runs when awaited), and `explain()` gives the
+ * A relational query on the facade: lazy like drizzle's (it runs when awaited); `prepare()` gives drizzle's
+ * prepared query (`sql.placeholder` values in where/limit/offset given to `execute`); `explain()` gives the
  * statements tandem's planner chose for it without running it.
  */
 export class FacadeRelationalQuery<T> extends QueryPromise<T> {
@@ -35,17 +37,21 @@ export class FacadeRelationalQuery<T> extends QueryPromise<T> {
     private readonly client: FindClient,
     private readonly method: 'findMany' | 'findFirst',
     /** the model API's arguments (built when run or explained, so a bad config is a rejection) */
-    private readonly args: () => Record<string, unknown>,
+    private readonly args: (placeholders: Record<string, unknown>) => Record<string, unknown>,
   ) {
     super()
   }
-  override async execute(): Promise<T> {
-    const rows = await this.client[this.method](this.args())
+  override async execute(placeholders: Record<string, unknown> = {}): Promise<T> {
+    const rows = await this.client[this.method](this.args(placeholders))
     return (this.method === 'findFirst' ? (rows ?? undefined) : rows) as T
+  }
+  /** @example const q = db.query.profile.findFirst({ where: (p, { eq }) => eq(p.id, sql.placeholder('id')) }).prepare('p') */
+  prepare(_name?: string): { execute(placeholders?: Record<string, unknown>): Promise<T> } {
+    return { execute: (placeholders = {}) => this.execute(placeholders) }
   }
   /** @example await db.query.message.findMany({ where: (m, { eq }) => eq(m.channelId, id) }).explain() */
   async explain(): Promise<{ backend: 'postgres' | 'scylla'; statements: Statement[] }> {
-    const args = this.args()
+    const args = this.args({})
     if (!this.client.explain) throw validationError(`db.query.${this.method}`, 'this client has no explain')
     return this.client.explain(this.method, args)
   }
@@ -76,9 +82,13 @@ export function relationalQueries(
     const ctx = (method: string) => `db.query.${model.name}.${method}`
     out[model.name] = {
       findMany: (config = {}) =>
-        new FacadeRelationalQuery(client, 'findMany', () => argsOf(info, model, config, ctx('findMany'), true)),
+        new FacadeRelationalQuery(client, 'findMany', (values) =>
+          argsOf(info, model, config, ctx('findMany'), true, values),
+        ),
       findFirst: (config = {}) =>
-        new FacadeRelationalQuery(client, 'findFirst', () => argsOf(info, model, config, ctx('findFirst'), true)),
+        new FacadeRelationalQuery(client, 'findFirst', (values) =>
+          argsOf(info, model, config, ctx('findFirst'), true, values),
+        ),
     }
   }
   return out
@@ -93,6 +103,8 @@ function argsOf(
   config: Record<string, unknown>,
   ctx: string,
   list: boolean,
+  /** a prepared query's `sql.placeholder` values */
+  placeholders: Record<string, unknown>,
 ): Record<string, unknown> {
   if (typeof config !== 'object' || config === null) throw validationError(ctx, 'the config must be an object')
   for (const key of Object.keys(config))
@@ -108,12 +120,14 @@ function argsOf(
     typeof config.where === 'function'
       ? (config.where as (f: unknown, o: unknown) => SQL | undefined)(getTableColumns(table), getOperators())
       : (config.where as SQL | undefined)
-  const w: WhereObject | undefined = whereFromDrizzle(model, where, ctx)
+  const w: WhereObject | undefined = whereFromDrizzle(model, where, ctx, placeholders)
   if (w) args.where = w
   const orderBy = orderOf(model, config.orderBy, table, ctx)
   if (orderBy.length) args.orderBy = orderBy
-  if (list && config.limit !== undefined) args.take = config.limit
-  if (config.offset !== undefined) args.skip = config.offset
+  const take = list ? countOf(config.limit, placeholders, ctx) : undefined
+  const skip = countOf(config.offset, placeholders, ctx)
+  if (take !== undefined) args.take = take
+  if (skip !== undefined) args.skip = skip
   // columns: `true`s pick, else `false`s leave out (drizzle's rule); relations come after, as drizzle puts them
   const columns = (config.columns ?? {}) as Record<string, boolean | undefined>
   const picked = Object.keys(columns).filter((k) => columns[k] === true)
@@ -126,7 +140,7 @@ function argsOf(
     relations[name] =
       value === true
         ? true
-        : argsOf(info, target, value as Record<string, unknown>, `${ctx}.${name}`, rel.kind === 'many')
+        : argsOf(info, target, value as Record<string, unknown>, `${ctx}.${name}`, rel.kind === 'many', placeholders)
   }
   if (picked.length) args.select = { ...Object.fromEntries(picked.map((k) => [k, true])), ...relations }
   else {

@@ -176,6 +176,29 @@ describe.each(BACKENDS)('drizzle select through tandem on %s', (backend) => {
     await expect(mine.execute({ ch, n: 1 })).rejects.toMatchObject({ code: 'VALIDATION', message: /skip/ })
   })
 
+  it('prepared relational queries: placeholders in where and limit', async () => {
+    const build = (d: Db, name: string) =>
+      d.query.message
+        .findMany({
+          columns: { id: true, content: true },
+          where: (m, { eq }) => eq(m.channelId, sql.placeholder('ch')),
+          orderBy: (m, { desc }) => [desc(m.createdAt)],
+          limit: sql.placeholder('n'),
+          with: { member: { columns: { role: true } } },
+        })
+        .prepare(name)
+    const mine = build(db, `dz_rq_${backend}`)
+    const theirs = build(oracle as unknown as Db, `dz_rq_oracle_${backend}`)
+    for (const values of [
+      { ch, n: 2 },
+      { ch, n: 10 },
+    ]) {
+      const expected = await theirs.execute(values)
+      expect(expected).toHaveLength(Math.min(values.n, contents.length))
+      expect(await mine.execute(values)).toEqual(expected)
+    }
+  })
+
   it('$count(table, where) through the model API count', async () => {
     for (const where of [eq(message.channelId, ch), inChannel(isNull(message.fileUrl))]) {
       const expected = await oracle.$count(message, where)
