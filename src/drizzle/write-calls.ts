@@ -59,6 +59,10 @@ export const translateInsert: Translator = (info, call, ctx) => {
       return { where, create: row, update, ...(select ? { select } : {}) }
     }
     const calls: ModelCall[] = rows.map((row) => ({ method: 'upsert', args: upsertOf(row) }))
+    // PostgreSQL refuses to update one row twice in a statement (21000); so does the facade, before any I/O
+    const keys = calls.map((call) => JSON.stringify(call.args.where))
+    if (new Set(keys).size < keys.length)
+      throw validationError(ctx, 'onConflictDoUpdate cannot affect a row a second time: two rows have the same target')
     return {
       model,
       calls,
