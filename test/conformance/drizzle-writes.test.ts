@@ -303,6 +303,31 @@ describe.each(BACKENDS)('drizzle write builders through tandem on %s', (backend)
     ])
   })
 
+  it("explain(db, write) gives tandem's statements for each write shape, running nothing", async () => {
+    const { explain } = await import('../../src/drizzle/index.js')
+    const k = uid('dw')
+    const writes = [
+      facade.insert(sample).values(row(k, 1)),
+      facade.insert(sample).values(row(k, 1)).returning({ id: sample.id }),
+      facade.insert(sample).values(row(k, 1)).onConflictDoNothing(),
+      facade
+        .insert(sample)
+        .values([row(k, 1), row(k, 2)])
+        .onConflictDoUpdate({ target: sample.code, set: { count: sql`${sample.count} + 1` } }),
+      facade
+        .update(sample)
+        .set({ count: sql`${sample.count} + 1` })
+        .where(eq(sample.group, k)),
+      facade.delete(sample).where(eq(sample.code, k)).returning(),
+    ]
+    for (const write of writes) {
+      const plan = await explain(facade as never, write)
+      expect(plan.backend).toBe(backend)
+      expect(plan.statements.length).toBeGreaterThan(0)
+    }
+    expect(await groupRows(facade, k)).toEqual([])
+  })
+
   it('a write whose where no key serves: served on PostgreSQL, refused by tandem on ScyllaDB (no scans)', async () => {
     const k = uid('dw')
     await facade.insert(sample).values(row(k, 1, { label: k }))
