@@ -8,18 +8,41 @@ import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import { benchSchema, type BenchDb } from '../clients.js'
 import { chatSchema, message, profile } from '../schema.js'
 import { tandemDrizzle } from '../tandem.js'
-import type { BackendName, Impl, OpContext } from '../types.js'
+import type { BackendName, Impl } from '../types.js'
 import { idsDigest, needPg, needScylla, pick, type Workload, type WorkloadEnv } from './common.js'
 import { findManyPage, PAGE } from './find-many-page.js'
 import { findUniqueKey } from './find-unique-key.js'
 
 /** What both drizzles are used as here: drizzle's postgres-js database over the chat tables. */
-type DrizzleDb = PostgresJsDatabase<typeof chatSchema>
+export type DrizzleDb = PostgresJsDatabase<typeof chatSchema>
 /** One read written once, run on any drizzle db (plain drizzle, tandem's drizzle() on either backend). */
-type Read = (db: DrizzleDb, c: OpContext) => Promise<unknown>
+type Read = (db: DrizzleDb, key: string) => Promise<unknown>
+/** A workload's read in drizzle's two APIs: the select builder and the relational `db.query`. */
+export interface DrizzleReads {
+  builder: Read
+  query: Read
+}
 
-/** tandem's drizzle() over an open tandem client: drizzle itself on PostgreSQL, the facade on ScyllaDB. */
-const overTandem = (client: BenchDb): DrizzleDb => tandemDrizzle({ schema: benchSchema, client })
+/** drizzle-point's reads: one profile by userId. */
+export const POINT_READS: DrizzleReads = {
+  builder: async (db, userId) => (await db.select().from(profile).where(eq(profile.userId, userId)))[0] ?? null,
+  query: async (db, userId) => (await db.query.profile.findFirst({ where: eq(profile.userId, userId) })) ?? null,
+}
+
+/** drizzle-page's reads: the 50 newest messages of a channel. */
+export const PAGE_READS: DrizzleReads = {
+  builder: (db, channelId) =>
+    db.select().from(message).where(eq(message.channelId, channelId)).orderBy(desc(message.createdAt)).limit(PAGE),
+  query: (db, channelId) =>
+    db.query.message.findMany({
+      where: eq(message.channelId, channelId),
+      orderBy: [desc(message.createdAt)],
+      limit: PAGE,
+    }),
+}
+
+/** tandem's drizzle() over a tandem client: drizzle itself on PostgreSQL, the facade on ScyllaDB. */
+export const overTandem = (client: BenchDb): DrizzleDb => tandemDrizzle({ schema: benchSchema, client })
 
 /**
  * The implementations of one drizzle read: tandem's drizzle() (builder and db.query) with, on PostgreSQL, plain
@@ -28,12 +51,13 @@ const overTandem = (client: BenchDb): DrizzleDb => tandemDrizzle({ schema: bench
 function drizzleImpls(
   backend: BackendName,
   env: WorkloadEnv,
-  reads: { builder: Read; query: Read },
+  reads: DrizzleReads,
+  keys: readonly string[],
   reference: Workload,
 ): Impl[] {
   const both = (db: DrizzleDb, prefix: string): Impl[] => [
-    { impl: `${prefix}drizzle`, backend, op: (c) => reads.builder(db, c) },
-    { impl: `${prefix}drizzle-query`, backend, op: (c) => reads.query(db, c) },
+    { impl: `${prefix}drizzle`, backend, op: (c) => reads.builder(db, pick(keys, c)) },
+    { impl: `${prefix}drizzle-query`, backend, op: (c) => reads.query(db, pick(keys, c)) },
   ]
   if (backend === 'postgres') {
     const { tandem, drizzle } = needPg(env)
@@ -64,23 +88,7 @@ export const drizzlePoint: Workload = {
   digest: idsDigest,
   ratioBase,
   impls(backend: BackendName, env: WorkloadEnv): Impl[] {
-    const userIds = env.data.userIds
-    return drizzleImpls(
-      backend,
-      env,
-      {
-        builder: async (db, c) =>
-          (
-            await db
-              .select()
-              .from(profile)
-              .where(eq(profile.userId, pick(userIds, c)))
-          )[0] ?? null,
-        query: async (db, c) =>
-          (await db.query.profile.findFirst({ where: eq(profile.userId, pick(userIds, c)) })) ?? null,
-      },
-      findUniqueKey,
-    )
+    return drizzleImpls(backend, env, POINT_READS, env.data.userIds, findUniqueKey)
   },
 }
 
@@ -94,26 +102,6 @@ export const drizzlePage: Workload = {
   digest: idsDigest,
   ratioBase,
   impls(backend: BackendName, env: WorkloadEnv): Impl[] {
-    const channels = env.data.channelIds
-    return drizzleImpls(
-      backend,
-      env,
-      {
-        builder: (db, c) =>
-          db
-            .select()
-            .from(message)
-            .where(eq(message.channelId, pick(channels, c)))
-            .orderBy(desc(message.createdAt))
-            .limit(PAGE),
-        query: (db, c) =>
-          db.query.message.findMany({
-            where: eq(message.channelId, pick(channels, c)),
-            orderBy: [desc(message.createdAt)],
-            limit: PAGE,
-          }),
-      },
-      findManyPage,
-    )
+    return drizzleImpls(backend, env, PAGE_READS, env.data.channelIds, findManyPage)
   },
 }
