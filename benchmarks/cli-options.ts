@@ -14,7 +14,8 @@ benchmarks/results/latest.{json,md,svg}.
   --workloads=a,b         ${WORKLOAD_NAMES.join(', ')}
   --backends=a,b          ${ALL_BACKENDS.join(', ')}  (memory: the credits balance cache)
   --impls=a,b             keep only these implementations (tandem, postgres.js, drizzle-prepared, drizzle,
-                          prisma, cassandra-driver, cassandra-mapper, express-cassandra, uncached)
+                          prisma, cassandra-driver, cassandra-mapper, express-cassandra, uncached,
+                          tandem-drizzle, tandem-drizzle-query, drizzle-query)
   --concurrency=1,32      operations in flight (hot-row-increment always runs at 64: the pattern it measures)
   --duration=SECONDS      measured time per round per implementation (default 1, quick 0.25)
   --warmup=SECONDS        warm-up per implementation and concurrency (default 0.5, quick 0.15); PostgreSQL

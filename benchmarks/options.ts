@@ -16,6 +16,8 @@ export const WORKLOAD_NAMES: readonly string[] = [
   'hot-row-increment',
   'aggregate',
   'group-by',
+  'drizzle-point',
+  'drizzle-page',
 ]
 
 /** Defaults of a full run; `quick` shortens rounds and the scale series. */

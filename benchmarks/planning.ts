@@ -7,6 +7,8 @@
 //   plan-miss   the first call of a shape on a fresh client (plan cache miss: the statement is compiled)
 //   plan-hit    the backend's planning of an already normalized operation whose shape was seen before: shape key,
 //               plan cache lookup and binding the values into the compiled statements (what "no planning work" costs)
+// On ScyllaDB, stubbed-io also runs drizzle's API through tandem's drizzle() facade (the drizzle-point/-page reads):
+// the facade's translation on top of the model call it becomes.
 // Clients here never connect: the PostgreSQL pool is lazy and the ScyllaDB executor is replaced.
 import { randomUUID } from 'node:crypto'
 import {
@@ -23,6 +25,7 @@ import { benchSchema, type BenchDb } from './clients.js'
 import { microBench } from './harness.js'
 import { layout } from './schema.js'
 import type { PlanningRow } from './types.js'
+import { overTandem, PAGE_READS, POINT_READS } from './workloads/drizzle-reads.js'
 
 const PROFILE_ID = randomUUID()
 const CHANNEL_ID = randomUUID()
@@ -148,6 +151,14 @@ const CALLS: Call[] = [
   },
 ]
 
+/** drizzle's API over the facade, beside the model calls above that it becomes (findUnique by userId, the page). */
+const FACADE_CALLS = [
+  { name: 'drizzle select by userId', read: POINT_READS.builder, key: 'user-1' },
+  { name: 'drizzle query.findFirst by userId', read: POINT_READS.query, key: 'user-1' },
+  { name: 'drizzle select page of 50', read: PAGE_READS.builder, key: CHANNEL_ID },
+  { name: 'drizzle query.findMany page of 50', read: PAGE_READS.query, key: CHANNEL_ID },
+]
+
 /** The read calls above as normalized operations, for plan-hit. */
 function operations(db: BenchDb): { name: string; model: 'profile' | 'message'; operation: Operation }[] {
   const models = (db as unknown as { $schema: { models: Map<string, never> } }).$schema.models
@@ -224,6 +235,14 @@ export async function runPlanning(
       rows.push({ backend, call: call.name, mode: 'explain', ...(await microBench(explain, calls)) })
       await microBench(stubbed, calls)
       rows.push({ backend, call: call.name, mode: 'stubbed-io', ...(await microBench(stubbed, calls)) })
+    }
+    if (backend === 'scylla') {
+      const facade = overTandem(db)
+      for (const { name, read, key } of FACADE_CALLS) {
+        const stubbed = () => read(facade, key)
+        await microBench(stubbed, calls)
+        rows.push({ backend, call: name, mode: 'stubbed-io', ...(await microBench(stubbed, calls)) })
+      }
     }
     // plan cache hits, PER_SAMPLE per timed sample (one is below the clock's resolution)
     for (const { name, model, operation } of operations(db)) {

@@ -11,19 +11,27 @@ const fmtMs = (n: number | null) =>
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 const RAW: Record<string, string> = { postgres: 'postgres.js', scylla: 'cassandra-driver', memory: 'uncached' }
 
-/** tandem's ops/s over the raw driver's on the same workload, backend and concurrency. */
+/** the workload's own ratio base for this row's implementation, if it has one */
+const ownBase = (r: ResultRow) => WORKLOADS.find((w) => w.name === r.workload)?.ratioBase?.(r.backend, r.impl)
+
+/**
+ * An implementation's ops/s over the raw driver's on the same workload, backend and concurrency, or over the
+ * workload's own base for it (`ratioBase`, named in the cell: tandem's drizzle() over plain drizzle, …).
+ */
 function vsRaw(rows: readonly ResultRow[], r: ResultRow): string {
   if (r.skipped) return ''
+  const own = ownBase(r)
+  const base = own ?? RAW[r.backend]
   const raw = rows.find(
     (x) =>
       x.workload === r.workload &&
       x.backend === r.backend &&
       x.concurrency === r.concurrency &&
-      x.impl === RAW[r.backend] &&
+      x.impl === base &&
       x.messages === r.messages,
   )
   if (!raw || raw.skipped || raw.opsPerSec === 0) return ''
-  return `${(r.opsPerSec / raw.opsPerSec).toFixed(2)}×`
+  return `${(r.opsPerSec / raw.opsPerSec).toFixed(2)}×${own ? ` ${own}` : ''}`
 }
 
 function resultTable(rows: readonly ResultRow[], withMessages = false): string[] {
@@ -76,7 +84,7 @@ export function renderMarkdown(res: BenchResult): string {
     `Method: ${res.method.throughput}. Latency: ${res.method.latency}. Warm-up: ${res.method.warmup}. ` +
       `Each round runs ${res.method.maxOpsPerRound ? `${res.method.maxOpsPerRound} operations` : `${res.method.durationMsPerRound} ms`} per implementation; ` +
       `c = operations in flight (closed loop). Every PostgreSQL client has a pool of ${res.method.poolSize} connections. ` +
-      `"vs raw" is the implementation's ops/s over the raw driver's (postgres.js, cassandra-driver; for the cache, the uncached read). ` +
+      `"vs raw" is the implementation's ops/s over the raw driver's (postgres.js, cassandra-driver; for the cache, the uncached read), or over the implementation the cell names (drizzle workloads: tandem's drizzle() over plain drizzle on PostgreSQL, over tandem's model API on ScyllaDB). ` +
       'Every PostgreSQL round runs on freshly opened clients (postgres.js 3.4.9 slows down with every query a pool has pipelined; see benchmarks/README.md). ' +
       'tandem runs from its built package (dist/). Reads are checked to return the same rows from every implementation before they are measured.',
     '',
@@ -95,7 +103,7 @@ export function renderMarkdown(res: BenchResult): string {
   out.push('## Results', '', ...resultTable(res.rows), '')
   if (res.targets.length) {
     out.push(
-      '## Targets (issues 5, 9, 10)',
+      '## Targets (issues 5, 9, 10, 13)',
       '',
       '| target | workload | backend | c | measured | required | met |',
       '|---|---|---|---:|---:|---:|---|',
@@ -254,11 +262,12 @@ export function renderSvg(res: BenchResult): string {
         parts.push(
           `<rect x="${labelW}" y="${by}" width="${wpx.toFixed(1)}" height="${barH}" fill="${i === 0 ? light : dark}"><title>${esc(`${w} ${r.backend} ${r.impl} c=${r.concurrency}: ${fmtInt(r.opsPerSec)} ops/s, p50 ${fmtMs(r.p50Ms)} ms, p99 ${fmtMs(r.p99Ms)} ms`)}</title></rect>`,
         )
-        const ratio = r.impl === 'tandem' ? vsRaw(res.rows, r) : ''
+        const own = ownBase(r)
+        const ratio = r.impl === 'tandem' || own ? vsRaw(res.rows, r) : ''
         text(
           labelW + wpx + 4,
           by + barH - 2,
-          `${shortRate(r.opsPerSec)}  c=${r.concurrency}${ratio ? `  (${ratio} ${RAW[r.backend]})` : ''}`,
+          `${shortRate(r.opsPerSec)}  c=${r.concurrency}${ratio ? `  (${ratio}${own ? '' : ` ${RAW[r.backend]}`})` : ''}`,
           'font-size="10" fill="#333"',
         )
       })

@@ -90,8 +90,9 @@ export function checkTargets(rows: readonly ResultRow[], migrateRows: readonly M
     c: number,
     other: string,
     required: number,
+    impl = 'tandem',
   ) => {
-    const a = rate(workload, backend, 'tandem', c)
+    const a = rate(workload, backend, impl, c)
     const b = rate(workload, backend, other, c)
     if (a === undefined && b === undefined) return
     const measured = a !== undefined && b !== undefined && b > 0 ? Math.round((a / b) * 100) / 100 : null
@@ -114,6 +115,10 @@ export function checkTargets(rows: readonly ResultRow[], migrateRows: readonly M
       ratio(`tandem ≥ 0.9× ${raw[backend]}`, 'find-many-page', backend, c, raw[backend], 0.9)
     }
     ratio('tandem ≥ 0.9× the hand-written JOIN (postgres.js)', 'include-page', 'postgres', c, 'postgres.js', 0.9)
+    // issue 13: drizzle() on PostgreSQL is drizzle itself over tandem's pool: no measurable overhead
+    for (const w of ['drizzle-point', 'drizzle-page'])
+      for (const api of ['drizzle', 'drizzle-query'])
+        ratio(`tandem-${api} ≥ 0.95× plain ${api}`, w, 'postgres', c, api, 0.95, `tandem-${api}`)
     // issue 5: against Prisma 7
     for (const w of ['find-unique-pk', 'find-unique-key'])
       ratio(`tandem ≥ ${c === 1 ? 3 : 1.2}× prisma`, w, 'postgres', c, 'prisma', c === 1 ? 3 : 1.2)

@@ -14,3 +14,5 @@ export { normalizeOrderBy, normalizeUniqueWhere, normalizeWhere } from '../dist/
 export { boundBaseReads } from '../dist/cql/read-path.js'
 export type { Operation, ReadQuery } from '../dist/adapter/query.js'
 export type { Model, Row } from '../dist/schema/model.js'
+export { drizzle as tandemDrizzle } from 'tandem-orm/drizzle'
+export type { TandemDrizzle } from 'tandem-orm/drizzle'

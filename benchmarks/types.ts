@@ -49,7 +49,7 @@ export interface OpContext {
 export interface Impl {
   /**
    * the name in the results: tandem, postgres.js, drizzle-prepared, drizzle, prisma, cassandra-driver, cassandra-mapper,
-   * express-cassandra, uncached
+   * express-cassandra, uncached; tandem-drizzle, tandem-drizzle-query (tandem's drizzle()), drizzle-query
    */
   readonly impl: string
   readonly backend: BackendName

@@ -24,6 +24,11 @@ export interface Workload {
    * implementation runs once on the same key; one whose digest differs from the first's is an error row.
    */
   digest?(result: unknown): string
+  /**
+   * The implementation the report's ratio column divides an implementation's ops/s by, when it is not the backend's
+   * raw driver (e.g. tandem's drizzle() by plain drizzle); undefined keeps the raw driver.
+   */
+  ratioBase?(backend: BackendName, impl: string): string | undefined
 }
 
 type Loose = Record<string, unknown> | null | undefined

@@ -2,6 +2,7 @@
 import type { Workload } from './common.js'
 import { aggregate, groupBy } from './aggregate.js'
 import { create } from './create.js'
+import { drizzlePage, drizzlePoint } from './drizzle-reads.js'
 import { creditsBalanceCached, creditsDeduct } from './credits.js'
 import { findManyPage } from './find-many-page.js'
 import { findUniqueKey } from './find-unique-key.js'
@@ -22,6 +23,8 @@ export const WORKLOADS: readonly Workload[] = [
   hotRowIncrement,
   aggregate,
   groupBy,
+  drizzlePoint,
+  drizzlePage,
 ]
 export { findManyPage }
 export type { Workload, WorkloadEnv } from './common.js'

@@ -22,8 +22,12 @@ export interface ModelCall {
 export interface TranslatedCall {
   model: Model
   calls: ModelCall[]
-  run(clients: ModelClients, placeholders: Record<string, unknown>): Promise<unknown>
+  /** `atomically` runs several calls in one tandem transaction (directly when already inside one) */
+  run(clients: ModelClients, placeholders: Record<string, unknown>, atomically: Atomically): Promise<unknown>
 }
+
+/** Runs `fn` in a tandem transaction with that transaction's model clients. */
+export type Atomically = <T>(fn: (clients: ModelClients) => Promise<T>) => Promise<T>
 
 /**
  * A builder kind's translator (select in select-call.ts, the writes in write-calls.ts); `placeholders` are a

@@ -17,6 +17,14 @@ export class BuilderCall {
   ) {}
 }
 
+/**
+ * An `onConflictDoUpdate` set (field key → drizzle's Param / SQL / Column) kept as it was given: drizzle renders
+ * onConflict into SQL at once, so the facade's `buildUpdateSet` leaves this in that SQL for the insert to read.
+ */
+export class UpdateSet {
+  constructor(readonly set: Record<string, unknown>) {}
+}
+
 /** What the facade's `sqlToQuery` gives: drizzle's Query shape plus the builder call it stands for. */
 export interface FacadeQuery {
   sql: string
@@ -44,6 +52,10 @@ export class FacadeDialect extends PgDialect {
   }
   override buildDeleteQuery(config: Parameters<PgDialect['buildDeleteQuery']>[0]): SQL {
     return new SQL([new BuilderCall('delete', config as unknown as Record<string, unknown>) as never])
+  }
+
+  override buildUpdateSet(_table: unknown, set: Record<string, unknown>): SQL {
+    return new SQL([new UpdateSet(set) as never])
   }
 
   override sqlToQuery(sql: SQL): FacadeQuery & { typings?: never } {

@@ -50,7 +50,9 @@ class FacadePreparedQuery extends PgPreparedQuery<PreparedQueryConfig> {
     const { call } = this.query as FacadeQuery
     // translated inside the promise, so a refusal is a rejection of the awaited call, as drizzle's errors are
     return Promise.resolve().then(() =>
-      translate(this.target.info, call, placeholderValues).run(this.target.clients, placeholderValues),
+      translate(this.target.info, call, placeholderValues).run(this.target.clients, placeholderValues, (fn) =>
+        this.target.transaction(fn),
+      ),
     )
   }
 }
@@ -85,7 +87,8 @@ export class FacadeSession extends PgSession<PgQueryResultHKT, Record<string, un
         validationError('db.transaction', 'isolationLevel/accessMode/deferrable are not served by the facade'),
       )
     return this.target.transaction((clients) => {
-      const target = { ...this.target, clients }
+      // inside the transaction a call needing one runs in it (tandem refuses nested transactions)
+      const target: FacadeTarget = { ...this.target, clients, transaction: (inner) => inner(clients) }
       const session = new FacadeSession(this.facadeDialect, target, this.schema, this.withQuery)
       return fn(this.withQuery(new FacadeTransaction(this.facadeDialect, session, this.schema), target))
     })

@@ -4,7 +4,7 @@ import { whereFromDrizzle } from './drizzle-where.js'
 import { countOf, fieldOfColumn, modelOfTable, unservable, type Translator } from './builder-call.js'
 
 /** a selection as drizzle nests it: field key → model field, or a nested object of them */
-type Selection = { [key: string]: string | Selection }
+export type Selection = { [key: string]: string | Selection }
 
 /**
  * `db.select(fields?).from(table).where(…).orderBy(…).limit(n).offset(m)` as one findMany of the table's model:
@@ -48,7 +48,7 @@ export const translateSelect: Translator = (info, call, ctx, placeholders) => {
   }
 }
 
-function selectionOf(
+export function selectionOf(
   model: Parameters<typeof fieldOfColumn>[0],
   fields: Record<string, unknown>,
   ctx: string,
@@ -64,11 +64,11 @@ function selectionOf(
   return out
 }
 
-function fieldsIn(selection: Selection): string[] {
+export function fieldsIn(selection: Selection): string[] {
   return Object.values(selection).flatMap((v) => (typeof v === 'string' ? [v] : fieldsIn(v)))
 }
 
-function shape(selection: Selection, row: Record<string, unknown>): Record<string, unknown> {
+export function shape(selection: Selection, row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(selection))
     out[key] = typeof value === 'string' ? row[value] : shape(value, row)

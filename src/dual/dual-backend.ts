@@ -75,6 +75,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** rows written while a clock skew between the databases' clients could misorder them are synced too */
 const SKEW_MS = 5_000
 
+/** A write whose outcome was unknown: its keys, copied again from `side` once it has settled. */
+interface Unsettled {
+  readonly model: Model
+  readonly keys: Row[]
+  readonly side: Side
+  readonly at: number
+  readonly deleted: boolean
+  /**
+   * whether the driver still holds the call (dual mode stopped waiting for it at a switch): postgres.js keeps
+   * a query for a lost connection through its reconnect backoff (up to 20 s) and sends it once the database
+   * is back, which may be after failback, when `settleMs` has long passed
+   */
+  running: boolean
+}
+
 interface Abandon {
   readonly promise: Promise<never>
   readonly reject: (e: Error) => void
@@ -150,10 +165,10 @@ export class DualBackend implements Backend {
   private readonly abandon: Record<Side, Abandon> = { postgres: abandonment(), scylla: abandonment() }
   /**
    * Keys of writes whose outcome was unknown (the database did not answer). The driver may still run such a
-   * write when the database comes back, after the mirror copied the key: they are copied again once their
-   * database is active and has answered for `settleMs`.
+   * write when the database comes back, after the mirror copied the key: they are copied again once the
+   * driver's call has ended and their database is active and has answered for `settleMs`.
    */
-  private unsettled: { model: Model; keys: Row[]; side: Side; at: number; deleted: boolean }[] = []
+  private unsettled: Unsettled[] = []
   private readonly healthySince: Record<Side, number> = { postgres: 0, scylla: 0 }
   private switchChain: Promise<unknown> = Promise.resolve()
   private failedOverAt: number | undefined
@@ -245,8 +260,9 @@ export class DualBackend implements Backend {
     this.writing[side]++
     try {
       let result: Row[] | number
+      const call = this.members[side].run(model, operation)
       try {
-        result = await Promise.race([this.members[side].run(model, operation), this.abandon[side].promise])
+        result = await Promise.race([call, this.abandon[side].promise])
       } catch (e) {
         // a write whose outcome is unknown (the connection broke, the database failed over) may have applied:
         // its keys, where the call names them, are queued anyway. A request error (P2025, P2002, …) changed
@@ -255,7 +271,10 @@ export class DualBackend implements Backend {
           const keys = keysOf(model, operation)
           if (keys.length) {
             this.mirror.add(model, keys, side)
-            this.unsettled.push({ model, keys, side, at: now(), deleted: operation.op === 'delete' })
+            const u: Unsettled = { model, keys, side, at: now(), deleted: operation.op === 'delete', running: true }
+            this.unsettled.push(u)
+            const ended = () => (u.running = false)
+            call.then(ended, ended)
           }
         }
         throw e
@@ -744,7 +763,8 @@ export class DualBackend implements Backend {
     if (this.unsettled.length === 0) return
     const t = now()
     const wait = this.settings.settleMs
-    const settled = (u: (typeof this.unsettled)[number]) =>
+    const settled = (u: Unsettled) =>
+      !u.running &&
       u.side === this.active &&
       this.health[u.side].healthy === true &&
       t - this.healthySince[u.side] >= wait &&

@@ -50,7 +50,7 @@ export interface DualStatus {
   readonly shadowPending: number
   /** models marked for a full sync, per target database */
   readonly fullSyncPending: Readonly<Record<Side, readonly string[]>>
-  /** keys of writes with an unknown outcome, copied again once their database has settled (see settleMs) */
+  /** keys of writes with an unknown outcome, copied again once the call ended and its database settled (settleMs) */
   readonly unsettled: number
   /** a full copy or an incremental sync is running */
   readonly syncing: boolean

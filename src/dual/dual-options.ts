@@ -46,8 +46,9 @@ export interface DualOptions {
   shadowRecheckMs?: number
   /**
    * A write that got no answer (BACKEND_UNAVAILABLE) may still be run by the driver when its database comes
-   * back: its keys are copied again once that database is active and has answered for this long. Default
-   * 30 000 ms (more than the drivers' connect and read timeouts).
+   * back: its keys are copied again once the driver has ended the call (ran it or gave up on it) and that
+   * database is active and has answered for this long. Default 30 000 ms (more than the drivers' connect and
+   * read timeouts).
    */
   settleMs?: number
   /** this instance's name in `tandem status`; default <hostname>:<pid>:<random> */

@@ -161,6 +161,10 @@ export class SqlExecutor {
       case 'CONNECTION_CLOSED':
       case 'CONNECTION_ENDED':
       case 'CONNECTION_DESTROYED':
+      // the connection was lost mid-statement (the server process died): whether the statement ran is unknown
+      case 'ECONNRESET':
+      case 'EPIPE':
+      case '57P02':
       case 'EHOSTUNREACH':
       case 'ETIMEDOUT':
       case '57P01':

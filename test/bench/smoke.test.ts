@@ -77,7 +77,7 @@ describe('benchmark harness (smoke)', () => {
           expect(
             rows.map((r) => r.impl),
             `${backend} ${w.name} c=${c}`,
-          ).toContain('tandem')
+          ).toContain(w.name.startsWith('drizzle-') ? 'tandem-drizzle' : 'tandem')
           expect(rows.length, `${backend} ${w.name} c=${c}`).toBeGreaterThanOrEqual(2)
         }
       }
@@ -92,8 +92,16 @@ describe('benchmark harness (smoke)', () => {
       )
       expect([...workloadsRun].sort(), impl).toEqual(['create', 'find-many-page', 'find-unique-pk'])
     }
+    // drizzle's API through tandem's drizzle(): beside plain drizzle (PostgreSQL), tandem's model API and the raw driver
+    for (const w of ['drizzle-point', 'drizzle-page']) {
+      const implsOn = (backend: string) => [
+        ...new Set(result.rows.filter((r) => r.workload === w && r.backend === backend).map((r) => r.impl)),
+      ]
+      expect(implsOn('postgres'), w).toEqual(['tandem-drizzle', 'tandem-drizzle-query', 'drizzle', 'drizzle-query'])
+      expect(implsOn('scylla'), w).toEqual(['tandem-drizzle', 'tandem-drizzle-query', 'tandem', 'cassandra-driver'])
+    }
     for (const row of result.rows) expectMeasured(row)
-  }, 210_000)
+  }, 420_000)
 
   it('measures the scale series at every size', () => {
     expect([...new Set(result.scale.map((r) => r.messages))]).toEqual([1_000, 2_000])
@@ -108,6 +116,9 @@ describe('benchmark harness (smoke)', () => {
       for (const r of rows)
         expect(Number.isFinite(r.meanUs) && r.meanUs > 0, `${backend} ${r.call} ${r.mode}`).toBe(true)
     }
+    // on ScyllaDB also drizzle's API through tandem's drizzle() facade, beside the model calls it becomes
+    const facade = result.planning.filter((r) => r.call.startsWith('drizzle ')).map((r) => `${r.backend} ${r.mode}`)
+    expect(facade).toEqual(Array(4).fill('scylla stubbed-io'))
   })
 
   it('runs the migrate benchmark: tandem and the hand-written loader copy the same rows', () => {
@@ -131,7 +142,14 @@ describe('benchmark harness (smoke)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-'))
     const [json, md, svg] = report.writeReports(result, dir)
     expect((JSON.parse(readFileSync(json!, 'utf8')) as BenchResult).rows.length).toBe(result.rows.length)
-    expect(readFileSync(md!, 'utf8')).toContain('| find-unique-pk | postgres | **tandem** | 1 |')
+    const markdown = readFileSync(md!, 'utf8')
+    expect(markdown).toContain('| find-unique-pk | postgres | **tandem** | 1 |')
+    // tandem's drizzle() rows are compared with plain drizzle (PostgreSQL) and tandem's model API (ScyllaDB)
+    expect(markdown).toMatch(/\| drizzle-point \| postgres \| tandem-drizzle \| 1 \|.*\| \d+\.\d\d× drizzle \|/)
+    expect(markdown).toMatch(/\| drizzle-page \| scylla \| tandem-drizzle-query \| 4 \|.*\| \d+\.\d\d× tandem \|/)
+    expect(
+      result.targets.some((t) => t.workload === 'drizzle-page' && t.target.startsWith('tandem-drizzle ≥ 0.95×')),
+    ).toBe(true)
     const picture = readFileSync(svg!, 'utf8')
     expect(picture.startsWith('<svg')).toBe(true)
     expect(picture).toContain('credits-balance-cached')

@@ -66,7 +66,10 @@ describe('dual mode: mirror and shadow reads', () => {
     const events: MismatchEvent[] = []
     db.$dual.on('mismatch', (e) => events.push(e))
     const until3s = Date.now() + 3000
-    await writeLoad(db, 'load1', acked, () => Date.now() > until3s, 4)
+    // at least 3 s, and until a delete has happened (a worker deletes once it holds 4 profiles: a loaded
+    // machine may need longer than 3 s for that), at most 30 s more
+    const enough = () => acked.deletedProfiles.size > 0 || Date.now() > until3s + 30_000
+    await writeLoad(db, 'load1', acked, () => Date.now() > until3s && enough(), 4)
     expect(acked.failed).toBe(0)
     expect(acked.deletedProfiles.size).toBeGreaterThan(0)
     await until('the mirror queue drains', () => db.$dual.status().queued === 0)
