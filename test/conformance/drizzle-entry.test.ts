@@ -80,7 +80,7 @@ describe('drizzle() on PostgreSQL is drizzle itself', () => {
     expect(await q(onScylla)).toEqual(expected)
   })
 
-  it('dual mode gives the facade over the dual client (a model-API write mirrored, read through drizzle)', async () => {
+  it('dual mode gives the facade over the dual client (a drizzle insert mirrored to both, read back)', async () => {
     const db = drizzle({
       schema: models,
       backend: 'dual',
@@ -91,7 +91,7 @@ describe('drizzle() on PostgreSQL is drizzle itself', () => {
       expect(db).toBeInstanceOf(FacadeDatabase)
       expect(db.$tandem.$backend).toBe('dual')
       const id = randomUUID()
-      await db.$tandem.profile.create({ data: { id, userId: `dz-dual-${id}`, name: 'Dual' } })
+      await db.insert(profile).values({ id, userId: `dz-dual-${id}`, name: 'Dual' })
       const rows = await db
         .select({ id: profile.id, name: profile.name })
         .from(profile)

@@ -1,14 +1,13 @@
 // db.transaction on tandem's facade (issue 13): tandem's interactive $transaction underneath, on both backends.
 // Reads inside see the transaction's writes; tx.rollback() rejects with drizzle's TransactionRollbackError (as
 // drizzle itself does on PostgreSQL, checked here too) and undoes the writes; an error inside undoes them and
-// rejects with that error. Writes go through the transaction's model clients (the facade's session target).
+// rejects with that error.
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import postgres from 'postgres'
 import { drizzle } from 'drizzle-orm/postgres-js'
 import { eq, TransactionRollbackError } from 'drizzle-orm'
 import { drizzleFacade } from '../../src/drizzle/facade-db.js'
-import type { FacadeTarget } from '../../src/drizzle/facade-session.js'
 import type { TandemDrizzle } from '../../src/drizzle/index.js'
 import { BACKENDS, openDb, testUrl, type TestDb, type TestSchema } from '../support/backends.js'
 import * as schema from '../support/schema.js'
@@ -23,10 +22,6 @@ afterAll(async () => {
   await pool.end()
 })
 
-/** the model clients of a facade transaction (what its builders run on) */
-function clientsOf(tx: unknown): FacadeTarget['clients'] {
-  return ((tx as { _: { session: { target: FacadeTarget } } })._.session.target as FacadeTarget).clients
-}
 const newProfile = (tag: string) => {
   const id = randomUUID()
   return { id, userId: `dz-tx-${tag}-${id}`, name: tag }
@@ -55,7 +50,7 @@ describe.each(BACKENDS)('drizzle transactions through tandem on %s', (backend) =
   it('commits: reads inside (select, db.query) see the writes; the result is the callback’s', async () => {
     const row = newProfile('commit')
     const out = await db.transaction(async (tx) => {
-      await clientsOf(tx).profile!.create!({ data: row })
+      await tx.insert(profile).values(row)
       const selected = await tx.select({ id: profile.id }).from(profile).where(eq(profile.userId, row.userId))
       const found = await tx.query.profile.findFirst({ where: (p, { eq }) => eq(p.userId, row.userId) })
       return { selected, name: found?.name }
@@ -68,7 +63,7 @@ describe.each(BACKENDS)('drizzle transactions through tandem on %s', (backend) =
     const row = newProfile('rollback')
     let seenInside: unknown[] = []
     const out = db.transaction(async (tx) => {
-      await clientsOf(tx).profile!.create!({ data: row })
+      await tx.insert(profile).values(row)
       seenInside = await tx.select().from(profile).where(eq(profile.userId, row.userId))
       tx.rollback()
     })
@@ -81,7 +76,7 @@ describe.each(BACKENDS)('drizzle transactions through tandem on %s', (backend) =
     const row = newProfile('boom')
     const boom = new Error('boom')
     const out = db.transaction(async (tx) => {
-      await clientsOf(tx).profile!.create!({ data: row })
+      await tx.insert(profile).values(row)
       throw boom
     })
     await expect(out).rejects.toBe(boom)
