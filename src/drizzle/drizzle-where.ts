@@ -11,7 +11,8 @@ export type WhereObject = Record<string, unknown>
  * (its public `SQL.queryChunks`: string chunks, columns, params). A part tandem cannot serve — raw `sql`, a
  * column compared with a column, `exists`, a subquery, another table's column, a LIKE pattern with `_` or `%`
  * inside — is refused with UNSERVABLE_QUERY naming it, before any I/O. `sql.placeholder(name)` values (prepared
- * statements) are filled from `placeholders`, the values given to `execute`; one without a value is a VALIDATION.
+ * statements) are filled from `placeholders`, the values given to `execute` (one without a value is a
+ * VALIDATION); a caller that has none to give (explain) leaves it out, and a placeholder is then refused.
  * @example whereFromDrizzle(userModel, and(eq(users.email, e), isNull(users.deletedAt)), 'users.findMany')
  *   // → { AND: [{ email: e }, { deletedAt: null }] }
  */
@@ -19,7 +20,7 @@ export function whereFromDrizzle(
   model: Model,
   condition: SQL | undefined,
   ctx: string,
-  placeholders: Record<string, unknown> = {},
+  placeholders?: Record<string, unknown>,
 ): WhereObject | undefined {
   if (condition === undefined) return undefined
   return new Reader(model, ctx, placeholders).condition(condition)
@@ -46,7 +47,7 @@ class Reader {
   constructor(
     private readonly model: Model,
     private readonly ctx: string,
-    private readonly placeholders: Record<string, unknown>,
+    private readonly placeholders: Record<string, unknown> | undefined,
   ) {}
 
   condition(sql: SQL): WhereObject {
@@ -119,6 +120,8 @@ class Reader {
   private value(chunk: Chunk, whole: SQL): unknown {
     if (is(chunk, Param)) return this.value(chunk.value, whole)
     if (is(chunk, Placeholder)) {
+      if (!this.placeholders)
+        throw this.refuse(whole, `placeholder "${chunk.name}" has no value here (give the value inline)`)
       if (!(chunk.name in this.placeholders))
         throw validationError(this.ctx, `no value for placeholder "${chunk.name}" (pass it to execute)`)
       return this.placeholders[chunk.name]

@@ -77,6 +77,10 @@ describe('whereFromDrizzle', () => {
     expect(() => whereFromDrizzle(profileModel, c, 'ctx', { u: 'u1' })).toThrow(
       expect.objectContaining({ code: 'VALIDATION', message: expect.stringMatching(/placeholder "n"/) }),
     )
+    // no values to give (explain, a write's where): refused
+    expect(() => whereFromDrizzle(profileModel, c, 'ctx')).toThrow(
+      expect.objectContaining({ code: 'UNSERVABLE_QUERY', message: expect.stringMatching(/placeholder "u"/) }),
+    )
   })
 
   it('refuses what it cannot serve with UNSERVABLE_QUERY naming the part, before any I/O', () => {
