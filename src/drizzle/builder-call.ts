@@ -8,6 +8,14 @@ import type { BuilderCall } from './facade-dialect.js'
 /** The model API a drizzle call is served by: a tandem client or a transaction's, by model name. */
 export type ModelClients = Record<string, Record<string, (args: unknown) => PromiseLike<unknown>>>
 
+/** What the facade's session serves calls with: the schema and the model clients (a transaction's inside one). */
+export interface FacadeTarget {
+  info: SchemaInfo
+  clients: ModelClients
+  /** runs `fn` in a tandem transaction, with that transaction's model clients */
+  transaction<T>(fn: (clients: ModelClients) => Promise<T>, options?: Record<string, unknown>): Promise<T>
+}
+
 /** One model-API call a drizzle call becomes (`explain` shows each). */
 export interface ModelCall {
   method: ModelMethod

@@ -1,9 +1,8 @@
 import { entityKind, type SQL, type TablesRelationalConfig } from 'drizzle-orm'
 import { PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { TandemError } from '../errors.js'
-import { modelOfTable } from './builder-call.js'
+import { modelOfTable, type FacadeTarget } from './builder-call.js'
 import { whereFromDrizzle } from './drizzle-where.js'
-import type { FacadeTarget } from './facade-session.js'
 
 /**
  * `db.execute(sql…)` on the facade: a rejected promise (drizzle's own would throw synchronously from its

@@ -1,11 +1,20 @@
 import { createTableRelationsHelpers, extractTablesRelationalConfig } from 'drizzle-orm'
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import type postgres from 'postgres'
 import type { TandemDb } from '../create-db.js'
-import type { ModelClients } from './builder-call.js'
+import type { FacadeTarget, ModelClients } from './builder-call.js'
 import { FacadeDatabase } from './facade-database.js'
 import { FacadeDialect } from './facade-dialect.js'
-import { FacadeSession, type FacadeTarget } from './facade-session.js'
-import type { TandemDrizzle } from './index.js'
+import { FacadeSession } from './facade-session.js'
 import { relationalQueries, type FindClient } from './relational-queries.js'
+
+/** A drizzle database served by tandem: drizzle's API, plus `$tandem` (the tandem client: $push, $disconnect, …). */
+export type TandemDrizzle<S extends Record<string, unknown>> = PostgresJsDatabase<S> & {
+  /** tandem's client underneath (model API, `$push`, `$disconnect`, `$health`, `$backend`) */
+  $tandem: TandemDb<S>
+  /** the postgres.js pool on PostgreSQL (as drizzle's `$client`); undefined on ScyllaDB and in dual mode */
+  $client: postgres.Sql | undefined
+}
 
 /**
  * drizzle's PgDatabase over the facade's dialect and session: its builders, tandem's execution. Any tandem

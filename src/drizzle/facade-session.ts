@@ -9,7 +9,7 @@ import {
 } from 'drizzle-orm/pg-core'
 import { validationError } from '../errors.js'
 import type { SchemaInfo } from '../schema/model.js'
-import type { ModelClients, TranslatedCall, Translator } from './builder-call.js'
+import type { FacadeTarget, ModelClients, TranslatedCall, Translator } from './builder-call.js'
 import { countThrough, refuseRawExecute, targetOf } from './facade-database.js'
 import type { BuilderCall, BuilderKind, FacadeDialect, FacadeQuery } from './facade-dialect.js'
 import { translateSelect } from './select-call.js'
@@ -27,14 +27,6 @@ export function translate(info: SchemaInfo, call: BuilderCall, placeholders?: Re
   const table = (call.config.table as { [k: symbol]: unknown } | undefined) ?? {}
   const name = String(table[Symbol.for('drizzle:Name')] ?? '?')
   return TRANSLATORS[call.kind](info, call, `db.${call.kind}(${name})`, placeholders)
-}
-
-/** What the facade's session serves calls with: the schema and the model clients (a transaction's inside one). */
-export interface FacadeTarget {
-  info: SchemaInfo
-  clients: ModelClients
-  /** runs `fn` in a tandem transaction, with that transaction's model clients */
-  transaction<T>(fn: (clients: ModelClients) => Promise<T>, options?: Record<string, unknown>): Promise<T>
 }
 
 /** A prepared drizzle query on the facade: translated when executed (placeholders are known then). */

@@ -1,8 +1,7 @@
 // tandem-orm/drizzle: a drizzle `db` whose data lives where tandem's does. On PostgreSQL it is drizzle itself over
 // tandem's postgres.js pool; on ScyllaDB (and in dual mode) drizzle's own builders in front of tandem's planner.
 import { is, SQL } from 'drizzle-orm'
-import { drizzle as drizzlePostgres, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
-import type postgres from 'postgres'
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import { backendOf, createDb, type CreateDbOptions, type TandemDb } from '../create-db.js'
 import { validationError } from '../errors.js'
 import type { Statement } from '../adapter/backend.js'
@@ -10,16 +9,10 @@ import type { SchemaInfo } from '../schema/model.js'
 import type { PostgresBackend } from '../postgres/postgres-backend.js'
 import { BuilderCall } from './facade-dialect.js'
 import { translate } from './facade-session.js'
-import { drizzleFacade } from './facade-db.js'
+import { drizzleFacade, type TandemDrizzle } from './facade-db.js'
 import { FacadeRelationalQuery } from './relational-queries.js'
 
-/** A drizzle database served by tandem: drizzle's API, plus `$tandem` (the tandem client: $push, $disconnect, …). */
-export type TandemDrizzle<S extends Record<string, unknown>> = PostgresJsDatabase<S> & {
-  /** tandem's client underneath (model API, `$push`, `$disconnect`, `$health`, `$backend`) */
-  $tandem: TandemDb<S>
-  /** the postgres.js pool on PostgreSQL (as drizzle's `$client`); undefined on ScyllaDB and in dual mode */
-  $client: postgres.Sql | undefined
-}
+export type { TandemDrizzle }
 
 /** `drizzle(…)`'s config: createDb's options (tandem makes the client), or `client` for one made already. */
 export type TandemDrizzleConfig<S extends Record<string, unknown>> =
