@@ -100,13 +100,13 @@ export const translateInsert: Translator = (info, call, ctx) => {
  * `sql\`${t.col} + n\`` / `- n` on its own column is an increment / decrement. Without `where` tandem decides
  * (ScyllaDB refuses a write that needs a scan). `from`/joins and other sql`` values are refused.
  */
-export const translateUpdate: Translator = (info, call, ctx) => {
+export const translateUpdate: Translator = (info, call, ctx, values) => {
   const c = call.config
   const model = modelOfTable(info, c.table, ctx)
   if (c.from || (c.joins as unknown[] | undefined)?.length) throw unservable(ctx, 'update … from / a join')
   if ((c.withList as unknown[] | undefined)?.length) throw unservable(ctx, 'a CTE ($with)')
   const data = setOf(model, c.set as Row, ctx, false)
-  const where = whereFromDrizzle(model, c.where as SQL | undefined, ctx) ?? {}
+  const where = whereFromDrizzle(model, c.where as SQL | undefined, ctx, values) ?? {}
   const selection = returningOf(model, c, ctx)
   const args = (d: Row): Row => ({ where, data: d, ...(selection ? { select: selectOf(selection) } : {}) })
   const method = selection ? 'updateManyAndReturn' : 'updateMany'
@@ -127,11 +127,11 @@ export const translateUpdate: Translator = (info, call, ctx) => {
  * and exactly those deleted by primary key, in one tandem transaction (on ScyllaDB that transaction is undo-based,
  * not isolated: a row changed between the read and the delete is returned as read).
  */
-export const translateDelete: Translator = (info, call, ctx) => {
+export const translateDelete: Translator = (info, call, ctx, values) => {
   const c = call.config
   const model = modelOfTable(info, c.table, ctx)
   if ((c.withList as unknown[] | undefined)?.length) throw unservable(ctx, 'a CTE ($with)')
-  const where = whereFromDrizzle(model, c.where as SQL | undefined, ctx) ?? {}
+  const where = whereFromDrizzle(model, c.where as SQL | undefined, ctx, values) ?? {}
   const selection = returningOf(model, c, ctx)
   if (!selection)
     return {

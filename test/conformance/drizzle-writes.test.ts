@@ -212,6 +212,26 @@ const scenarios: [string, (db: Db, k: string) => Promise<unknown>][] = [
     ],
   ],
   [
+    'prepared update and delete with placeholders in where and set',
+    async (db, k) => {
+      await db.insert(sample).values([row(k, 1), row(k, 2), row(k, 3)])
+      const bump = db
+        .update(sample)
+        .set({ count: sql`${sample.count} + ${sql.placeholder('by')}` })
+        .where(eq(sample.code, sql.placeholder('code')))
+        .returning({ code: sample.code, count: sample.count })
+        .prepare(`bump_${k.replace(/\W/g, '_')}`)
+      const drop = db
+        .delete(sample)
+        .where(eq(sample.code, sql.placeholder('code')))
+        .returning({ code: sample.code })
+        .prepare(`drop_${k.replace(/\W/g, '_')}`)
+      const bumped = [await bump.execute({ by: 2, code: `${k}-1` }), await bump.execute({ by: 3, code: `${k}-1` })]
+      const dropped = await drop.execute({ code: `${k}-3` })
+      return [bumped, dropped, await groupRows(db, k)]
+    },
+  ],
+  [
     'writes in db.transaction (onConflictDoUpdate of several rows inside it)',
     async (db, k) => {
       await db.transaction(async (tx) => {
