@@ -64,9 +64,17 @@ export function fieldOfColumn(model: Model, column: unknown, ctx: string): strin
   if (!is(column, Column)) throw unservable(ctx, 'a sql`` expression in place of a column')
   if (getTableName(column.table) !== model.table)
     throw unservable(ctx, `a column of another table (${getTableName(column.table)}.${column.name})`)
-  const field = [...model.fields.values()].find((f) => f.column === column.name)
+  const field = fieldNamed(model, column.name)
   if (!field) throw validationError(ctx, `${column.name} is not a column of ${model.table}`)
-  return field.name
+  return field
+}
+
+const byColumn = new WeakMap<Model, ReadonlyMap<string, string>>()
+/** The model field whose SQL column is `column` (a map built once per model: this runs for every column of every call). */
+export function fieldNamed(model: Model, column: string): string | undefined {
+  let map = byColumn.get(model)
+  if (!map) byColumn.set(model, (map = new Map([...model.fields.values()].map((f) => [f.column, f.name]))))
+  return map.get(column)
 }
 
 /** A limit/offset (a number, or a placeholder filled at execute time). */

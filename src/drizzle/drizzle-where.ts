@@ -1,6 +1,7 @@
 import { Column, getTableName, is, Param, Placeholder, SQL, StringChunk } from 'drizzle-orm'
 import { TandemError, validationError } from '../errors.js'
 import type { Model } from '../schema/model.js'
+import { fieldNamed } from './builder-call.js'
 
 /** A Prisma-style `where` (the model API's), as the drizzle condition becomes. */
 export type WhereObject = Record<string, unknown>
@@ -108,13 +109,13 @@ class Reader {
   /** A column of this model, by its SQL name (the facade hands callbacks the table's own columns, not aliases). */
   private fieldOf(column: Column, whole: SQL): string {
     const table = getTableName(column.table)
-    const field = [...this.model.fields.values()].find((f) => f.column === column.name)
+    const field = fieldNamed(this.model, column.name)
     if (!field || table !== this.model.table)
       throw this.refuse(
         whole,
         `column ${table}.${column.name} is not a column of ${this.model.table} (joins are not served)`,
       )
-    return field.name
+    return field
   }
 
   private value(chunk: Chunk, whole: SQL): unknown {

@@ -13,7 +13,7 @@ import type { PgTable } from 'drizzle-orm/pg-core'
 import type { Statement } from '../adapter/backend.js'
 import { TandemError, validationError } from '../errors.js'
 import type { Model, SchemaInfo } from '../schema/model.js'
-import { countOf } from './builder-call.js'
+import { countOf, fieldNamed } from './builder-call.js'
 import { whereFromDrizzle, type WhereObject } from './drizzle-where.js'
 
 /** A model client as the facade calls it (tandem's delegates; arguments validated at run time). */
@@ -174,8 +174,8 @@ export function orderOf(model: Model, orderBy: unknown, table: PgTable, ctx: str
       dir = word
     }
     if (!is(column, Column)) throw validationError(ctx, 'orderBy takes columns, asc(column) or desc(column)')
-    const field = [...model.fields.values()].find((f) => f.column === column.name)
+    const field = fieldNamed(model, column.name)
     if (!field) throw validationError(ctx, `orderBy names ${column.name}, not a column of ${model.table}`)
-    return { [field.name]: dir }
+    return { [field]: dir }
   })
 }

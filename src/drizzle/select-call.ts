@@ -29,6 +29,8 @@ export const translateSelect: Translator = (info, call, ctx, placeholders) => {
   const where = whereFromDrizzle(model, c.where as SQL | undefined, ctx, placeholders)
   const orderBy = orderOf(model, c.orderBy as unknown[] | undefined, model.drizzle, ctx)
   const select = Object.fromEntries(fieldsIn(selection).map((f) => [f, true]))
+  // `select()` of the table (or fields keyed by their own names): the model API's rows are already drizzle's
+  const asIs = Object.entries(selection).every(([key, field]) => key === field)
   const base: Record<string, unknown> = { select }
   if (where) base.where = where
   if (orderBy.length) base.orderBy = orderBy
@@ -43,7 +45,7 @@ export const translateSelect: Translator = (info, call, ctx, placeholders) => {
       if (take !== undefined) args.take = take
       if (skip !== undefined) args.skip = skip
       const rows = (await clients[model.name]!.findMany!(args)) as Record<string, unknown>[]
-      return rows.map((row) => shape(selection, row))
+      return asIs ? rows : rows.map((row) => shape(selection, row))
     },
   }
 }

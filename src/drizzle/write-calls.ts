@@ -2,6 +2,7 @@ import { Column, getTableName, is, Param, Placeholder, SQL, StringChunk } from '
 import { validationError } from '../errors.js'
 import type { Model } from '../schema/model.js'
 import {
+  fieldNamed,
   fieldOfColumn,
   modelOfTable,
   unservable,
@@ -218,8 +219,8 @@ function sqlSetValue(model: Model, key: string, value: SQL, ctx: string, exclude
   const [first, second, third] = parts
   if (excluded && parts.length === 1 && typeof first === 'string') {
     const m = /^excluded\."?([A-Za-z_][\w$]*)"?$/.exec(first.trim())
-    const source = m && [...model.fields.values()].find((f) => f.column === m[1])
-    if (source) return new Excluded(source.name)
+    const source = m && fieldNamed(model, m[1]!)
+    if (source) return new Excluded(source)
   }
   // sql`${t.col} + 1` → [col, ' + 1'];  sql`${t.col} + ${n}` → [col, ' + ', n]
   if (is(first, Column) && fieldOfColumn(model, first, ctx) === key && typeof second === 'string') {
@@ -289,9 +290,9 @@ function conflictOf(model: Model, onConflict: SQL | undefined, ctx: string): Con
 function targetFields(model: Model, target: string, ctx: string): string[] {
   const columns = target.split(',').map((n) => n.trim().replace(/^"|"$/g, '').replaceAll('""', '"'))
   const fields = columns.map((col) => {
-    const field = [...model.fields.values()].find((f) => f.column === col)
+    const field = fieldNamed(model, col)
     if (!field) throw validationError(ctx, `${col} is not a column of ${getTableName(model.drizzle)}`)
-    return field.name
+    return field
   })
   const key = model.uniqueKeys.find(
     (u) => u.fields.length === fields.length && u.fields.every((f) => fields.includes(f)),
