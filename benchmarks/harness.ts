@@ -140,13 +140,10 @@ export async function measureInterleaved(impls: readonly Impl[], o: MeasureOptio
   const rounds = new Map<Impl, number[]>()
   const live: Impl[] = []
   const fail = (impl: Impl, e: unknown) => {
-    const message =
-      e instanceof Error
-        ? `${(e as { code?: string }).code ? `${(e as { code?: string }).code}: ` : ''}${e.message}`
-        : String(e)
-    o.log(`  ! ${impl.backend} ${impl.impl} ${o.workload} c=${o.concurrency} failed: ${message.split('\n')[0]}`)
+    const message = failureOf(e)
+    o.log(`  ! ${impl.backend} ${impl.impl} ${o.workload} c=${o.concurrency} failed: ${message}`)
     rows.set(impl, {
-      ...skippedRow(o.workload, impl, o.concurrency, `failed: ${message.split('\n')[0]!.slice(0, 300)}`, true),
+      ...skippedRow(o.workload, impl, o.concurrency, `failed: ${message.slice(0, 300)}`, true),
       ...o.extra,
     })
   }
@@ -201,6 +198,17 @@ export async function measureInterleaved(impls: readonly Impl[], o: MeasureOptio
   })
 }
 
+/** A failure in one line: its code and first message line, and its cause's (drizzle wraps the driver's error). */
+function failureOf(e: unknown): string {
+  const line = (x: unknown): string => {
+    if (!(x instanceof Error)) return String(x)
+    const code = (x as { code?: unknown }).code
+    return `${code ? `${String(code)}: ` : ''}${x.message.split('\n')[0]}`
+  }
+  const cause = e instanceof Error ? e.cause : undefined
+  return cause ? `${line(e)} (cause: ${line(cause)})` : line(e)
+}
+
 /** Runs each implementation's probe once; returns the reason to skip (or an error row) per implementation. */
 export async function probeAll(impls: readonly Impl[]): Promise<Map<Impl, { reason: string; error: boolean }>> {
   const out = new Map<Impl, { reason: string; error: boolean }>()
@@ -211,11 +219,7 @@ export async function probeAll(impls: readonly Impl[]): Promise<Map<Impl, { reas
       if (reason) out.set(impl, { reason, error: false })
       else await impl.op(ctx)
     } catch (e) {
-      const code = (e as { code?: string }).code
-      out.set(impl, {
-        reason: `failed: ${code ? `${code}: ` : ''}${e instanceof Error ? e.message.split('\n')[0]!.slice(0, 300) : String(e)}`,
-        error: true,
-      })
+      out.set(impl, { reason: `failed: ${failureOf(e).slice(0, 300)}`, error: true })
     }
   }
   return out

@@ -28,10 +28,13 @@ export const translateSelect: Translator = (info, call, ctx, placeholders) => {
   const selection = selectionOf(model, c.fields as Record<string, unknown>, ctx)
   const where = whereFromDrizzle(model, c.where as SQL | undefined, ctx, placeholders)
   const orderBy = orderOf(model, c.orderBy as unknown[] | undefined, model.drizzle, ctx)
-  const select = Object.fromEntries(fieldsIn(selection).map((f) => [f, true]))
+  // every column (`select()` of the table): no `select`, so the model API hands its rows over without projecting them
+  const chosen = fieldsIn(selection)
+  const everyField = chosen.length === model.fields.size && new Set(chosen).size === model.fields.size
+  const select = Object.fromEntries(chosen.map((f) => [f, true]))
   // `select()` of the table (or fields keyed by their own names): the model API's rows are already drizzle's
   const asIs = Object.entries(selection).every(([key, field]) => key === field)
-  const base: Record<string, unknown> = { select }
+  const base: Record<string, unknown> = everyField ? {} : { select }
   if (where) base.where = where
   if (orderBy.length) base.orderBy = orderBy
   return {
