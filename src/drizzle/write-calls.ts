@@ -89,9 +89,7 @@ export const translateInsert: Translator = (info, call, ctx) => {
     async run(clients, placeholders) {
       const data = rows.map((row) => filled(row, placeholders))
       const result = await clients[model.name]![method]!(args(data))
-      return selection
-        ? (result as Row[]).map((row) => shape(selection, row))
-        : rowList((result as { count: number }).count, 'INSERT')
+      return answer(result, selection, 'INSERT')
     },
   }
 }
@@ -116,9 +114,7 @@ export const translateUpdate: Translator = (info, call, ctx, values) => {
     calls: [{ method, args: args(data) }],
     async run(clients, placeholders) {
       const result = await clients[model.name]![method]!(args(filled(data, placeholders)))
-      return selection
-        ? (result as Row[]).map((row) => shape(selection, row))
-        : rowList((result as { count: number }).count, 'UPDATE')
+      return answer(result, selection, 'UPDATE')
     },
   }
 }
@@ -166,6 +162,13 @@ export const translateDelete: Translator = (info, call, ctx, values) => {
 function byKeys(pk: readonly string[], rows: Row[]): WhereObject {
   if (pk.length === 1) return { [pk[0]!]: { in: rows.map((r) => r[pk[0]!]) } }
   return { OR: rows.map((r) => Object.fromEntries(pk.map((f) => [f, r[f]]))) }
+}
+
+/** a write's answer as drizzle gives it: the returned rows keyed as asked, or the row list with the count */
+function answer(result: unknown, selection: Selection | undefined, command: string): unknown {
+  return selection
+    ? (result as Row[]).map((row) => shape(selection, row))
+    : rowList((result as { count: number }).count, command)
 }
 
 /** what postgres.js gives drizzle for a write without returning: an empty row list with `count` and `command` */
