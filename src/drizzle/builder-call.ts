@@ -54,10 +54,14 @@ export function unservable(ctx: string, what: string): TandemError {
 
 /** The model a builder's table is (a plain table of the schema; aliases, subqueries, views and SQL refused). */
 export function modelOfTable(info: SchemaInfo, table: unknown, ctx: string): Model {
+  let models = modelsByTable.get(info)
+  if (!models) modelsByTable.set(info, (models = new Map([...info.models.values()].map((m) => [m.drizzle, m]))))
+  const model = models.get(table as PgTable)
+  if (model) return model
   if (!is(table, PgTable)) throw unservable(ctx, 'a subquery, view or sql`` source in place of a table')
-  for (const model of info.models.values()) if (model.drizzle === table) return model
   throw validationError(ctx, `table ${getTableName(table)} is not in the schema tandem was given`)
 }
+const modelsByTable = new WeakMap<SchemaInfo, ReadonlyMap<PgTable, Model>>()
 
 /** The model field a drizzle column of `model`'s table is. */
 export function fieldOfColumn(model: Model, column: unknown, ctx: string): string {

@@ -40,12 +40,14 @@ class FacadePreparedQuery extends PgPreparedQuery<PreparedQueryConfig> {
   }
   override execute(placeholderValues: Record<string, unknown> = {}): Promise<unknown> {
     const { call } = this.query as FacadeQuery
-    // translated inside the promise, so a refusal is a rejection of the awaited call, as drizzle's errors are
-    return Promise.resolve().then(() =>
-      translate(this.target.info, call, placeholderValues).run(this.target.clients, placeholderValues, (fn) =>
+    // a refusal is a rejection of the awaited call, as drizzle's errors are, never a synchronous throw
+    try {
+      return translate(this.target.info, call, placeholderValues).run(this.target.clients, placeholderValues, (fn) =>
         this.target.transaction(fn),
-      ),
-    )
+      )
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 }
 

@@ -1,7 +1,8 @@
-import { is, SQL } from 'drizzle-orm'
+import { getTableColumns, is, SQL } from 'drizzle-orm'
 import { orderOf } from './relational-queries.js'
 import { whereFromDrizzle } from './drizzle-where.js'
 import { countOf, fieldOfColumn, modelOfTable, unservable, type Translator } from './builder-call.js'
+import type { Model } from '../schema/model.js'
 
 /** a selection as drizzle nests it: field key → model field, or a nested object of them */
 export type Selection = { [key: string]: string | Selection }
@@ -25,16 +26,10 @@ export const translateSelect: Translator = (info, call, ctx, placeholders) => {
   ]
   for (const [present, what] of refused) if (present) throw unservable(ctx, what)
   const model = modelOfTable(info, c.table, ctx)
-  const selection = selectionOf(model, c.fields as Record<string, unknown>, ctx)
+  const { selection, select, asIs } = projectionOf(model, c.fields as Record<string, unknown>, ctx)
   const where = whereFromDrizzle(model, c.where as SQL | undefined, ctx, placeholders)
   const orderBy = orderOf(model, c.orderBy as unknown[] | undefined, model.drizzle, ctx)
-  // every column (`select()` of the table): no `select`, so the model API hands its rows over without projecting them
-  const chosen = fieldsIn(selection)
-  const everyField = chosen.length === model.fields.size && new Set(chosen).size === model.fields.size
-  const select = Object.fromEntries(chosen.map((f) => [f, true]))
-  // `select()` of the table (or fields keyed by their own names): the model API's rows are already drizzle's
-  const asIs = Object.entries(selection).every(([key, field]) => key === field)
-  const base: Record<string, unknown> = everyField ? {} : { select }
+  const base: Record<string, unknown> = select ? { select } : {}
   if (where) base.where = where
   if (orderBy.length) base.orderBy = orderBy
   return {
@@ -53,11 +48,37 @@ export const translateSelect: Translator = (info, call, ctx, placeholders) => {
   }
 }
 
-export function selectionOf(
-  model: Parameters<typeof fieldOfColumn>[0],
-  fields: Record<string, unknown>,
-  ctx: string,
-): Selection {
+/** What a select asks the model API for and how its rows come back. */
+interface Projection {
+  selection: Selection
+  /** the model API's `select`; undefined for every column, so the rows are handed over without projecting them */
+  select?: Record<string, true>
+  /** fields keyed by their own names: the model API's rows are already drizzle's */
+  asIs: boolean
+}
+
+/** `select()` of a whole table (drizzle passes a copy of its columns) is worked out once per model. */
+const wholeTable = new WeakMap<Model, Projection>()
+
+function projectionOf(model: Model, fields: Record<string, unknown>, ctx: string): Projection {
+  const columns = getTableColumns(model.drizzle) as Record<string, unknown>
+  const keys = Object.keys(fields)
+  const whole = keys.length === Object.keys(columns).length && keys.every((k) => fields[k] === columns[k])
+  const known = whole ? wholeTable.get(model) : undefined
+  if (known) return known
+  const selection = selectionOf(model, fields, ctx)
+  const chosen = fieldsIn(selection)
+  const everyField = chosen.length === model.fields.size && new Set(chosen).size === model.fields.size
+  const projection: Projection = {
+    selection,
+    ...(everyField ? {} : { select: Object.fromEntries(chosen.map((f) => [f, true] as const)) }),
+    asIs: Object.entries(selection).every(([key, field]) => key === field),
+  }
+  if (whole) wholeTable.set(model, projection)
+  return projection
+}
+
+export function selectionOf(model: Model, fields: Record<string, unknown>, ctx: string): Selection {
   const out: Selection = {}
   for (const [key, value] of Object.entries(fields)) {
     if (is(value, SQL) || is(value, SQL.Aliased)) throw unservable(ctx, `the sql\`\` field \`${key}\``)
