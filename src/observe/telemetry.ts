@@ -122,8 +122,12 @@ export class Telemetry {
   }
 
   private deliver(level: LogLevel, e: QueryEvent | LogEvent): void {
-    if (this.stdout.has(level))
-      console.log(`tandem:${level}`, level === 'query' ? (e as QueryEvent).query : (e as LogEvent).message)
+    // the `emit: 'stdout'` form the application asked for (Prisma's): query/info on stdout, warn/error on stderr
+    if (this.stdout.has(level)) {
+      const text = level === 'query' ? (e as QueryEvent).query : (e as LogEvent).message
+      const stream = level === 'warn' || level === 'error' ? process.stderr : process.stdout
+      stream.write(`tandem:${level} ${text}\n`)
+    }
     for (const l of this.listeners.get(level) ?? []) {
       try {
         ;(l as (e: QueryEvent | LogEvent) => void)(e)

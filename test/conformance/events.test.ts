@@ -228,12 +228,12 @@ describe.each(BACKENDS)('events on %s', (backend) => {
 
   it("log: ['query'] prints each statement to stdout as Prisma does (tandem:query <text>)", async () => {
     const printed = open(backend, { log: ['query'] })
-    const spy = vi.spyOn(console, 'log').mockImplementation(() => {})
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
     try {
       await printed.profile.findMany({ where: { userId: uid('none') } })
-      const lines = spy.mock.calls.filter((c) => c[0] === 'tandem:query')
+      const lines = spy.mock.calls.map((c) => String(c[0])).filter((line) => line.startsWith('tandem:query '))
       expect(lines.length).toBeGreaterThan(0)
-      expect(String(lines[0]![1])).toMatch(/SELECT/i)
+      expect(lines[0]).toMatch(/^tandem:query SELECT.*\n$/is)
     } finally {
       spy.mockRestore()
       await printed.$disconnect()
